@@ -10,6 +10,8 @@ export interface StoredObject {
 export interface ObjectStat {
   bytes: number;
   contentType: string;
+  /** When the object was last written, if the store knows: the fallback validator for ETags. */
+  modifiedAt?: Date;
 }
 
 /**

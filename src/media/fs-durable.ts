@@ -1,0 +1,65 @@
+import { createHash } from "node:crypto";
+import { open, type FileHandle } from "node:fs/promises";
+import type { Readable } from "node:stream";
+
+/** Low-level file writes for the filesystem store: each one reaches the disk before it returns. */
+
+export interface WrittenStream {
+  sha256: string;
+  bytes: number;
+}
+
+/**
+ * Copies `body` into a new file (which must not exist), hashing and counting on the way.
+ * Reads one chunk at a time and awaits its write before pulling the next, so memory stays
+ * at about one chunk plus the source's own buffer. Errors from either side reject; the
+ * caller removes the partial file.
+ */
+export async function writeStreamToNewFile(body: Readable, file: string): Promise<WrittenStream> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  const handle = await open(file, "wx");
+  try {
+    // Leaving the loop early (write error) destroys `body`; a body error throws out of it.
+    for await (const chunk of body as AsyncIterable<Buffer | string>) {
+      const data = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+      hash.update(data);
+      bytes += data.length;
+      await writeFully(handle, data);
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return { sha256: hash.digest("hex"), bytes };
+}
+
+/** Small files (metadata): write and fsync, so a later rename publishes complete content. */
+export async function writeNewFileDurably(file: string, content: string): Promise<void> {
+  const handle = await open(file, "wx");
+  try {
+    await writeFully(handle, Buffer.from(content));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Makes a rename into `dir` survive a crash; on Linux a rename is durable only once its directory is synced. */
+export async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+// write(2) may write less than asked (e.g. close to a full disk); keep going until done or an error.
+async function writeFully(handle: FileHandle, data: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    const { bytesWritten } = await handle.write(data, offset, data.length - offset);
+    offset += bytesWritten;
+  }
+}

@@ -1,0 +1,131 @@
+import { randomUUID } from "node:crypto";
+import { createReadStream, mkdirSync } from "node:fs";
+import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+
+import { fsyncDirectory, writeNewFileDurably, writeStreamToNewFile } from "./fs-durable";
+import { assertValidMediaKey } from "./media-key";
+import type { MediaStore, ObjectStat, StoredObject } from "./store";
+
+/**
+ * Layout under the root directory:
+ *   <key>                 the object's bytes
+ *   .meta/<key>.json      sidecar: { "contentType": ... }
+ *   .incoming/<uuid>.*    temp files being written (same filesystem, so rename is atomic)
+ * Keys cannot start a segment with a dot (see media-key.ts), so they never collide with the
+ * two dot-directories, and sidecars live in their own tree so a key ending in `.json` cannot
+ * collide with another key's sidecar.
+ *
+ * The content type is kept in a sidecar rather than guessed from the extension because `put`
+ * is told the type (upstream's Content-Type) and keys need not carry an extension. The sidecar
+ * is published before the data: the data rename is the commit point, so a visible object
+ * always has its sidecar. A crash in between leaves an orphan sidecar with no data, which is
+ * invisible (stat looks at the data file) and overwritten by the next put of that key.
+ */
+const INCOMING_DIR = ".incoming";
+const META_DIR = ".meta";
+const UNKNOWN_CONTENT_TYPE = "application/octet-stream";
+
+export function createFsMediaStore(dir: string): MediaStore {
+  const root = path.resolve(dir);
+  mkdirSync(path.join(root, INCOMING_DIR), { recursive: true });
+  mkdirSync(path.join(root, META_DIR), { recursive: true });
+
+  const dataPath = (key: string): string => {
+    assertValidMediaKey(key);
+    return path.join(root, key);
+  };
+  const metaPath = (key: string): string => path.join(root, META_DIR, `${key}.json`);
+  const incomingPath = (suffix: string): string =>
+    path.join(root, INCOMING_DIR, `${randomUUID()}${suffix}`);
+
+  return {
+    async put(key: string, body: Readable, contentType: string): Promise<StoredObject> {
+      const tempData = incomingPath(".part");
+      const tempMeta = incomingPath(".json");
+      try {
+        const finalData = dataPath(key);
+        const finalMeta = metaPath(key);
+        const { sha256, bytes } = await writeStreamToNewFile(body, tempData);
+        await writeNewFileDurably(tempMeta, JSON.stringify({ contentType }));
+
+        await mkdir(path.dirname(finalMeta), { recursive: true });
+        await rename(tempMeta, finalMeta);
+        await fsyncDirectory(path.dirname(finalMeta));
+
+        await mkdir(path.dirname(finalData), { recursive: true });
+        await rename(tempData, finalData); // commit point: the object becomes visible whole
+        await fsyncDirectory(path.dirname(finalData));
+        return { key, sha256, bytes, contentType };
+      } catch (error) {
+        // put owns the body: whatever failed, don't leave the caller's source (e.g. an upstream socket) open.
+        body.destroy();
+        await Promise.all([rm(tempData, { force: true }), rm(tempMeta, { force: true })]);
+        throw error;
+      }
+    },
+
+    async stat(key: string): Promise<ObjectStat | null> {
+      const info = await stat(dataPath(key)).catch(nullIfMissing);
+      if (!info?.isFile()) return null;
+      return {
+        bytes: info.size,
+        contentType: await readContentType(metaPath(key)),
+        modifiedAt: info.mtime,
+      };
+    },
+
+    read(key: string, range?: { start: number; end: number }): Readable {
+      const file = dataPath(key);
+      if (!range) return createReadStream(file);
+      const { start, end } = range;
+      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+        throw new RangeError(`Invalid byte range ${start}-${end}`);
+      }
+      return createReadStream(file, { start, end }); // both inclusive, as in HTTP
+    },
+  };
+}
+
+/** An active put rewrites its temp file every chunk; one untouched this long was orphaned by a crash. */
+export const STALE_INCOMING_AFTER_MS = 15 * 60 * 1000;
+
+/**
+ * Removes temp files a crash left in `<dir>/.incoming`. Call at startup. Only files not
+ * modified for `olderThanMs` go, so a put still running in another process sharing the
+ * directory survives. Returns the removed file names, for logging.
+ */
+export async function cleanIncoming(
+  dir: string,
+  olderThanMs: number = STALE_INCOMING_AFTER_MS,
+): Promise<string[]> {
+  const incoming = path.join(path.resolve(dir), INCOMING_DIR);
+  const names = await readdir(incoming).catch(nullIfMissing);
+  if (!names) return [];
+  const cutoff = Date.now() - olderThanMs;
+  const removed: string[] = [];
+  for (const name of names) {
+    const file = path.join(incoming, name);
+    const info = await stat(file).catch(nullIfMissing); // a put may finish and rename it meanwhile
+    if (info?.isFile() && info.mtimeMs < cutoff) {
+      await rm(file, { force: true });
+      removed.push(name);
+    }
+  }
+  return removed;
+}
+
+async function readContentType(sidecar: string): Promise<string> {
+  const text = await readFile(sidecar, "utf8").catch(nullIfMissing);
+  if (text === null) return UNKNOWN_CONTENT_TYPE;
+  const parsed: unknown = JSON.parse(text);
+  const contentType = (parsed as { contentType?: unknown } | null)?.contentType;
+  return typeof contentType === "string" ? contentType : UNKNOWN_CONTENT_TYPE;
+}
+
+// ENOTDIR: a key like "a.mp4/x" where "a.mp4" is a file is just as missing as ENOENT.
+function nullIfMissing(error: NodeJS.ErrnoException): null {
+  if (error.code === "ENOENT" || error.code === "ENOTDIR") return null;
+  throw error;
+}
