@@ -1,0 +1,117 @@
+import { randomInt } from "node:crypto";
+import type { Clock } from "../clock";
+import type { Db } from "../db/client";
+import { uuidv7 } from "../ids";
+import type { SeedanceRequestBody } from "../segmind/types";
+import { inputFingerprint } from "./fingerprint";
+import type { GenerationEventType, GenerationStatus, SeedSource } from "./status";
+import type { GenerationRow, UpstreamTarget } from "./types";
+import { type GenerateVideoRequest, SEED_MAX, SEED_MIN, validateGenerateVideo } from "./validation";
+
+export class IdempotencyConflictError extends Error {
+  override readonly name = "IdempotencyConflictError";
+  readonly code = "IDEMPOTENCY_CONFLICT";
+  constructor(
+    readonly idempotencyKey: string,
+    readonly existingGenerationId: string,
+  ) {
+    super(
+      "This idempotencyKey was already used with a different input; use a new key for a new request.",
+    );
+  }
+}
+
+export interface CreateGenerationDeps {
+  db: Db;
+  clock: Clock;
+  upstream: UpstreamTarget;
+  drawSeed?: () => number;
+}
+
+export interface CreatedGeneration {
+  generation: GenerationRow;
+  /** true when an earlier generation with the same idempotency key and input was returned. */
+  replayed: boolean;
+}
+
+export const drawRandomSeed = () => randomInt(SEED_MIN, SEED_MAX + 1);
+
+/**
+ * Validates, then records the generation durably (row + first event) before anything goes
+ * upstream. The exact upstream body is fixed here, once, so what is stored is what is sent.
+ */
+export async function createGeneration(
+  deps: CreateGenerationDeps,
+  request: GenerateVideoRequest,
+): Promise<CreatedGeneration> {
+  const input = validateGenerateVideo(request);
+  const fingerprint = inputFingerprint(input);
+
+  if (input.idempotencyKey !== null) {
+    const existing = await deps.db.generation.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
+    if (existing) return replayOrConflict(existing, input.idempotencyKey, fingerprint);
+  }
+
+  const seedSource: SeedSource = input.seed === null ? "GATEWAY" : "CLIENT";
+  const seed = input.seed ?? (deps.drawSeed ?? drawRandomSeed)();
+  const body: SeedanceRequestBody = {
+    prompt: input.prompt,
+    image_url: input.imageUrl,
+    duration: input.duration,
+    resolution: input.resolution,
+    seed,
+    camera_fixed: input.cameraFixed,
+  };
+  const now = deps.clock.now();
+  const status: GenerationStatus = "QUEUED";
+
+  try {
+    const generation = await deps.db.generation.create({
+      data: {
+        id: uuidv7(now),
+        status,
+        prompt: input.prompt,
+        imageUrl: input.imageUrl,
+        duration: input.duration,
+        resolution: input.resolution,
+        seed,
+        seedSource,
+        cameraFixed: input.cameraFixed,
+        idempotencyKey: input.idempotencyKey,
+        inputFingerprint: fingerprint,
+        upstream: deps.upstream.name,
+        upstreamBaseUrl: deps.upstream.baseUrl,
+        upstreamMode: deps.upstream.mode,
+        modelSlug: deps.upstream.modelSlug,
+        upstreamRequestBody: JSON.stringify(body),
+        createdAt: now,
+        updatedAt: now,
+        events: {
+          create: {
+            type: "STATUS_CHANGED" satisfies GenerationEventType,
+            toStatus: status,
+            message: seedSource === "GATEWAY" ? `seed ${seed} drawn by the gateway` : null,
+            createdAt: now,
+          },
+        },
+      },
+    });
+    return { generation, replayed: false };
+  } catch (error) {
+    // Two requests with one new key raced; the loser answers like a late retry would.
+    if (input.idempotencyKey !== null && isUniqueViolation(error)) {
+      const existing = await deps.db.generation.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
+      if (existing) return replayOrConflict(existing, input.idempotencyKey, fingerprint);
+    }
+    throw error;
+  }
+}
+
+function replayOrConflict(existing: GenerationRow, key: string, fingerprint: string): CreatedGeneration {
+  if (existing.inputFingerprint !== fingerprint) throw new IdempotencyConflictError(key, existing.id);
+  return { generation: existing, replayed: true };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
+}

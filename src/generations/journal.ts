@@ -1,0 +1,102 @@
+import type { Clock } from "../clock";
+import type { Db } from "../db/client";
+import type { UpstreamCall } from "../segmind/types";
+import type { GenerationEventType, GenerationStatus } from "./status";
+import type { GenerationRow } from "./types";
+
+type GenerationPatch = Partial<Omit<GenerationRow, "id" | "status" | "createdAt" | "updatedAt">>;
+
+export interface EventDetails {
+  message?: string;
+  errorCode?: string;
+  attempt?: number;
+  /** Upstream exchanges that led to this transition, recorded in the same transaction. */
+  calls?: readonly UpstreamCall[];
+}
+
+/**
+ * The only writer of generation state. Every status change is one guarded update plus one
+ * event row, in one transaction: the guard (`from`) makes a transition happen at most once
+ * even when two gateway processes look at the same row.
+ */
+export class GenerationJournal {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Moves `id` from one of `from` to `to`; false when the row was not in `from` (someone else moved it). */
+  async transition(
+    id: string,
+    from: readonly GenerationStatus[],
+    to: GenerationStatus,
+    patch: GenerationPatch = {},
+    details: EventDetails = {},
+  ): Promise<boolean> {
+    const now = this.clock.now();
+    return this.db.$transaction(async (tx) => {
+      const current = await tx.generation.findUnique({ where: { id }, select: { status: true } });
+      if (!current || !from.includes(current.status as GenerationStatus)) return false;
+      const { count } = await tx.generation.updateMany({
+        where: { id, status: current.status },
+        data: { ...patch, status: to, updatedAt: now },
+      });
+      if (count === 0) return false;
+      if (details.calls?.length) {
+        await tx.generationEvent.createMany({ data: callEvents(id, details.calls, details.attempt, now) });
+      }
+      await tx.generationEvent.create({
+        data: {
+          generationId: id,
+          type: "STATUS_CHANGED" satisfies GenerationEventType,
+          fromStatus: current.status,
+          toStatus: to,
+          message: details.message ?? null,
+          errorCode: details.errorCode ?? null,
+          attempt: details.attempt ?? null,
+          createdAt: now,
+        },
+      });
+      return true;
+    });
+  }
+
+  /** Writes fields without a status change (e.g. bookkeeping), with no event. */
+  async update(id: string, patch: GenerationPatch): Promise<void> {
+    await this.db.generation.update({ where: { id }, data: { ...patch, updatedAt: this.clock.now() } });
+  }
+
+  async recordCalls(id: string, calls: readonly UpstreamCall[], attempt?: number): Promise<void> {
+    if (calls.length === 0) return;
+    const now = this.clock.now();
+    await this.db.generationEvent.createMany({ data: callEvents(id, calls, attempt, now) });
+  }
+
+  async recordEvent(id: string, type: GenerationEventType, details: EventDetails): Promise<void> {
+    await this.db.generationEvent.create({
+      data: {
+        generationId: id,
+        type,
+        message: details.message ?? null,
+        errorCode: details.errorCode ?? null,
+        attempt: details.attempt ?? null,
+        createdAt: this.clock.now(),
+      },
+    });
+  }
+}
+
+/** One row per exchange, in order; createMany keeps it to one statement. */
+function callEvents(id: string, calls: readonly UpstreamCall[], attempt: number | undefined, now: Date) {
+  return calls.map((call) => ({
+    generationId: id,
+    type: "UPSTREAM_CALL" satisfies GenerationEventType,
+    method: call.method,
+    path: call.path,
+    httpStatus: call.httpStatus,
+    durationMs: Math.round(call.durationMs),
+    attempt: attempt ?? null,
+    errorCode: call.errorKind ?? null,
+    createdAt: now,
+  }));
+}

@@ -1,0 +1,94 @@
+import { type ResolveCursorConnectionArgs, resolveCursorConnection } from "@pothos/plugin-relay";
+import { GraphQLError } from "graphql";
+import type { GatewayContext } from "../context";
+import { isUuid } from "../ids";
+import type { GenerationStatus } from "./status";
+import type { GenerationRow } from "./types";
+
+export interface GenerationFilterInput {
+  status?: GenerationStatus[] | null;
+  seed?: number | null;
+  promptContains?: string | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+  videoSha256?: string | null;
+}
+
+export interface ListArgs {
+  first?: number | null;
+  last?: number | null;
+  after?: string | null;
+  before?: string | null;
+  filter?: GenerationFilterInput | null;
+}
+
+export const MAX_PAGE_SIZE = 100;
+const CURSOR_PREFIX = "generation:";
+
+/**
+ * Newest first, by id: ids are UUIDv7, so id order is creation order and a cursor is just
+ * an id (wrapped so clients treat it as opaque). One query for the page; totalCount is a
+ * second query, run only when asked for.
+ */
+export async function listGenerations(context: GatewayContext, args: ListArgs) {
+  for (const size of [args.first, args.last]) {
+    if (size != null && (size < 0 || size > MAX_PAGE_SIZE)) {
+      throw new GraphQLError(`first and last must be between 0 and ${MAX_PAGE_SIZE}`, {
+        extensions: { code: "BAD_USER_INPUT" },
+      });
+    }
+  }
+  const { db, databaseProvider } = context.services;
+  const where = whereFor(args.filter ?? {}, databaseProvider);
+  const connection = await resolveCursorConnection(
+    {
+      args: { ...args, after: decodeCursor(args.after), before: decodeCursor(args.before) },
+      toCursor: (generation: GenerationRow) => encodeCursor(generation.id),
+      defaultSize: 20,
+      maxSize: MAX_PAGE_SIZE,
+    },
+    async ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) => {
+      const rows = await db.generation.findMany({
+        where: { ...where, id: { ...(after ? { lt: after } : {}), ...(before ? { gt: before } : {}) } },
+        orderBy: { id: inverted ? "asc" : "desc" },
+        take: limit,
+      });
+      for (const row of rows) context.loaders.generationById.prime(row.id, row);
+      return rows;
+    },
+  );
+  return { ...connection, totalCount: () => db.generation.count({ where }) };
+}
+
+function whereFor(filter: GenerationFilterInput, provider: "sqlite" | "postgresql") {
+  const where: Record<string, unknown> = {};
+  if (filter.status?.length) where.status = { in: filter.status };
+  if (filter.seed != null) where.seed = filter.seed;
+  if (filter.videoSha256) where.videoSha256 = filter.videoSha256.toLowerCase();
+  if (filter.promptContains) {
+    // SQLite's LIKE already ignores ASCII case; PostgreSQL needs ILIKE.
+    where.prompt = {
+      contains: filter.promptContains,
+      ...(provider === "postgresql" ? { mode: "insensitive" } : {}),
+    };
+  }
+  if (filter.createdAfter || filter.createdBefore) {
+    where.createdAt = {
+      ...(filter.createdAfter ? { gte: filter.createdAfter } : {}),
+      ...(filter.createdBefore ? { lt: filter.createdBefore } : {}),
+    };
+  }
+  return where;
+}
+
+function encodeCursor(id: string): string {
+  return Buffer.from(`${CURSOR_PREFIX}${id}`).toString("base64url");
+}
+
+function decodeCursor(cursor: string | null | undefined): string | null | undefined {
+  if (cursor == null) return cursor;
+  const decoded = Buffer.from(cursor, "base64url").toString();
+  const id = decoded.startsWith(CURSOR_PREFIX) ? decoded.slice(CURSOR_PREFIX.length) : "";
+  if (!isUuid(id)) throw new GraphQLError("Invalid cursor", { extensions: { code: "BAD_USER_INPUT" } });
+  return id;
+}

@@ -1,0 +1,104 @@
+import type { Duration, Resolution } from "./status";
+import { DURATIONS, RESOLUTIONS } from "./status";
+
+/**
+ * Input rules, checked before anything is stored or sent. They mirror what Segmind documents
+ * for the Seedance slug; where Segmind is silent we pick a limit and say so here.
+ */
+export const PROMPT_MAX_LENGTH = 2_000; // Segmind documents none; ByteDance's own API caps prompts near this.
+export const IMAGE_URL_MAX_LENGTH = 2_048; // the de-facto URL limit of browsers and CDNs
+export const SEED_MIN = 1;
+export const SEED_MAX = 999_999; // Segmind's documented seed range for this slug
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+
+export interface GenerateVideoRequest {
+  prompt: string;
+  imageUrl: string;
+  duration: number;
+  resolution: Resolution;
+  seed?: number | null;
+  cameraFixed?: boolean | null;
+  idempotencyKey?: string | null;
+}
+
+export interface ValidGenerateVideoRequest {
+  prompt: string;
+  imageUrl: string;
+  duration: Duration;
+  resolution: Resolution;
+  /** null: the gateway draws one. */
+  seed: number | null;
+  cameraFixed: boolean;
+  idempotencyKey: string | null;
+}
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+export class InvalidInputError extends Error {
+  override readonly name = "InvalidInputError";
+  readonly code = "INVALID_INPUT";
+  constructor(readonly fields: FieldProblem[]) {
+    super(`Invalid input: ${fields.map((problem) => `${problem.field}: ${problem.message}`).join("; ")}`);
+  }
+}
+
+export function validateGenerateVideo(input: GenerateVideoRequest): ValidGenerateVideoRequest {
+  const problems: FieldProblem[] = [];
+  const problem = (field: string, message: string) => problems.push({ field, message });
+
+  const prompt = input.prompt.trim();
+  if (prompt.length === 0) problem("prompt", "must not be empty or only whitespace");
+  else if ([...prompt].length > PROMPT_MAX_LENGTH)
+    problem("prompt", `must be at most ${PROMPT_MAX_LENGTH} characters`);
+
+  const imageUrl = input.imageUrl.trim();
+  const urlProblem = checkImageUrl(imageUrl);
+  if (urlProblem) problem("imageUrl", urlProblem);
+
+  if (!(DURATIONS as readonly number[]).includes(input.duration))
+    problem("duration", `must be one of ${DURATIONS.join(", ")} (seconds)`);
+
+  if (!(RESOLUTIONS as readonly string[]).includes(input.resolution))
+    problem("resolution", `must be one of ${RESOLUTIONS.join(", ")}`);
+
+  const seed = input.seed ?? null;
+  if (seed !== null && (!Number.isInteger(seed) || seed < SEED_MIN || seed > SEED_MAX))
+    problem("seed", `must be an integer from ${SEED_MIN} to ${SEED_MAX}`);
+
+  const idempotencyKey = input.idempotencyKey ?? null;
+  if (idempotencyKey !== null) {
+    if (idempotencyKey.length === 0 || idempotencyKey.length > IDEMPOTENCY_KEY_MAX_LENGTH)
+      problem("idempotencyKey", `must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters`);
+    else if (!/^[\x21-\x7e]+$/.test(idempotencyKey))
+      problem("idempotencyKey", "must be printable ASCII without spaces");
+  }
+
+  if (problems.length > 0) throw new InvalidInputError(problems);
+  return {
+    prompt,
+    imageUrl,
+    duration: input.duration as Duration,
+    resolution: input.resolution,
+    seed,
+    cameraFixed: input.cameraFixed ?? false,
+    idempotencyKey,
+  };
+}
+
+function checkImageUrl(value: string): string | null {
+  if (value.length === 0) return "must not be empty";
+  if (value.length > IMAGE_URL_MAX_LENGTH) return `must be at most ${IMAGE_URL_MAX_LENGTH} characters`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return "must be an absolute http(s) URL";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "must use http or https";
+  if (url.hostname.length === 0) return "must name a host";
+  if (url.username || url.password) return "must not contain credentials";
+  return null;
+}
