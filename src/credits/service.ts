@@ -1,0 +1,116 @@
+import type { Clock } from "../clock";
+import type { Db } from "../db/client";
+import type { Logger } from "../logger";
+import { isSegmindError } from "../segmind/errors";
+import type { SegmindClient } from "../segmind/types";
+
+export type CreditsFreshness = "LIVE" | "CACHED" | "STALE" | "UNAVAILABLE";
+
+export interface BalanceReading {
+  credits: number;
+  freeCredits: number;
+  readAt: Date;
+}
+
+export interface CreditsReport {
+  upstream: string;
+  balance: BalanceReading | null;
+  /** LIVE: read for this request; CACHED: read within the TTL; STALE: the read failed, last known shown; UNAVAILABLE: none known. */
+  freshness: CreditsFreshness;
+  /** Why the live read failed, when it did (never contains the key). */
+  upstreamError: { code: string; message: string } | null;
+  lastRemainingCredits: { value: number; seenAt: Date; generationId: string } | null;
+  spentUsd: number;
+  billedGenerations: number;
+}
+
+export interface CreditsServiceDeps {
+  db: Db;
+  segmind: SegmindClient;
+  clock: Clock;
+  logger: Logger;
+  upstream: string;
+  cacheTtlMs: number;
+}
+
+/**
+ * The Segmind balance, read through a short cache so a busy dashboard does not hammer
+ * Segmind, and never an error for the caller: an outage falls back to the last balance
+ * this gateway saw (kept in the database, so it survives restarts), marked STALE.
+ */
+export class CreditsService {
+  private cached: BalanceReading | null = null;
+  private inFlight: Promise<BalanceOutcome> | null = null;
+
+  constructor(private readonly deps: CreditsServiceDeps) {}
+
+  async report(): Promise<CreditsReport> {
+    const [outcome, spent, lastRemaining] = await Promise.all([this.balance(), this.spent(), this.lastRemaining()]);
+    return { upstream: this.deps.upstream, ...outcome, ...spent, lastRemainingCredits: lastRemaining };
+  }
+
+  private async balance(): Promise<BalanceOutcome> {
+    const now = this.deps.clock.now().getTime();
+    if (this.cached && now - this.cached.readAt.getTime() < this.deps.cacheTtlMs) {
+      return { balance: this.cached, freshness: "CACHED", upstreamError: null };
+    }
+    // Concurrent requests share one upstream read.
+    this.inFlight ??= this.readLive().finally(() => {
+      this.inFlight = null;
+    });
+    return this.inFlight;
+  }
+
+  private async readLive(): Promise<BalanceOutcome> {
+    try {
+      const { credits, freeCredits } = await this.deps.segmind.getCredits();
+      const reading = { credits, freeCredits, readAt: this.deps.clock.now() };
+      this.cached = reading;
+      await this.deps.db.creditSnapshot.create({ data: { upstream: this.deps.upstream, ...reading } });
+      return { balance: reading, freshness: "LIVE", upstreamError: null };
+    } catch (error) {
+      const upstreamError = isSegmindError(error)
+        ? { code: error.kind, message: error.message }
+        : { code: "INTERNAL", message: "The balance could not be read" };
+      this.deps.logger.warn("credits read failed; serving last known balance", { upstreamError });
+      const last = this.cached ?? (await this.lastSnapshot());
+      return last
+        ? { balance: last, freshness: "STALE", upstreamError }
+        : { balance: null, freshness: "UNAVAILABLE", upstreamError };
+    }
+  }
+
+  private async lastSnapshot(): Promise<BalanceReading | null> {
+    const row = await this.deps.db.creditSnapshot.findFirst({
+      where: { upstream: this.deps.upstream },
+      orderBy: { readAt: "desc" },
+    });
+    return row ? { credits: row.credits, freeCredits: row.freeCredits, readAt: row.readAt } : null;
+  }
+
+  private async spent(): Promise<{ spentUsd: number; billedGenerations: number }> {
+    const totals = await this.deps.db.generation.aggregate({
+      where: { upstream: this.deps.upstream, costUsd: { not: null } },
+      _sum: { costUsd: true },
+      _count: { costUsd: true },
+    });
+    // Rounded to micro-dollars: sums of binary floats should not print 0.30000000000000004.
+    return {
+      spentUsd: Math.round((totals._sum.costUsd ?? 0) * 1e6) / 1e6,
+      billedGenerations: totals._count.costUsd,
+    };
+  }
+
+  private async lastRemaining(): Promise<CreditsReport["lastRemainingCredits"]> {
+    const row = await this.deps.db.generation.findFirst({
+      where: { upstream: this.deps.upstream, remainingCreditsUsd: { not: null } },
+      orderBy: { updatedAt: "desc" },
+      select: { id: true, remainingCreditsUsd: true, updatedAt: true },
+    });
+    return row && row.remainingCreditsUsd !== null
+      ? { value: row.remainingCreditsUsd, seenAt: row.updatedAt, generationId: row.id }
+      : null;
+  }
+}
+
+type BalanceOutcome = Pick<CreditsReport, "balance" | "freshness" | "upstreamError">;
