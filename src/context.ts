@@ -1,0 +1,36 @@
+import type { Clock } from "./clock";
+import type { CreditsService } from "./credits/service";
+import type { Db } from "./db/client";
+import type { UpstreamTarget } from "./generations/types";
+import { type Loaders, createLoaders } from "./loaders";
+import type { Logger } from "./logger";
+import type { MediaStore } from "./media/store";
+import type { SegmindClient } from "./segmind/types";
+import type { GenerationRunner } from "./worker/worker";
+
+/** Long-lived collaborators, built once per gateway. */
+export interface GatewayServices {
+  db: Db;
+  databaseProvider: "sqlite" | "postgresql";
+  clock: Clock;
+  logger: Logger;
+  segmind: SegmindClient;
+  media: MediaStore;
+  worker: GenerationRunner;
+  credits: CreditsService;
+  upstream: UpstreamTarget;
+  publicUrl: string;
+  drawSeed?: () => number;
+}
+
+/** What every resolver sees: the services plus this request's own id and DataLoaders. */
+export interface GatewayContext {
+  requestId: string;
+  services: GatewayServices;
+  loaders: Loaders;
+}
+
+/** The one place a request context is made. */
+export function createContext(services: GatewayServices, requestId: string): GatewayContext {
+  return { requestId, services, loaders: createLoaders(services.db) };
+}

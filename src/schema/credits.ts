@@ -1,0 +1,61 @@
+import type { BalanceReading, CreditsReport } from "../credits/service";
+import { builder } from "./builder";
+
+const FreshnessEnum = builder.enumType("CreditsFreshness", {
+  values: {
+    LIVE: { description: "Read from Segmind for this request." },
+    CACHED: { description: "Read from Segmind moments ago (within CREDITS_CACHE_TTL_MS)." },
+    STALE: { description: "Segmind could not be read now; this is the last balance the gateway saw." },
+    UNAVAILABLE: { description: "Segmind could not be read and no earlier balance is known." },
+  } as const,
+});
+
+const BalanceRef = builder.objectRef<BalanceReading>("CreditBalance").implement({
+  description: "Segmind's `GET /v1/get-user-credits`, in dollars.",
+  fields: (t) => ({
+    credits: t.exposeFloat("credits"),
+    freeCredits: t.exposeFloat("freeCredits"),
+    readAt: t.field({ type: "DateTime", resolve: (balance) => balance.readAt }),
+  }),
+});
+
+const UpstreamProblemRef = builder
+  .objectRef<NonNullable<CreditsReport["upstreamError"]>>("UpstreamProblem")
+  .implement({
+    fields: (t) => ({ code: t.exposeString("code"), message: t.exposeString("message") }),
+  });
+
+const CreditsRef = builder.objectRef<CreditsReport>("Credits").implement({
+  description: "What the Segmind account has left, and what this gateway has spent.",
+  fields: (t) => ({
+    upstream: t.exposeString("upstream", { description: '"sandbox" or "segmind".' }),
+    balance: t.field({ type: BalanceRef, nullable: true, resolve: (report) => report.balance }),
+    freshness: t.field({ type: FreshnessEnum, resolve: (report) => report.freshness }),
+    upstreamError: t.field({
+      type: UpstreamProblemRef,
+      nullable: true,
+      description: "Why the live read failed, when it did.",
+      resolve: (report) => report.upstreamError,
+    }),
+    lastRemainingCredits: t.float({
+      nullable: true,
+      description: "The last `x-remaining-credits` (or v2 remaining_credits) Segmind reported on a generation.",
+      resolve: (report) => report.lastRemainingCredits?.value ?? null,
+    }),
+    lastRemainingCreditsAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      resolve: (report) => report.lastRemainingCredits?.seenAt ?? null,
+    }),
+    spentUsd: t.exposeFloat("spentUsd", { description: "Sum of the costs Segmind reported for this gateway's generations." }),
+    billedGenerations: t.exposeInt("billedGenerations", { description: "Generations with a recorded cost." }),
+  }),
+});
+
+builder.queryField("credits", (t) =>
+  t.field({
+    type: CreditsRef,
+    description: "Never fails for an upstream outage: see `freshness`.",
+    resolve: (_root, _args, context) => context.services.credits.report(),
+  }),
+);

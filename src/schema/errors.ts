@@ -1,0 +1,42 @@
+import { IdempotencyConflictError } from "../generations/create";
+import { type FieldProblem, InvalidInputError } from "../generations/validation";
+import { builder } from "./builder";
+
+/** The common interface of every expected failure: clients can always ask `... on Error { code message }`. */
+export const ErrorInterface = builder.interfaceRef<{ message: string; code: string }>("Error").implement({
+  description: "An expected failure, returned as data.",
+  fields: (t) => ({
+    code: t.exposeString("code", { description: "Stable machine-readable code." }),
+    message: t.exposeString("message", { description: "Human-readable explanation." }),
+  }),
+});
+
+const FieldErrorRef = builder.objectRef<FieldProblem>("FieldError").implement({
+  description: "One input field that was rejected, and why.",
+  fields: (t) => ({
+    field: t.exposeString("field", { description: "The input field's name, e.g. `imageUrl`." }),
+    message: t.exposeString("message"),
+  }),
+});
+
+builder.objectType(InvalidInputError, {
+  name: "InvalidInputError",
+  description: "The input broke a rule; nothing was stored or sent upstream.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    fields: t.field({ type: [FieldErrorRef], resolve: (error) => error.fields }),
+  }),
+});
+
+builder.objectType(IdempotencyConflictError, {
+  name: "IdempotencyConflictError",
+  description: "The idempotencyKey was used before with a different input.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    idempotencyKey: t.exposeString("idempotencyKey"),
+    existingGenerationId: t.globalID({
+      description: "The generation the key already belongs to.",
+      resolve: (error) => ({ type: "Generation", id: error.existingGenerationId }),
+    }),
+  }),
+});

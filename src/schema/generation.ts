@@ -1,0 +1,221 @@
+import { decodeGlobalID } from "@pothos/plugin-relay";
+import { GraphQLError } from "graphql";
+import { IdempotencyConflictError, createGeneration } from "../generations/create";
+import { listGenerations } from "../generations/list";
+import { GENERATION_STATUSES, type GenerationEventType, type GenerationStatus } from "../generations/status";
+import type { GenerationEventRow, GenerationRow } from "../generations/types";
+import { InvalidInputError, PROMPT_MAX_LENGTH, SEED_MAX, SEED_MIN } from "../generations/validation";
+import { isUuid } from "../ids";
+import { mediaUrlFor } from "../media/keys";
+import { builder } from "./builder";
+
+const GenerationStatusEnum = builder.enumType("GenerationStatus", {
+  description: "Where a generation is in its life. SUCCEEDED and FAILED are final.",
+  values: Object.fromEntries(GENERATION_STATUSES.map((status) => [status, { value: status }])) as {
+    [S in GenerationStatus]: { value: S };
+  },
+});
+
+const ResolutionEnum = builder.enumType("Resolution", {
+  values: {
+    SD_480P: { value: "480p", description: "854×480" },
+    HD_720P: { value: "720p", description: "1280×720" },
+  } as const,
+});
+
+const SeedSourceEnum = builder.enumType("SeedSource", {
+  values: {
+    CLIENT: { description: "The client chose the seed." },
+    GATEWAY: { description: "The client gave none; the gateway drew it (and recorded it)." },
+  } as const,
+});
+
+const EventTypeEnum = builder.enumType("GenerationEventType", {
+  values: {
+    STATUS_CHANGED: { description: "The status moved (fromStatus → toStatus)." },
+    UPSTREAM_CALL: { description: "One HTTP exchange with Segmind (method, path, httpStatus, durationMs)." },
+    RETRY_SCHEDULED: { description: "A safe retry was scheduled after a transient failure." },
+    NOTE: { description: "Anything else worth keeping." },
+  } as const,
+});
+
+const GenerationEventRef = builder.objectRef<GenerationEventRow>("GenerationEvent").implement({
+  description: "One entry of a generation's history, in order.",
+  fields: (t) => ({
+    sequence: t.exposeInt("id", { description: "Increases monotonically across all generations." }),
+    type: t.field({ type: EventTypeEnum, resolve: (event) => event.type as GenerationEventType }),
+    at: t.field({ type: "DateTime", resolve: (event) => event.createdAt }),
+    fromStatus: t.field({ type: GenerationStatusEnum, nullable: true, resolve: (e) => e.fromStatus as GenerationStatus | null }),
+    toStatus: t.field({ type: GenerationStatusEnum, nullable: true, resolve: (e) => e.toStatus as GenerationStatus | null }),
+    method: t.exposeString("method", { nullable: true }),
+    path: t.exposeString("path", { nullable: true, description: "Upstream path (no host, no key)." }),
+    httpStatus: t.exposeInt("httpStatus", { nullable: true, description: "null when no HTTP answer arrived." }),
+    durationMs: t.exposeInt("durationMs", { nullable: true }),
+    attempt: t.exposeInt("attempt", { nullable: true }),
+    errorCode: t.exposeString("errorCode", { nullable: true }),
+    message: t.exposeString("message", { nullable: true }),
+  }),
+});
+
+export const GenerationRef = builder.objectRef<GenerationRow>("Generation");
+
+builder.node(GenerationRef, {
+  description: "One image-to-video request and everything known about it.",
+  id: { resolve: (generation) => generation.id },
+  loadMany: (ids, context) => Promise.all(ids.map((id) => context.loaders.generationById.load(id))),
+  fields: (t) => ({
+    status: t.field({ type: GenerationStatusEnum, resolve: (g) => g.status as GenerationStatus }),
+    prompt: t.exposeString("prompt"),
+    imageUrl: t.exposeString("imageUrl", { description: "The first frame." }),
+    duration: t.exposeInt("duration", { description: "Seconds." }),
+    resolution: t.field({ type: ResolutionEnum, resolve: (g) => g.resolution as "480p" | "720p" }),
+    seed: t.exposeInt("seed", { description: "Always known: drawn by the gateway when the client gave none." }),
+    seedSource: t.field({ type: SeedSourceEnum, resolve: (g) => g.seedSource as "CLIENT" | "GATEWAY" }),
+    cameraFixed: t.exposeBoolean("cameraFixed"),
+    idempotencyKey: t.exposeString("idempotencyKey", { nullable: true }),
+    upstream: t.exposeString("upstream", { description: '"sandbox" (built-in stand-in) or "segmind".' }),
+    upstreamBaseUrl: t.exposeString("upstreamBaseUrl"),
+    upstreamMode: t.exposeString("upstreamMode", { description: '"v2" (async) or "v1" (sync).' }),
+    modelSlug: t.exposeString("modelSlug"),
+    upstreamRequestBody: t.exposeString("upstreamRequestBody", {
+      description: "The exact JSON body sent to Segmind.",
+    }),
+    upstreamRequestId: t.exposeString("upstreamRequestId", { nullable: true }),
+    upstreamSeed: t.exposeInt("upstreamSeed", { nullable: true, description: "The seed Segmind echoed, when it did." }),
+    costUsd: t.exposeFloat("costUsd", { nullable: true, description: "What Segmind reported charging, in dollars." }),
+    remainingCreditsUsd: t.exposeFloat("remainingCreditsUsd", {
+      nullable: true,
+      description: "The balance Segmind reported after this job, in dollars.",
+    }),
+    resultUrl: t.string({
+      nullable: true,
+      description: "The gateway's own, permanent URL of the stored video (supports HTTP Range).",
+      resolve: (g, _args, context) => (g.mediaKey ? mediaUrlFor(context.services.publicUrl, g.mediaKey) : null),
+    }),
+    upstreamOutputUrl: t.exposeString("upstreamOutputUrl", {
+      nullable: true,
+      description: "Segmind's URL of the output; it expires after days.",
+    }),
+    videoSha256: t.exposeString("videoSha256", { nullable: true }),
+    videoBytes: t.exposeInt("videoBytes", { nullable: true }),
+    videoContentType: t.exposeString("videoContentType", { nullable: true }),
+    errorCode: t.exposeString("errorCode", { nullable: true }),
+    errorMessage: t.exposeString("errorMessage", { nullable: true }),
+    attempts: t.exposeInt("attempts", { description: "Submit attempts made (retries only when provably unbilled)." }),
+    createdAt: t.field({ type: "DateTime", resolve: (g) => g.createdAt }),
+    submittedAt: t.field({ type: "DateTime", nullable: true, resolve: (g) => g.submittedAt }),
+    completedAt: t.field({ type: "DateTime", nullable: true, resolve: (g) => g.completedAt }),
+    latencyMs: t.int({
+      nullable: true,
+      description: "From creation to a final state.",
+      resolve: (g) => (g.completedAt ? g.completedAt.getTime() - g.createdAt.getTime() : null),
+    }),
+    events: t.field({
+      type: [GenerationEventRef],
+      description: "State changes and every upstream call, oldest first.",
+      resolve: (g, _args, context) => context.loaders.eventsByGenerationId.load(g.id),
+    }),
+  }),
+});
+
+const GenerateVideoInput = builder.inputType("GenerateVideoInput", {
+  fields: (t) => ({
+    prompt: t.string({ required: true, description: `What should happen; 1 to ${PROMPT_MAX_LENGTH} characters.` }),
+    imageUrl: t.string({ required: true, description: "The first frame: an http(s) URL Segmind can fetch." }),
+    duration: t.int({ required: true, description: "Seconds: 5 or 10." }),
+    resolution: t.field({ type: ResolutionEnum, required: true }),
+    seed: t.int({ description: `${SEED_MIN} to ${SEED_MAX}; omitted: the gateway draws one and records it.` }),
+    cameraFixed: t.boolean({ defaultValue: false }),
+    idempotencyKey: t.string({
+      description: "Retrying with the same key and input returns the first generation instead of paying twice.",
+    }),
+  }),
+});
+
+const GenerateVideoPayload = builder
+  .objectRef<{ generation: GenerationRow; replayed: boolean }>("GenerateVideoPayload")
+  .implement({
+    fields: (t) => ({
+      generation: t.field({ type: GenerationRef, resolve: (payload) => payload.generation }),
+      replayed: t.exposeBoolean("replayed", {
+        description: "true when an earlier generation with this idempotencyKey was returned.",
+      }),
+    }),
+  });
+
+builder.mutationField("generateVideo", (t) =>
+  t.field({
+    type: GenerateVideoPayload,
+    description: "Records the request durably and runs it in the background; returns at once (QUEUED).",
+    args: { input: t.arg({ type: GenerateVideoInput, required: true }) },
+    errors: {
+      types: [InvalidInputError, IdempotencyConflictError],
+      directResult: true,
+      union: { name: "GenerateVideoResult" },
+    },
+    resolve: async (_root, { input }, context) => {
+      const { services } = context;
+      const created = await createGeneration(services, input);
+      if (!created.replayed) services.worker.enqueue(created.generation.id);
+      context.loaders.generationById.prime(created.generation.id, created.generation);
+      return created;
+    },
+  }),
+);
+
+const GenerationFilter = builder.inputType("GenerationFilter", {
+  fields: (t) => ({
+    status: t.field({ type: [GenerationStatusEnum], description: "Any of these statuses." }),
+    seed: t.int(),
+    promptContains: t.string({ description: "Case-insensitive substring of the prompt." }),
+    createdAfter: t.field({ type: "DateTime", description: "Inclusive." }),
+    createdBefore: t.field({ type: "DateTime", description: "Exclusive." }),
+    videoSha256: t.string({ description: "Find the generation that produced a video." }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  generation: t.field({
+    type: GenerationRef,
+    nullable: true,
+    description: "One generation by its global id (or its raw UUID).",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (_root, { id }, context) => {
+      const localId = generationIdFrom(id);
+      return localId ? context.loaders.generationById.load(localId) : null;
+    },
+  }),
+  generations: t.connection(
+    {
+      type: GenerationRef,
+      description: "Every generation, newest first.",
+      args: { filter: t.arg({ type: GenerationFilter }) },
+      resolve: (_root, args, context) => listGenerations(context, args),
+    },
+    {
+      name: "GenerationConnection",
+      fields: (c) => ({
+        totalCount: c.int({
+          description: "Generations matching the filter, across all pages.",
+          resolve: (connection) => (connection as unknown as { totalCount: () => Promise<number> }).totalCount(),
+        }),
+      }),
+    },
+    { name: "GenerationEdge" },
+  ),
+}));
+
+/** Accepts a Relay global id of a Generation or a bare UUID; anything else is a client error. */
+function generationIdFrom(id: string): string | null {
+  if (isUuid(id)) return id;
+  let decoded: { typename: string; id: string };
+  try {
+    decoded = decodeGlobalID(id);
+  } catch {
+    throw new GraphQLError("Invalid generation id", { extensions: { code: "BAD_USER_INPUT" } });
+  }
+  if (decoded.typename !== "Generation" || !isUuid(decoded.id)) {
+    throw new GraphQLError("Invalid generation id", { extensions: { code: "BAD_USER_INPUT" } });
+  }
+  return decoded.id;
+}
