@@ -1,0 +1,82 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import type { Config } from "./config";
+import { openDatabase } from "./db/client";
+import { type Gateway, createGateway } from "./gateway";
+import type { Logger } from "./logger";
+import { cleanIncoming, createFsMediaStore } from "./media/fs-store";
+import { type SegmindStandIn, startSegmindStandIn } from "./sandbox/standin";
+import { createSegmindClient } from "./segmind/client";
+
+export interface RunningGateway {
+  gateway: Gateway;
+  sandbox: SegmindStandIn | null;
+  /** Stops the worker, then closes the sandbox and the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Turns configuration into real collaborators. In sandbox mode (no SEGMIND_API_KEY) a
+ * Segmind stand-in is started on loopback and the real client talks to it over HTTP:
+ * sandbox and production differ only in the base URL (and a throwaway key).
+ */
+export async function composeGateway(config: Config, logger: Logger): Promise<RunningGateway> {
+  const database = await openDatabase(config.DATABASE_URL);
+  await cleanIncoming(config.MEDIA_DIR);
+  const media = createFsMediaStore(config.MEDIA_DIR);
+
+  let sandbox: SegmindStandIn | null = null;
+  let baseUrl = config.SEGMIND_BASE_URL;
+  let apiKey = config.SEGMIND_API_KEY;
+  if (config.sandbox) {
+    apiKey = `sandbox-${randomBytes(12).toString("hex")}`;
+    sandbox = await startSegmindStandIn({
+      apiKey,
+      balanceUsd: config.SANDBOX_BALANCE_USD,
+      jobDurationMs: config.SANDBOX_JOB_DURATION_MS,
+      // The sandbox's balance and request records outlive restarts, like Segmind's do.
+      stateFile: join(config.MEDIA_DIR, "..", "sandbox-state.json"),
+    });
+    baseUrl = sandbox.url;
+    logger.info("sandbox mode: no SEGMIND_API_KEY, serving generations from the built-in Segmind stand-in", {
+      standIn: sandbox.url,
+    });
+  }
+
+  const segmind = createSegmindClient({
+    baseUrl,
+    apiKey: apiKey as string,
+    timeoutMs: config.SEGMIND_TIMEOUT_MS,
+    syncTimeoutMs: config.SEGMIND_SYNC_TIMEOUT_MS,
+  });
+  const gateway = createGateway({
+    db: database.db,
+    databaseProvider: database.provider,
+    segmind,
+    media,
+    logger,
+    upstream: { name: config.sandbox ? "sandbox" : "segmind", mode: config.SEGMIND_MODE },
+    publicUrl: config.publicUrl,
+    creditsCacheTtlMs: config.CREDITS_CACHE_TTL_MS,
+    worker: {
+      concurrency: config.WORKER_CONCURRENCY,
+      pollIntervalMs: config.pollIntervalMs,
+      pollDeadlineMs: config.SEGMIND_POLL_DEADLINE_MS,
+      submitMaxAttempts: config.SUBMIT_MAX_ATTEMPTS,
+      // A submit cannot still be on the wire after its own timeout (plus slack).
+      submitInFlightMs:
+        (config.SEGMIND_MODE === "v1" ? config.SEGMIND_SYNC_TIMEOUT_MS : config.SEGMIND_TIMEOUT_MS) + 5_000,
+    },
+    graphiql: true,
+  });
+
+  return {
+    gateway,
+    sandbox,
+    async close() {
+      await gateway.stop();
+      await sandbox?.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,193 @@
+import { GraphQLError } from "graphql";
+import { type Plugin, type YogaServerInstance, createYoga } from "graphql-yoga";
+import { type Clock, systemClock } from "./clock";
+import { type GatewayContext, type GatewayServices, createContext } from "./context";
+import { CreditsService } from "./credits/service";
+import type { Db } from "./db/client";
+import { GenerationJournal } from "./generations/journal";
+import type { UpstreamTarget } from "./generations/types";
+import { createGraphiQL } from "./http/graphiql";
+import { requestIdFor } from "./http/request-id";
+import { type Logger, silentLogger } from "./logger";
+import { MEDIA_ROUTE_PREFIX } from "./media/keys";
+import { serveMedia } from "./media/http";
+import type { MediaStore } from "./media/store";
+import { schema } from "./schema";
+import type { SegmindClient } from "./segmind/types";
+import type { LifecycleSettings } from "./worker/lifecycle";
+import { type GenerationRunner, InProcessWorker } from "./worker/worker";
+
+export interface WorkerSettings extends LifecycleSettings {
+  concurrency: number;
+  sweepIntervalMs: number;
+}
+
+export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
+  concurrency: 4,
+  sweepIntervalMs: 15_000,
+  pollIntervalMs: 5_000,
+  pollDeadlineMs: 900_000,
+  submitMaxAttempts: 5,
+  downloadMaxAttempts: 5,
+  submitInFlightMs: 60_000,
+  backoffBaseMs: 1_000,
+};
+
+export interface GatewayDeps {
+  db: Db;
+  databaseProvider: "sqlite" | "postgresql";
+  segmind: SegmindClient;
+  media: MediaStore;
+  /** Which upstream this is ("sandbox" or "segmind") and which protocol (v2 async or v1 sync). */
+  upstream: Pick<UpstreamTarget, "name" | "mode">;
+  /** Base of the URLs the gateway hands out (resultUrl). */
+  publicUrl: string;
+  clock?: Clock;
+  logger?: Logger;
+  worker?: Partial<WorkerSettings>;
+  creditsCacheTtlMs?: number;
+  drawSeed?: () => number;
+  graphiql?: boolean;
+}
+
+export interface Gateway {
+  yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
+  services: GatewayServices;
+  /** Starts the worker: resumes what a previous process left, then runs new work. */
+  start(): Promise<void>;
+  /** Stops the worker; unfinished generations stay resumable. Does not close the database. */
+  stop(): Promise<void>;
+}
+
+/** Builds the gateway; never listens (src/server.ts does), so tests can call `yoga.fetch`. */
+export function createGateway(deps: GatewayDeps): Gateway {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? silentLogger;
+  const settings = { ...DEFAULT_WORKER_SETTINGS, ...deps.worker };
+  const upstream: UpstreamTarget = {
+    ...deps.upstream,
+    baseUrl: deps.segmind.baseUrl,
+    modelSlug: deps.segmind.modelSlug,
+  };
+  const journal = new GenerationJournal(deps.db, clock);
+  const worker: GenerationRunner = new InProcessWorker(
+    { db: deps.db, journal, segmind: deps.segmind, media: deps.media, clock, logger, settings },
+    settings,
+  );
+  const credits = new CreditsService({
+    db: deps.db,
+    segmind: deps.segmind,
+    clock,
+    logger,
+    upstream: upstream.name,
+    cacheTtlMs: deps.creditsCacheTtlMs ?? 30_000,
+  });
+  const services: GatewayServices = {
+    db: deps.db,
+    databaseProvider: deps.databaseProvider,
+    clock,
+    logger,
+    segmind: deps.segmind,
+    media: deps.media,
+    worker,
+    credits,
+    upstream,
+    publicUrl: deps.publicUrl.replace(/\/+$/, ""),
+    drawSeed: deps.drawSeed,
+  };
+  const graphiql = createGraphiQL();
+
+  const yoga = createYoga<Record<string, unknown>, GatewayContext>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    graphiql: deps.graphiql === false ? false : { title: "seedance-gateway" },
+    renderGraphiQL: graphiql.render,
+    context: ({ request }) => createContext(services, requestIdFor(request)),
+    logging: yogaLogger(logger),
+    maskedErrors: {
+      // Unexpected errors reach clients as one generic message; the log has the detail.
+      maskError: (error, message) => {
+        const original = error instanceof GraphQLError ? error.originalError : error;
+        if (error instanceof GraphQLError && !original) return error;
+        if (original instanceof GraphQLError) return original;
+        return new GraphQLError(message, { extensions: { code: "INTERNAL_SERVER_ERROR" } });
+      },
+    },
+    plugins: [mediaRoute(deps.media), requestIdHeader(), unexpectedErrorLog(logger), graphiql.compression],
+  });
+
+  return {
+    yoga,
+    services,
+    start: () => worker.start(),
+    stop: () => worker.stop(),
+  };
+}
+
+/** Serves stored videos at PUBLIC_URL/media/<key>, with Range support for <video> seeking. */
+function mediaRoute(media: MediaStore): Plugin {
+  return {
+    async onRequest({ request, url, fetchAPI, endResponse }) {
+      if (!url.pathname.startsWith(MEDIA_ROUTE_PREFIX)) return;
+      let key: string;
+      try {
+        key = decodeURIComponent(url.pathname.slice(MEDIA_ROUTE_PREFIX.length));
+      } catch {
+        // A malformed escape (e.g. %E0) names no object: that is a 404, not a server error.
+        endResponse(new fetchAPI.Response("Not Found", { status: 404 }));
+        return;
+      }
+      endResponse(await serveMedia(request, media, key, { fetchAPI }));
+    },
+  };
+}
+
+/**
+ * Yoga's own log lines go through ours. A GraphQLError it logs is the client's mistake
+ * (bad variables, bad query), not ours: debug, not error.
+ */
+function yogaLogger(logger: Logger) {
+  const fields = (args: unknown[]) => (args.length > 0 ? { detail: args } : undefined);
+  return {
+    debug: (...args: unknown[]) => logger.debug("yoga", fields(args)),
+    info: (...args: unknown[]) => logger.info("yoga", fields(args)),
+    warn: (...args: unknown[]) => logger.warn("yoga", fields(args)),
+    error: (...args: unknown[]) =>
+      args.every((arg) => arg instanceof GraphQLError)
+        ? logger.debug("client error", fields(args))
+        : logger.error("yoga", fields(args)),
+  };
+}
+
+function requestIdHeader(): Plugin {
+  return {
+    onResponse({ request, response }) {
+      response.headers.set("x-request-id", requestIdFor(request));
+    },
+  };
+}
+
+/** Logs every error that was not an expected GraphQL error, with the request id clients see. */
+function unexpectedErrorLog(logger: Logger): Plugin<GatewayContext> {
+  return {
+    onExecute({ args }) {
+      return {
+        onExecuteDone({ result }) {
+          if (!("errors" in result) || !result.errors) return;
+          for (const error of result.errors) {
+            const original = error.originalError;
+            if (original && !(original instanceof GraphQLError)) {
+              logger.error("unexpected error in a GraphQL operation", {
+                requestId: args.contextValue.requestId,
+                operationName: args.operationName ?? undefined,
+                path: error.path,
+                error: original,
+              });
+            }
+          }
+        },
+      };
+    },
+  };
+}

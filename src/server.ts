@@ -1,0 +1,58 @@
+import { createServer } from "node:http";
+import { ConfigError, loadConfig } from "./config";
+import { composeGateway } from "./compose";
+import { createLogger } from "./logger";
+
+/** Listens, wires signals, drains. Everything else lives in createGateway / composeGateway. */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({
+    level: config.LOG_LEVEL,
+    secrets: config.SEGMIND_API_KEY ? [config.SEGMIND_API_KEY] : [],
+  });
+
+  const running = await composeGateway(config, logger);
+  const server = createServer(running.gateway.yoga);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.PORT, config.HOST, resolve);
+  });
+  await running.gateway.start();
+  logger.info("seedance-gateway listening", {
+    graphql: `${config.publicUrl}/graphql`,
+    upstream: config.sandbox ? "sandbox" : "segmind",
+    database: config.DATABASE_URL.startsWith("file:") ? config.DATABASE_URL : "postgresql",
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("stopping", { signal });
+    // Stop accepting connections, let in-flight responses finish (bounded), then stop work.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    const forceAfter = setTimeout(() => server.closeAllConnections(), 10_000);
+    await closed;
+    clearTimeout(forceAfter);
+    await running.close();
+    logger.info("stopped; unfinished generations resume on next start");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((error) => {
+  process.stderr.write(`seedance-gateway failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
