@@ -102,13 +102,19 @@ export class CreditsService {
   }
 
   private async lastRemaining(): Promise<CreditsReport["lastRemainingCredits"]> {
-    const row = await this.deps.db.generation.findFirst({
-      where: { upstream: this.deps.upstream, remainingCreditsUsd: { not: null } },
-      orderBy: { updatedAt: "desc" },
-      select: { id: true, remainingCreditsUsd: true, updatedAt: true },
+    // Segmind reports the balance with each result, which the transition into STORING
+    // records; the event sequence orders sightings exactly, where timestamps can tie.
+    const sighting = await this.deps.db.generationEvent.findFirst({
+      where: {
+        toStatus: "STORING",
+        generation: { upstream: this.deps.upstream, remainingCreditsUsd: { not: null } },
+      },
+      orderBy: { id: "desc" },
+      select: { createdAt: true, generation: { select: { id: true, remainingCreditsUsd: true } } },
     });
-    return row && row.remainingCreditsUsd !== null
-      ? { value: row.remainingCreditsUsd, seenAt: row.updatedAt, generationId: row.id }
+    const value = sighting?.generation.remainingCreditsUsd;
+    return sighting && value != null
+      ? { value, seenAt: sighting.createdAt, generationId: sighting.generation.id }
       : null;
   }
 }
