@@ -1,0 +1,199 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Clock } from "../../src/clock";
+import { type QueryEvent, openDatabase } from "../../src/db/client";
+import { type Gateway, type WorkerSettings, createGateway } from "../../src/gateway";
+import type { GenerationStatus } from "../../src/generations/status";
+import type { GenerationRow } from "../../src/generations/types";
+import { type Logger, createLogger } from "../../src/logger";
+import { createFsMediaStore } from "../../src/media/fs-store";
+import { type SegmindStandIn, type StandInOptions, startSegmindStandIn } from "../../src/sandbox/standin";
+import { createSegmindClient } from "../../src/segmind/client";
+import type { DatabaseTarget, FreshDatabase } from "./databases";
+
+export const TEST_API_KEY = "SG_0123456789abcdef";
+
+/** Fast settings: sandbox jobs of ~150 ms, polls every 20 ms, retries after ~10 ms. */
+export const FAST_WORKER: Partial<WorkerSettings> = {
+  concurrency: 4,
+  pollIntervalMs: 20,
+  backoffBaseMs: 10,
+  submitMaxAttempts: 3,
+  downloadMaxAttempts: 3,
+  sweepIntervalMs: 60_000,
+};
+
+export interface HarnessOptions {
+  /** Reuse a database (e.g. a second gateway on the first one's database). */
+  database?: FreshDatabase;
+  /** Reuse a running stand-in. */
+  standIn?: SegmindStandIn;
+  standInOptions?: Partial<StandInOptions>;
+  /** Point the client somewhere else (e.g. a closed port). */
+  baseUrl?: string;
+  mediaDir?: string;
+  mode?: "v2" | "v1";
+  worker?: Partial<WorkerSettings>;
+  clientTimeoutMs?: number;
+  creditsCacheTtlMs?: number;
+  /** Start the worker (resume + run). Default true. */
+  start?: boolean;
+  drawSeed?: () => number;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export interface GraphQLResponse<T = any> {
+  data?: T;
+  errors?: Array<{ message: string; path?: string[]; extensions?: Record<string, unknown> }>;
+}
+
+export interface Harness {
+  gateway: Gateway;
+  standIn: SegmindStandIn;
+  database: FreshDatabase;
+  db: Gateway["services"]["db"];
+  mediaDir: string;
+  /** Every Prisma operation, in order (tests count them per GraphQL operation). */
+  queries: QueryEvent[];
+  /** Lines the gateway logged. */
+  logs: string[];
+  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  generate(input: Record<string, unknown>): Promise<any>;
+  waitForStatus(id: string, statuses: GenerationStatus[], timeoutMs?: number): Promise<GenerationRow>;
+  /** Serves the gateway over real HTTP on a random port; returns its base URL. */
+  listen(): Promise<string>;
+  close(options?: { keepDatabase?: boolean; keepStandIn?: boolean; keepMedia?: boolean }): Promise<void>;
+}
+
+export async function startHarness(target: DatabaseTarget, options: HarnessOptions = {}): Promise<Harness> {
+  const database = options.database ?? (await target.createDatabase());
+  const standIn =
+    options.standIn ??
+    (await startSegmindStandIn({ apiKey: TEST_API_KEY, jobDurationMs: 150, ...options.standInOptions }));
+  const mediaDir = options.mediaDir ?? mkdtempSync(join(tmpdir(), "sg-media-"));
+  const queries: QueryEvent[] = [];
+  const logs: string[] = [];
+  const opened = await openDatabase(database.url, { onQuery: (query) => queries.push(query) });
+  const logger =
+    options.logger ??
+    createLogger({ level: "debug", secrets: [TEST_API_KEY], write: (line) => logs.push(line) });
+
+  let server: Server | undefined;
+  let publicUrl = "http://gateway.test";
+  const segmind = createSegmindClient({
+    baseUrl: options.baseUrl ?? standIn.url,
+    apiKey: TEST_API_KEY,
+    timeoutMs: options.clientTimeoutMs ?? 2_000,
+    syncTimeoutMs: options.clientTimeoutMs ?? 5_000,
+    downloadTimeoutMs: options.clientTimeoutMs ?? 5_000,
+  });
+  const gateway = createGateway({
+    db: opened.db,
+    databaseProvider: opened.provider,
+    segmind,
+    media: createFsMediaStore(mediaDir),
+    upstream: { name: "sandbox", mode: options.mode ?? "v2" },
+    publicUrl,
+    logger,
+    worker: { ...FAST_WORKER, ...options.worker },
+    creditsCacheTtlMs: options.creditsCacheTtlMs ?? 30_000,
+    drawSeed: options.drawSeed,
+    clock: options.clock,
+  });
+  if (options.start !== false) await gateway.start();
+
+  const harness: Harness = {
+    gateway,
+    standIn,
+    database,
+    db: opened.db,
+    mediaDir,
+    queries,
+    logs,
+    async gql(query, variables) {
+      const response = await gateway.yoga.fetch(`${publicUrl}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as GraphQLResponse;
+    },
+    async generate(input) {
+      const result = await harness.gql(GENERATE_VIDEO, { input });
+      if (result.errors) throw new Error(`generateVideo failed: ${JSON.stringify(result.errors)}`);
+      return result.data.generateVideo;
+    },
+    async waitForStatus(id, statuses, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const row = await opened.db.generation.findUnique({ where: { id } });
+        if (row && statuses.includes(row.status as GenerationStatus)) return row;
+        if (Date.now() > deadline) {
+          throw new Error(`generation ${id} is ${row?.status ?? "missing"}, expected ${statuses.join("|")}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 15));
+      }
+    },
+    async listen() {
+      server = createServer(gateway.yoga);
+      await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+      publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      gateway.services.publicUrl = publicUrl;
+      return publicUrl;
+    },
+    async close(closeOptions = {}) {
+      await gateway.stop();
+      if (server) {
+        server.closeAllConnections();
+        await new Promise((resolve) => server?.close(resolve));
+      }
+      await opened.close();
+      if (!closeOptions.keepStandIn && !options.standIn) await standIn.close();
+      if (!closeOptions.keepDatabase && !options.database) await database.drop();
+      if (!closeOptions.keepMedia && !options.mediaDir) rmSync(mediaDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+export const GENERATION_FIELDS = `
+  id status prompt imageUrl duration resolution seed seedSource cameraFixed idempotencyKey
+  upstream upstreamBaseUrl upstreamMode modelSlug upstreamRequestBody upstreamRequestId upstreamSeed
+  costUsd remainingCreditsUsd resultUrl upstreamOutputUrl videoSha256 videoBytes videoContentType
+  errorCode errorMessage attempts createdAt submittedAt completedAt latencyMs
+  events { sequence type at fromStatus toStatus method path httpStatus durationMs attempt errorCode message }
+`;
+
+export const GENERATE_VIDEO = `
+  mutation Generate($input: GenerateVideoInput!) {
+    generateVideo(input: $input) {
+      __typename
+      ... on GenerateVideoPayload { replayed generation { ${GENERATION_FIELDS} } }
+      ... on Error { code message }
+      ... on InvalidInputError { fields { field message } }
+      ... on IdempotencyConflictError { idempotencyKey existingGenerationId }
+    }
+  }
+`;
+
+export const GENERATION_QUERY = `
+  query One($id: ID!) { generation(id: $id) { ${GENERATION_FIELDS} } }
+`;
+
+export const VALID_INPUT = {
+  prompt: "A paper boat drifts across a rain puddle at dawn",
+  imageUrl: "https://images.example.com/first-frame.png",
+  duration: 5,
+  resolution: "SD_480P",
+  seed: 4242,
+};
+
+/** The database id inside a Relay global id (`Generation:<uuid>`, base64). */
+export function localId(globalId: string): string {
+  const decoded = Buffer.from(globalId, "base64").toString();
+  return decoded.slice(decoded.indexOf(":") + 1);
+}
