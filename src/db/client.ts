@@ -1,0 +1,85 @@
+// Opens the application's database: migrates it, then connects Prisma
+// through the driver adapter of DATABASE_URL's provider.
+import { resolve } from "node:path";
+import type { PrismaClient } from "../generated/sqlite/client";
+import { applyMigrations } from "./migrate";
+import { databaseProvider, sqliteFilePath, type DatabaseProvider } from "./provider";
+
+export { databaseProvider, type DatabaseProvider } from "./provider";
+
+/** The application's database client (the SQLite client's type; see openDatabase for PostgreSQL). */
+export type Db = PrismaClient;
+
+/** One Prisma operation, e.g. { model: "Generation", operation: "findMany", durationMs: 1.2 }. */
+export interface QueryEvent {
+  model?: string;
+  operation: string;
+  durationMs: number;
+}
+
+export interface OpenDatabaseOptions {
+  /** Called after every Prisma operation (tests count database round trips per request with it). */
+  onQuery?: (query: QueryEvent) => void;
+}
+
+export interface OpenDatabase {
+  db: Db;
+  provider: DatabaseProvider;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(url: string, options: OpenDatabaseOptions = {}): Promise<OpenDatabase> {
+  const provider = databaseProvider(url);
+  const absoluteUrl = provider === "sqlite" ? absoluteSqliteUrl(url) : url;
+  await applyMigrations(absoluteUrl);
+  const client = await createClient(provider, absoluteUrl);
+  const db = options.onQuery ? withQueryEvents(client, options.onQuery) : client;
+  return { db, provider, close: () => client.$disconnect() };
+}
+
+/**
+ * `file:./data/x.db` is relative to the cwd: pin it once so the migrator and
+ * every later connection use the same file even if the cwd changes.
+ */
+function absoluteSqliteUrl(url: string): string {
+  const query = url.includes("?") ? url.slice(url.indexOf("?")) : "";
+  return `file:${resolve(sqliteFilePath(url))}${query}`;
+}
+
+/** Loads only the chosen provider's generated client and driver. */
+async function createClient(provider: DatabaseProvider, url: string): Promise<Db> {
+  if (provider === "sqlite") {
+    const [{ PrismaClient }, { PrismaLibSQLWithBusyTimeout }] = await Promise.all([
+      import("../generated/sqlite/client"),
+      import("./sqlite-adapter"),
+    ]);
+    return new PrismaClient({ adapter: new PrismaLibSQLWithBusyTimeout({ url }) });
+  }
+  const [{ PrismaClient }, { PrismaPg }] = await Promise.all([
+    import("../generated/postgresql/client"),
+    import("@prisma/adapter-pg"),
+  ]);
+  // Each generated client has its own (nominally distinct) types, but both are
+  // generated from the same models, so the model API the app uses is the same.
+  // Typing the app against the SQLite client keeps it to what both providers
+  // support (e.g. no PostgreSQL-only `mode: "insensitive"` filters).
+  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
+}
+
+function withQueryEvents(client: Db, onQuery: (query: QueryEvent) => void): Db {
+  const extended = client.$extends({
+    query: {
+      async $allOperations({ model, operation, args, query }) {
+        const startedAt = performance.now();
+        try {
+          return await query(args);
+        } finally {
+          onQuery({ model, operation, durationMs: performance.now() - startedAt });
+        }
+      },
+    },
+  });
+  // A query-only extension leaves the client's API unchanged; only its type
+  // (DynamicClientExtensionThis) differs from PrismaClient.
+  return extended as unknown as Db;
+}

@@ -1,0 +1,32 @@
+// The committed migrations of one provider, read from prisma/<provider>/migrations.
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { DatabaseProvider } from "./provider";
+
+export interface MigrationFile {
+  /** Folder name, e.g. "0001_init": the `migration_name` Prisma records. */
+  name: string;
+  sql: string;
+  /** sha256 hex of migration.sql's bytes, the `checksum` Prisma records. */
+  checksum: string;
+}
+
+/** Resolved from this source file, not the cwd, so the app can start from any directory. */
+export function migrationsDirectory(provider: DatabaseProvider): string {
+  return fileURLToPath(new URL(`../../prisma/${provider}/migrations/`, import.meta.url));
+}
+
+/** Every migration folder holding a migration.sql, in name (= apply) order. */
+export function readMigrationFiles(provider: DatabaseProvider): MigrationFile[] {
+  const dir = migrationsDirectory(provider);
+  if (!existsSync(dir)) throw new Error(`migrations folder not found: ${dir}`);
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(`${dir}/${entry.name}/migration.sql`))
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => {
+      const bytes = readFileSync(`${dir}/${name}/migration.sql`);
+      return { name, sql: bytes.toString("utf8"), checksum: createHash("sha256").update(bytes).digest("hex") };
+    });
+}
