@@ -66,9 +66,10 @@ function whereFor(filter: GenerationFilterInput, provider: "sqlite" | "postgresq
   if (filter.seed != null) where.seed = filter.seed;
   if (filter.videoSha256) where.videoSha256 = filter.videoSha256.toLowerCase();
   if (filter.promptContains) {
+    // Backslash-escaped so % and _ are literal on both databases (see db/sqlite-like-escape.ts).
     // SQLite's LIKE already ignores ASCII case; PostgreSQL needs ILIKE.
     where.prompt = {
-      contains: filter.promptContains,
+      contains: filter.promptContains.replace(/[\\%_]/g, (c) => `\\${c}`),
       ...(provider === "postgresql" ? { mode: "insensitive" } : {}),
     };
   }
