@@ -25,20 +25,22 @@ export class GenerationJournal {
     private readonly clock: Clock,
   ) {}
 
-  /** Moves `id` from one of `from` to `to`; false when the row was not in `from` (someone else moved it). */
+  /**
+   * Moves `id` from `from` to `to`; false when the row was no longer in `from` (another
+   * process moved it). Write-first: SQLite fails a deferred transaction that reads and
+   * then writes after another process wrote, instead of waiting for it.
+   */
   async transition(
     id: string,
-    from: readonly GenerationStatus[],
+    from: GenerationStatus,
     to: GenerationStatus,
     patch: GenerationPatch = {},
     details: EventDetails = {},
   ): Promise<boolean> {
     const now = this.clock.now();
     return this.db.$transaction(async (tx) => {
-      const current = await tx.generation.findUnique({ where: { id }, select: { status: true } });
-      if (!current || !from.includes(current.status as GenerationStatus)) return false;
       const { count } = await tx.generation.updateMany({
-        where: { id, status: current.status },
+        where: { id, status: from },
         data: { ...patch, status: to, updatedAt: now },
       });
       if (count === 0) return false;
@@ -49,7 +51,7 @@ export class GenerationJournal {
         data: {
           generationId: id,
           type: "STATUS_CHANGED" satisfies GenerationEventType,
-          fromStatus: current.status,
+          fromStatus: from,
           toStatus: to,
           message: details.message ?? null,
           errorCode: details.errorCode ?? null,

@@ -88,7 +88,7 @@ async function claimForSubmit(deps: LifecycleDeps, row: GenerationRow): Promise<
   const attempt = row.attempts + 1;
   const claimed = await deps.journal.transition(
     row.id,
-    ["QUEUED"],
+    "QUEUED",
     "SUBMITTING",
     { attempts: attempt, nextAttemptAt: null },
     { attempt, message: `submit attempt ${attempt} to ${row.upstream}` },
@@ -111,7 +111,7 @@ async function submitAsync(deps: LifecycleDeps, row: GenerationRow): Promise<num
   await persistCritically(deps, row.id, requestId, () =>
     deps.journal.transition(
       row.id,
-      ["SUBMITTING"],
+      "SUBMITTING",
       "SUBMITTED",
       { upstreamRequestId: requestId, submittedAt: deps.clock.now() },
       { attempt, calls },
@@ -134,7 +134,7 @@ async function submitSync(deps: LifecycleDeps, row: GenerationRow): Promise<numb
   await persistCritically(deps, row.id, result.requestId ?? "(none)", () =>
     deps.journal.transition(
       row.id,
-      ["SUBMITTING"],
+      "SUBMITTING",
       "STORING",
       {
         upstreamRequestId: result.requestId ?? null,
@@ -173,7 +173,7 @@ async function handleSubmitFailure(
     const nextAttemptAt = new Date(deps.clock.now().getTime() + delay);
     await deps.journal.transition(
       row.id,
-      ["SUBMITTING"],
+      "SUBMITTING",
       "QUEUED",
       { nextAttemptAt },
       {
@@ -236,7 +236,7 @@ async function poll(deps: LifecycleDeps, row: GenerationRow, state: LoopState, s
         return deps.settings.pollIntervalMs;
       case "PROCESSING":
         await deps.journal.recordCalls(row.id, calls);
-        if (row.status === "SUBMITTED") await deps.journal.transition(row.id, ["SUBMITTED"], "RUNNING");
+        if (row.status === "SUBMITTED") await deps.journal.transition(row.id, "SUBMITTED", "RUNNING");
         return deps.settings.pollIntervalMs;
       case "FAILED":
         await deps.journal.recordCalls(row.id, calls);
@@ -248,7 +248,7 @@ async function poll(deps: LifecycleDeps, row: GenerationRow, state: LoopState, s
       case "COMPLETED": {
         const result = await deps.segmind.getResult(requestId, { onCall, signal });
         await deps.journal.recordCalls(row.id, calls);
-        await deps.journal.transition(row.id, ["SUBMITTED", "RUNNING"], "STORING", {
+        await deps.journal.transition(row.id, row.status as GenerationStatus, "STORING", {
           upstreamOutputUrl: result.outputUrl,
           upstreamSeed: result.seed ?? null,
           costUsd: result.costUsd ?? null,
@@ -328,7 +328,7 @@ async function storeAndSucceed(
       message: `Received ${stored.bytes} of ${expectedBytes} bytes`,
     });
   }
-  await deps.journal.transition(id, ["STORING"], "SUCCEEDED", {
+  await deps.journal.transition(id, "STORING", "SUCCEEDED", {
     mediaKey: stored.key,
     videoSha256: stored.sha256,
     videoBytes: stored.bytes,
@@ -345,7 +345,7 @@ async function fail(
 ): Promise<void> {
   await deps.journal.transition(
     id,
-    [from],
+    from,
     "FAILED",
     { ...failure, completedAt: deps.clock.now(), nextAttemptAt: null },
     { errorCode: failure.errorCode, message: failure.errorMessage },
