@@ -1,0 +1,58 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { GenerationInput, Resolution } from "./validation";
+
+/**
+ * The stand-in's "generated" video: a committed H.264 fixture per resolution (2 s, testsrc2,
+ * made with ffmpeg — see README.md) plus one top-level MP4 `free` box appended at the end.
+ * Players skip `free` boxes, so the file still plays, while its payload names the canonical
+ * request: the same input and seed give byte-identical files, another seed gives other bytes.
+ */
+
+const FIXTURE_FILES: Record<Resolution, string> = {
+  "480p": "sandbox-480p.mp4",
+  "720p": "sandbox-720p.mp4",
+};
+
+const fixtureCache = new Map<Resolution, Buffer>();
+
+function fixture(resolution: Resolution): Buffer {
+  let bytes = fixtureCache.get(resolution);
+  if (!bytes) {
+    bytes = readFileSync(new URL(`./fixtures/${FIXTURE_FILES[resolution]}`, import.meta.url));
+    fixtureCache.set(resolution, bytes);
+  }
+  return bytes;
+}
+
+/** sha256 over the fields that decide the output, in a fixed order. */
+export function canonicalRequestSha256(input: GenerationInput, seed: number): string {
+  const canonical = JSON.stringify({
+    prompt: input.prompt,
+    first_frame_url: input.firstFrameUrl,
+    duration: input.duration,
+    resolution: input.resolution,
+    seed,
+    camera_fixed: input.cameraFixed,
+  });
+  return createHash("sha256").update(canonical).digest("hex");
+}
+
+/** The output file: the fixture for the resolution, then the stamp box. */
+export function renderVideo(input: GenerationInput, seed: number): Buffer {
+  const base = fixture(input.resolution);
+  const payload = Buffer.from(
+    `seedance-sandbox\nrequest-sha256=${canonicalRequestSha256(input, seed)}\nseed=${seed}\n`,
+    "utf8",
+  );
+  const header = Buffer.alloc(8);
+  header.writeUInt32BE(8 + payload.length, 0);
+  header.write("free", 4, "latin1");
+  return Buffer.concat([base, header, payload]);
+}
+
+/** The seed Segmind reports when the caller sent none: derived from the request id, 1..999999. */
+export function seedFromRequestId(requestId: string): number {
+  const digest = createHash("sha256").update(requestId).digest();
+  return (digest.readUInt32BE(0) % 999_999) + 1;
+}
