@@ -1,0 +1,80 @@
+import { performance } from "node:perf_hooks";
+import { type CallSite, errorForTransportFailure } from "./error-mapping";
+import type { SegmindError } from "./errors";
+import type { CallOptions, UpstreamCall } from "./types";
+
+/**
+ * One HTTP attempt with a deadline, reported exactly once through `onCall`. The response is
+ * handed to `interpret`, which returns the value or throws a SegmindError; anything else
+ * thrown (fetch rejections, body read failures) is classified here.
+ */
+
+export interface ExchangeRequest {
+  site: CallSite;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  /** "manual" for API calls: a redirect must not carry the key elsewhere. */
+  redirect: RequestRedirect;
+  /** Known before the call (status/result); otherwise taken from the answer. */
+  requestId?: string;
+}
+
+export interface ExchangeScope {
+  /** Runs under the call's deadline; bodies streamed after `interpret` returns stay under it. */
+  signal: AbortSignal;
+  /** Classifies a failure while reading a streamed body later, with this call's context. */
+  describeFailure: (error: unknown, httpStatus: number) => SegmindError;
+}
+
+export interface Interpreted<T> {
+  value: T;
+  requestId?: string;
+}
+
+export async function exchange<T>(
+  fetchImpl: typeof fetch,
+  request: ExchangeRequest,
+  callOptions: CallOptions | undefined,
+  interpret: (res: Response, scope: ExchangeScope) => Promise<Interpreted<T>>,
+): Promise<T> {
+  const callerSignal = callOptions?.signal;
+  const timeout = AbortSignal.timeout(request.timeoutMs);
+  const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
+  const describe = (error: unknown, httpStatus: number | null) =>
+    errorForTransportFailure(error, { site: request.site, httpStatus, timeoutMs: request.timeoutMs, callerSignal, signal });
+
+  const started = performance.now();
+  let response: Response | undefined;
+  let outcome: { ok: true; value: T; requestId?: string } | { ok: false; error: SegmindError };
+  try {
+    response = await fetchImpl(request.url, {
+      method: request.site.method,
+      headers: request.headers,
+      body: request.body,
+      redirect: request.redirect,
+      signal,
+    });
+    const interpreted = await interpret(response, { signal, describeFailure: describe });
+    outcome = { ok: true, value: interpreted.value, requestId: interpreted.requestId };
+  } catch (error) {
+    outcome = { ok: false, error: describe(error, response?.status ?? null) };
+    // An unread body would hold the connection open until the deadline.
+    if (response?.body && !response.bodyUsed) await response.body.cancel().catch(() => undefined);
+  }
+
+  const call: UpstreamCall = {
+    method: request.site.method,
+    path: request.site.path,
+    httpStatus: response?.status ?? null,
+    durationMs: Math.round(performance.now() - started),
+  };
+  if (!outcome.ok) call.errorKind = outcome.error.kind;
+  const requestId = (outcome.ok ? outcome.requestId : undefined) ?? request.requestId ?? response?.headers.get("x-request-id") ?? undefined;
+  if (requestId) call.requestId = requestId;
+  callOptions?.onCall?.(call);
+
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
+}
