@@ -1,6 +1,7 @@
 import type { Clock } from "./clock";
 import type { CreditsService } from "./credits/service";
 import type { Db } from "./db/client";
+import type { GenerationNotifier } from "./generations/notifier";
 import type { UpstreamTarget } from "./generations/types";
 import { type Loaders, createLoaders } from "./loaders";
 import type { Logger } from "./logger";
@@ -19,6 +20,7 @@ export interface GatewayServices {
   worker: GenerationRunner;
   credits: CreditsService;
   upstream: UpstreamTarget;
+  notifier: GenerationNotifier;
   publicUrl: string;
   drawSeed?: () => number;
 }

@@ -5,6 +5,7 @@ import { type GatewayContext, type GatewayServices, createContext } from "./cont
 import { CreditsService } from "./credits/service";
 import type { Db } from "./db/client";
 import { GenerationJournal } from "./generations/journal";
+import { type GenerationNotifier, InProcessNotifier } from "./generations/notifier";
 import type { UpstreamTarget } from "./generations/types";
 import { createGraphiQL } from "./http/graphiql";
 import { requestIdFor } from "./http/request-id";
@@ -48,6 +49,8 @@ export interface GatewayDeps {
   creditsCacheTtlMs?: number;
   drawSeed?: () => number;
   graphiql?: boolean;
+  /** Wakes subscribers when events are written; in-process by default. */
+  notifier?: GenerationNotifier;
 }
 
 export interface Gateway {
@@ -69,7 +72,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     baseUrl: deps.segmind.baseUrl,
     modelSlug: deps.segmind.modelSlug,
   };
-  const journal = new GenerationJournal(deps.db, clock);
+  const notifier = deps.notifier ?? new InProcessNotifier();
+  const journal = new GenerationJournal(deps.db, clock, { provider: deps.databaseProvider, notifier });
   const worker: GenerationRunner = new InProcessWorker(
     { db: deps.db, journal, segmind: deps.segmind, media: deps.media, clock, logger, settings },
     settings,
@@ -92,6 +96,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     worker,
     credits,
     upstream,
+    notifier,
     publicUrl: deps.publicUrl.replace(/\/+$/, ""),
     drawSeed: deps.drawSeed,
   };

@@ -3,7 +3,9 @@ import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import { uuidv7 } from "../ids";
 import type { SeedanceRequestBody } from "../segmind/types";
+import { lockEventSequence } from "./event-order";
 import { inputFingerprint } from "./fingerprint";
+import type { GenerationNotifier } from "./notifier";
 import type { GenerationEventType, GenerationStatus, SeedSource } from "./status";
 import type { GenerationRow, UpstreamTarget } from "./types";
 import { type GenerateVideoRequest, SEED_MAX, SEED_MIN, validateGenerateVideo } from "./validation";
@@ -23,8 +25,10 @@ export class IdempotencyConflictError extends Error {
 
 export interface CreateGenerationDeps {
   db: Db;
+  databaseProvider: "sqlite" | "postgresql";
   clock: Clock;
   upstream: UpstreamTarget;
+  notifier?: GenerationNotifier;
   drawSeed?: () => number;
 }
 
@@ -66,36 +70,40 @@ export async function createGeneration(
   const status: GenerationStatus = "QUEUED";
 
   try {
-    const generation = await deps.db.generation.create({
-      data: {
-        id: uuidv7(now),
-        status,
-        prompt: input.prompt,
-        imageUrl: input.imageUrl,
-        duration: input.duration,
-        resolution: input.resolution,
-        seed,
-        seedSource,
-        cameraFixed: input.cameraFixed,
-        idempotencyKey: input.idempotencyKey,
-        inputFingerprint: fingerprint,
-        upstream: deps.upstream.name,
-        upstreamBaseUrl: deps.upstream.baseUrl,
-        upstreamMode: deps.upstream.mode,
-        modelSlug: deps.upstream.modelSlug,
-        upstreamRequestBody: JSON.stringify(body),
-        createdAt: now,
-        updatedAt: now,
-        events: {
-          create: {
-            type: "STATUS_CHANGED" satisfies GenerationEventType,
-            toStatus: status,
-            message: seedSource === "GATEWAY" ? `seed ${seed} drawn by the gateway` : null,
-            createdAt: now,
+    const generation = await deps.db.$transaction(async (tx) => {
+      await lockEventSequence(tx, deps.databaseProvider);
+      return tx.generation.create({
+        data: {
+          id: uuidv7(now),
+          status,
+          prompt: input.prompt,
+          imageUrl: input.imageUrl,
+          duration: input.duration,
+          resolution: input.resolution,
+          seed,
+          seedSource,
+          cameraFixed: input.cameraFixed,
+          idempotencyKey: input.idempotencyKey,
+          inputFingerprint: fingerprint,
+          upstream: deps.upstream.name,
+          upstreamBaseUrl: deps.upstream.baseUrl,
+          upstreamMode: deps.upstream.mode,
+          modelSlug: deps.upstream.modelSlug,
+          upstreamRequestBody: JSON.stringify(body),
+          createdAt: now,
+          updatedAt: now,
+          events: {
+            create: {
+              type: "STATUS_CHANGED" satisfies GenerationEventType,
+              toStatus: status,
+              message: seedSource === "GATEWAY" ? `seed ${seed} drawn by the gateway` : null,
+              createdAt: now,
+            },
           },
         },
-      },
+      });
     });
+    deps.notifier?.notify(generation.id);
     return { generation, replayed: false };
   } catch (error) {
     // Two requests with one new key raced; the loser answers like a late retry would.

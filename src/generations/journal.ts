@@ -1,9 +1,12 @@
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import type { UpstreamCall } from "../segmind/types";
+import { lockEventSequence } from "./event-order";
+import type { GenerationNotifier } from "./notifier";
 import type { GenerationEventType, GenerationStatus } from "./status";
 import type { GenerationRow } from "./types";
 
+type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 type GenerationPatch = Partial<Omit<GenerationRow, "id" | "status" | "createdAt" | "updatedAt">>;
 
 export interface EventDetails {
@@ -23,7 +26,18 @@ export class GenerationJournal {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly options: { provider: "sqlite" | "postgresql"; notifier?: GenerationNotifier },
   ) {}
+
+  /** Runs `write` in a transaction that may add events, then wakes subscribers once it committed. */
+  private async writeEvents<T>(id: string, write: (tx: Tx) => Promise<T>): Promise<T> {
+    const result = await this.db.$transaction(async (tx) => {
+      await lockEventSequence(tx, this.options.provider);
+      return write(tx);
+    });
+    this.options.notifier?.notify(id);
+    return result;
+  }
 
   /**
    * Moves `id` from `from` to `to`; false when the row was no longer in `from` (another
@@ -38,7 +52,7 @@ export class GenerationJournal {
     details: EventDetails = {},
   ): Promise<boolean> {
     const now = this.clock.now();
-    return this.db.$transaction(async (tx) => {
+    return this.writeEvents(id, async (tx) => {
       const { count } = await tx.generation.updateMany({
         where: { id, status: from },
         data: { ...patch, status: to, updatedAt: now },
@@ -71,20 +85,19 @@ export class GenerationJournal {
   async recordCalls(id: string, calls: readonly UpstreamCall[], attempt?: number): Promise<void> {
     if (calls.length === 0) return;
     const now = this.clock.now();
-    await this.db.generationEvent.createMany({ data: callEvents(id, calls, attempt, now) });
+    await this.writeEvents(id, (tx) => tx.generationEvent.createMany({ data: callEvents(id, calls, attempt, now) }));
   }
 
   async recordEvent(id: string, type: GenerationEventType, details: EventDetails): Promise<void> {
-    await this.db.generationEvent.create({
-      data: {
-        generationId: id,
-        type,
-        message: details.message ?? null,
-        errorCode: details.errorCode ?? null,
-        attempt: details.attempt ?? null,
-        createdAt: this.clock.now(),
-      },
-    });
+    const event = {
+      generationId: id,
+      type,
+      message: details.message ?? null,
+      errorCode: details.errorCode ?? null,
+      attempt: details.attempt ?? null,
+      createdAt: this.clock.now(),
+    };
+    await this.writeEvents(id, (tx) => tx.generationEvent.create({ data: event }));
   }
 }
 
