@@ -2,6 +2,7 @@ import type { Clock } from "./clock";
 import type { CreditsService } from "./credits/service";
 import type { Db } from "./db/client";
 import type { GenerationNotifier } from "./generations/notifier";
+import type { ProgressEstimator } from "./generations/progress";
 import type { UpstreamTarget } from "./generations/types";
 import { type Loaders, createLoaders } from "./loaders";
 import type { Logger } from "./logger";
@@ -21,6 +22,9 @@ export interface GatewayServices {
   credits: CreditsService;
   upstream: UpstreamTarget;
   notifier: GenerationNotifier;
+  progress: ProgressEstimator;
+  /** How often subscriptions send a progress tick while waiting. */
+  progressTickMs: number;
   publicUrl: string;
   drawSeed?: () => number;
 }
@@ -30,9 +34,11 @@ export interface GatewayContext {
   requestId: string;
   services: GatewayServices;
   loaders: Loaders;
+  /** Aborts when the client goes away (ends subscriptions promptly). */
+  signal: AbortSignal;
 }
 
 /** The one place a request context is made. */
-export function createContext(services: GatewayServices, requestId: string): GatewayContext {
-  return { requestId, services, loaders: createLoaders(services.db) };
+export function createContext(services: GatewayServices, requestId: string, signal: AbortSignal): GatewayContext {
+  return { requestId, services, loaders: createLoaders(services.db), signal };
 }

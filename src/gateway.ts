@@ -6,6 +6,7 @@ import { CreditsService } from "./credits/service";
 import type { Db } from "./db/client";
 import { GenerationJournal } from "./generations/journal";
 import { type GenerationNotifier, InProcessNotifier } from "./generations/notifier";
+import { ProgressEstimator } from "./generations/progress";
 import type { UpstreamTarget } from "./generations/types";
 import { createGraphiQL } from "./http/graphiql";
 import { requestIdFor } from "./http/request-id";
@@ -49,6 +50,8 @@ export interface GatewayDeps {
   creditsCacheTtlMs?: number;
   drawSeed?: () => number;
   graphiql?: boolean;
+  /** How often subscriptions send a progress tick while waiting; default 2 s. */
+  progressTickMs?: number;
   /** Wakes subscribers when events are written; in-process by default. */
   notifier?: GenerationNotifier;
 }
@@ -97,6 +100,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     credits,
     upstream,
     notifier,
+    progress: new ProgressEstimator(deps.db, clock),
+    progressTickMs: deps.progressTickMs ?? 2_000,
     publicUrl: deps.publicUrl.replace(/\/+$/, ""),
     drawSeed: deps.drawSeed,
   };
@@ -108,7 +113,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     landingPage: false,
     graphiql: deps.graphiql === false ? false : { title: "seedance-gateway" },
     renderGraphiQL: graphiql.render,
-    context: ({ request }) => createContext(services, requestIdFor(request)),
+    context: ({ request }) => createContext(services, requestIdFor(request), request.signal),
     logging: yogaLogger(logger),
     maskedErrors: {
       // Unexpected errors reach clients as one generic message; the log has the detail.

@@ -9,7 +9,7 @@ import { isUuid } from "../ids";
 import { mediaUrlFor } from "../media/keys";
 import { builder } from "./builder";
 
-const GenerationStatusEnum = builder.enumType("GenerationStatus", {
+export const GenerationStatusEnum = builder.enumType("GenerationStatus", {
   description: "Where a generation is in its life. SUCCEEDED and FAILED are final.",
   values: Object.fromEntries(GENERATION_STATUSES.map((status) => [status, { value: status }])) as {
     [S in GenerationStatus]: { value: S };
@@ -39,7 +39,7 @@ const EventTypeEnum = builder.enumType("GenerationEventType", {
   } as const,
 });
 
-const GenerationEventRef = builder.objectRef<GenerationEventRow>("GenerationEvent").implement({
+export const GenerationEventRef = builder.objectRef<GenerationEventRow>("GenerationEvent").implement({
   description: "One entry of a generation's history, in order.",
   fields: (t) => ({
     sequence: t.exposeInt("id", { description: "Increases monotonically across all generations." }),
@@ -105,6 +105,16 @@ builder.node(GenerationRef, {
     createdAt: t.field({ type: "DateTime", resolve: (g) => g.createdAt }),
     submittedAt: t.field({ type: "DateTime", nullable: true, resolve: (g) => g.submittedAt }),
     completedAt: t.field({ type: "DateTime", nullable: true, resolve: (g) => g.completedAt }),
+    progress: t.float({
+      description: "0..1, synthesized from recent upstream latencies (Segmind reports none); 1 only on success.",
+      resolve: async (g, _args, context) => (await context.services.progress.view(g)).progress,
+    }),
+    estimatedCompletionAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When it is expected to finish; null once final.",
+      resolve: async (g, _args, context) => (await context.services.progress.view(g)).estimatedCompletionAt,
+    }),
     latencyMs: t.int({
       nullable: true,
       description: "From creation to a final state.",
@@ -206,7 +216,7 @@ builder.queryFields((t) => ({
 }));
 
 /** Accepts a Relay global id of a Generation or a bare UUID; anything else is a client error. */
-function generationIdFrom(id: string): string | null {
+export function generationIdFrom(id: string): string | null {
   if (isUuid(id)) return id;
   let decoded: { typename: string; id: string };
   try {

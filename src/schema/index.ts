@@ -4,8 +4,10 @@ import "./scalars";
 import "./errors";
 import "./generation";
 import "./credits";
+import "./subscriptions";
 
 builder.queryType({});
 builder.mutationType({});
+builder.subscriptionType({});
 
 export const schema = lexicographicSortSchema(builder.toSchema());

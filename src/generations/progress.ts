@@ -1,0 +1,91 @@
+import type { Clock } from "../clock";
+import type { Db } from "../db/client";
+import type { GenerationStatus } from "./status";
+import type { GenerationRow } from "./types";
+
+/** Segmind documents ~39.62 s per Seedance Lite generation; the estimate before any history. */
+export const DEFAULT_ESTIMATE_MS = 40_000;
+/** How many recent successes of the same shape the estimate is the median of. */
+const HISTORY = 20;
+const CACHE_TTL_MS = 30_000;
+
+export interface ProgressView {
+  /** 0..1; 1 only on success. */
+  progress: number;
+  estimatedCompletionAt: Date | null;
+}
+
+/**
+ * Segmind reports no progress, so the gateway synthesizes it from time: how long jobs of the
+ * same duration and resolution took upstream (submitted → completed) recently. Status sets
+ * floors (storing is nearly done), time fills in between, and nothing short of success
+ * reaches 1. Subscriptions additionally clamp so a subscriber never sees it go backwards.
+ */
+export class ProgressEstimator {
+  /** Promises, so concurrent readers of one shape share one query. */
+  private readonly cache = new Map<string, { estimateMs: Promise<number>; readAt: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  async view(row: GenerationRow): Promise<ProgressView> {
+    if (row.status === "SUCCEEDED") return { progress: 1, estimatedCompletionAt: row.completedAt };
+    const estimateMs = await this.estimateMs(row.duration, row.resolution);
+    return progressAt(row, this.clock.now(), estimateMs);
+  }
+
+  estimateMs(duration: number, resolution: string): Promise<number> {
+    const key = `${duration}:${resolution}`;
+    const now = this.clock.now().getTime();
+    const cached = this.cache.get(key);
+    if (cached && now - cached.readAt < CACHE_TTL_MS) return cached.estimateMs;
+    const estimateMs = this.medianLatency(duration, resolution);
+    this.cache.set(key, { estimateMs, readAt: now });
+    estimateMs.catch(() => this.cache.delete(key));
+    return estimateMs;
+  }
+
+  private async medianLatency(duration: number, resolution: string): Promise<number> {
+    const recent = await this.db.generation.findMany({
+      where: { status: "SUCCEEDED", duration, resolution, submittedAt: { not: null }, completedAt: { not: null } },
+      orderBy: { id: "desc" },
+      take: HISTORY,
+      select: { submittedAt: true, completedAt: true },
+    });
+    const latencies = recent
+      .map((row) => (row.completedAt as Date).getTime() - (row.submittedAt as Date).getTime())
+      .filter((ms) => ms > 0)
+      .sort((a, b) => a - b);
+    if (latencies.length === 0) return DEFAULT_ESTIMATE_MS;
+    return latencies[Math.floor(latencies.length / 2)] as number;
+  }
+}
+
+const FLOORS: Partial<Record<GenerationStatus, number>> = {
+  QUEUED: 0,
+  SUBMITTING: 0.02,
+  SUBMITTED: 0.05,
+  RUNNING: 0.08,
+  STORING: 0.95,
+};
+const CEILING_BEFORE_SUCCESS = 0.99;
+
+/** Pure: progress of a row at `now`, given the expected upstream time. */
+export function progressAt(row: GenerationRow, now: Date, estimateMs: number): ProgressView {
+  if (row.status === "SUCCEEDED") return { progress: 1, estimatedCompletionAt: row.completedAt };
+  const terminal = row.completedAt !== null;
+  const at = terminal ? (row.completedAt as Date) : now;
+  const floor = FLOORS[row.status as GenerationStatus] ?? 0;
+  let timeShare = 0;
+  if (row.submittedAt) {
+    const fraction = Math.max(0, at.getTime() - row.submittedAt.getTime()) / estimateMs;
+    // Linear up to the estimate, then creeping toward the ceiling: late jobs still move.
+    timeShare = fraction <= 1 ? 0.05 + 0.85 * fraction : 0.9 + 0.09 * (1 - Math.exp(-(fraction - 1)));
+  }
+  const progress = Math.min(CEILING_BEFORE_SUCCESS, Math.max(floor, timeShare));
+  if (terminal) return { progress, estimatedCompletionAt: null };
+  const expectedEnd = (row.submittedAt ?? now).getTime() + estimateMs;
+  return { progress, estimatedCompletionAt: new Date(Math.max(expectedEnd, now.getTime())) };
+}

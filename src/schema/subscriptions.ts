@@ -1,0 +1,72 @@
+import { GraphQLError } from "graphql";
+import { GENERATION_STATUSES } from "../generations/status";
+import { type GenerationUpdate, allGenerationUpdates, generationUpdates } from "../generations/updates";
+import type { GatewayContext } from "../context";
+import { builder } from "./builder";
+import { GenerationEventRef, GenerationRef, GenerationStatusEnum, generationIdFrom } from "./generation";
+
+const UpdateKindEnum = builder.enumType("GenerationUpdateKind", {
+  values: {
+    EVENT: { description: "A new entry of the generation's history (see `event`)." },
+    PROGRESS: { description: "A progress tick while nothing else happened." },
+  } as const,
+});
+
+const GenerationUpdateRef = builder.objectRef<GenerationUpdate>("GenerationUpdate").implement({
+  description: "One change of a generation, as a subscription delivers it.",
+  fields: (t) => ({
+    kind: t.field({ type: UpdateKindEnum, resolve: (update) => update.kind }),
+    sequence: t.exposeInt("sequence", {
+      description: "The event's sequence (for a tick, the last one delivered). Resume with `after: sequence`.",
+    }),
+    event: t.field({ type: GenerationEventRef, nullable: true, resolve: (update) => update.event }),
+    generation: t.field({ type: GenerationRef, description: "Its state now.", resolve: (update) => update.generation }),
+    progress: t.exposeFloat("progress", { description: "Never lower than earlier updates of this subscription." }),
+    estimatedCompletionAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      resolve: (update) => update.estimatedCompletionAt,
+    }),
+  }),
+});
+
+function streamDeps(context: GatewayContext) {
+  const { db, notifier, progress, progressTickMs } = context.services;
+  return { db, notifier, progress, progressTickMs };
+}
+
+builder.subscriptionFields((t) => ({
+  generationUpdated: t.field({
+    type: GenerationUpdateRef,
+    description:
+      "Every change of one generation: first its history after `after` (all of it when omitted), then live changes; ends after the final one.",
+    args: {
+      id: t.arg.id({ required: true }),
+      after: t.arg.int({ description: "The last sequence this client already has." }),
+    },
+    subscribe: async (_root, args, context) => {
+      const id = generationIdFrom(args.id);
+      const exists = id ? await context.loaders.generationById.load(id) : null;
+      if (!id || !exists) throw new GraphQLError("Generation not found", { extensions: { code: "NOT_FOUND" } });
+      return generationUpdates(streamDeps(context), id, args.after ?? null, context.signal);
+    },
+    resolve: (update) => update,
+  }),
+  generationsUpdated: t.field({
+    type: GenerationUpdateRef,
+    description:
+      "Changes of all generations, in sequence order: those after `after` (only new ones when omitted), of generations now in one of `status` when given.",
+    args: {
+      status: t.arg({ type: [GenerationStatusEnum] }),
+      after: t.arg.int({ description: "The last sequence this client already has; 0 replays everything." }),
+    },
+    subscribe: (_root, args, context) =>
+      allGenerationUpdates(
+        streamDeps(context),
+        args.after ?? null,
+        args.status?.filter((status) => GENERATION_STATUSES.includes(status)) ?? null,
+        context.signal,
+      ),
+    resolve: (update) => update,
+  }),
+}));
