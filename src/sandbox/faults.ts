@@ -45,6 +45,11 @@ export class FaultQueue {
     this.pending.push({ route: fault.route, kind: fault.kind, remaining: times });
   }
 
+  /** Forgets every queued fault, used or not. */
+  clear(): void {
+    this.pending.length = 0;
+  }
+
   /** Takes one use of the first fault queued for this route (or for "any"). */
   take(route: FaultRoute): FaultKind | undefined {
     const index = this.pending.findIndex((fault) => fault.route === route || fault.route === "any");

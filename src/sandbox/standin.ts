@@ -51,6 +51,11 @@ export interface SegmindStandIn {
   balanceUsd(): number;
   /** Queues a fault for the next matching request(s). */
   inject(fault: Fault): void;
+  /**
+   * Drops faults not yet used. A request that gave up before reaching the stand-in leaves
+   * its fault queued for whatever comes next; tests clear them between cases.
+   */
+  clearFaults(): void;
   /** While retired, submit and sync answer 410. */
   setModelRetired(retired: boolean): void;
   /** Beyond this many requests per clock minute: 429 + x-rate-limit-reset-at-utc. null = no limit. */
@@ -130,6 +135,7 @@ export async function startSegmindStandIn(options: StandInOptions): Promise<Segm
     stats: ctx.stats,
     balanceUsd: () => toUsd(store.balanceMicros()),
     inject: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
     setModelRetired: (retired) => {
       ctx.modelRetired = retired;
     },

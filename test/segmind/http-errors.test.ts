@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Fault, SegmindStandIn } from "../../src/sandbox/standin";
 import type { SegmindErrorKind } from "../../src/segmind/errors";
 import type { SeedanceRequestBody, SegmindClient } from "../../src/segmind/types";
@@ -14,6 +14,7 @@ beforeAll(async () => {
   client = clientFor(standIn);
 });
 afterAll(() => standIn.close());
+afterEach(() => standIn.clearFaults());
 beforeEach(() => {
   standIn.setModelRetired(false);
   standIn.setRateLimit(null);

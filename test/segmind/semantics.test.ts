@@ -1,5 +1,5 @@
 import { inspect } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { FAIL_MARKER, type SegmindStandIn } from "../../src/sandbox/standin";
 import { createSegmindClient } from "../../src/segmind/client";
 import type { SegmindError, SegmindErrorKind } from "../../src/segmind/errors";
@@ -23,6 +23,7 @@ beforeAll(async () => {
   client = clientFor(standIn);
 });
 afterAll(() => standIn.close());
+afterEach(() => standIn.clearFaults());
 
 /** Each scenario provokes its kind for real; faults that echo the key test the redaction. */
 const scenarios: Record<SegmindErrorKind, () => Promise<unknown>> = {

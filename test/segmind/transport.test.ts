@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { SegmindStandIn } from "../../src/sandbox/standin";
 import { createSegmindClient } from "../../src/segmind/client";
 import { SegmindError } from "../../src/segmind/errors";
@@ -13,6 +13,7 @@ beforeAll(async () => {
   client = clientFor(standIn, { timeoutMs: 2_000, syncTimeoutMs: 2_000, downloadTimeoutMs: 2_000 });
 });
 afterAll(() => standIn.close());
+afterEach(() => standIn.clearFaults());
 
 async function completedOutputUrl(): Promise<string> {
   const { requestId } = await client.submit(requestBody());

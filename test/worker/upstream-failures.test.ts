@@ -34,6 +34,7 @@ describe("upstream failures on submit (v2)", () => {
   beforeEach(async () => {
     await harness.gateway.services.worker.idle();
     harness.standIn.setModelRetired(false);
+    harness.standIn.clearFaults();
   });
 
   const rejected: Array<[string, Fault["kind"], string, number]> = [
@@ -138,7 +139,10 @@ describe("upstream failures while polling and downloading (v2)", () => {
     harness = await startHarness(sqlite, { clientTimeoutMs: 300 });
   });
   afterAll(() => harness?.close());
-  beforeEach(() => harness.gateway.services.worker.idle());
+  beforeEach(async () => {
+    await harness.gateway.services.worker.idle();
+    harness.standIn.clearFaults();
+  });
 
   it("status 5xx, a timeout and a dropped connection are retried (GETs are safe) until success", async () => {
     harness.standIn.inject({ route: "status", kind: { status: 502, body: "Bad Gateway", contentType: "text/plain" } });
@@ -245,7 +249,10 @@ describe("v1 sync mode", () => {
     harness = await startHarness(sqlite, { mode: "v1" });
   });
   afterAll(() => harness?.close());
-  beforeEach(() => harness.gateway.services.worker.idle());
+  beforeEach(async () => {
+    await harness.gateway.services.worker.idle();
+    harness.standIn.clearFaults();
+  });
 
   it("5xx is retried; success records cost, seed and request id from the headers", async () => {
     harness.standIn.inject({ route: "sync", kind: { status: 500, body: '{"error":"busy"}' } });
