@@ -35,7 +35,8 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
       balanceUsd: config.SANDBOX_BALANCE_USD,
       jobDurationMs: config.SANDBOX_JOB_DURATION_MS,
       // The sandbox's balance and request records outlive restarts, like Segmind's do.
-      stateFile: join(config.MEDIA_DIR, "..", "sandbox-state.json"),
+      // A dot-name: media keys can never start with a dot, so it cannot collide with one.
+      stateFile: join(config.MEDIA_DIR, ".sandbox-state.json"),
     });
     baseUrl = sandbox.url;
     logger.info("sandbox mode: no SEGMIND_API_KEY, serving generations from the built-in Segmind stand-in", {

@@ -20,36 +20,43 @@ async function main(): Promise<void> {
     secrets: config.SEGMIND_API_KEY ? [config.SEGMIND_API_KEY] : [],
   });
 
-  const running = await composeGateway(config, logger);
-  const server = createServer(running.gateway.yoga);
+  // Signals are wired before anything starts, so a stop during start-up still drains.
+  let running: Awaited<ReturnType<typeof composeGateway>> | undefined;
+  let server: ReturnType<typeof createServer> | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("stopping", { signal });
+    if (server) {
+      // Stop accepting connections, let in-flight responses finish (bounded), then stop work.
+      const closed = new Promise<void>((resolve) => server?.close(() => resolve()));
+      server.closeIdleConnections();
+      const forceAfter = setTimeout(() => server?.closeAllConnections(), 10_000);
+      await closed;
+      clearTimeout(forceAfter);
+    }
+    await running?.close();
+    logger.info("stopped; unfinished generations resume on next start");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+
+  running = await composeGateway(config, logger);
+  if (stopping) return void (await running.close());
+  server = createServer(running.gateway.yoga);
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.PORT, config.HOST, resolve);
+    server?.once("error", reject);
+    server?.listen(config.PORT, config.HOST, resolve);
   });
+  if (stopping) return;
   await running.gateway.start();
   logger.info("seedance-gateway listening", {
     graphql: `${config.publicUrl}/graphql`,
     upstream: config.sandbox ? "sandbox" : "segmind",
     database: config.DATABASE_URL.startsWith("file:") ? config.DATABASE_URL : "postgresql",
   });
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info("stopping", { signal });
-    // Stop accepting connections, let in-flight responses finish (bounded), then stop work.
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const forceAfter = setTimeout(() => server.closeAllConnections(), 10_000);
-    await closed;
-    clearTimeout(forceAfter);
-    await running.close();
-    logger.info("stopped; unfinished generations resume on next start");
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
 }
 
 main().catch((error) => {
