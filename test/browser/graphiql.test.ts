@@ -1,6 +1,15 @@
-import { existsSync } from "node:fs";
 import { type Browser, type BrowserContext, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  foreignRequests as foreignTo,
+  hasChromium,
+  onCI,
+  openGraphiQL as open,
+  replaceEditorText,
+  visibleText,
+} from "../support/browser";
 import {
   type GatewayDirs,
   type GatewayProcess,
@@ -15,26 +24,9 @@ import {
 
 /**
  * A real browser against a real gateway process: GraphiQL must render offline and drive a
- * generation, and the stored video must play (and seek) in a <video> element.
- *
- * Chromium comes from Debian (`apt-get install -y chromium`). Without it these tests are skipped
- * on a developer machine but fail under CI, where a skip would hide a broken install.
+ * generation, and the stored video must play (and seek) in a <video> element. Subscriptions
+ * in GraphiQL: graphiql-subscriptions.test.ts. Chromium: see test/support/browser.ts.
  */
-const CHROMIUM = "/usr/bin/chromium";
-const onCI = !["", "0", "false"].includes((process.env.CI ?? "").toLowerCase());
-const hasChromium = existsSync(CHROMIUM);
-
-// Playwright gives each launch a fresh temporary --user-data-dir and deletes it on close.
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 describe.skipIf(!hasChromium && !onCI)(`GraphiQL and media in Chromium (needs ${CHROMIUM})`, () => {
   let dirs: GatewayDirs;
   let gateway: GatewayProcess;
@@ -67,18 +59,9 @@ describe.skipIf(!hasChromium && !onCI)(`GraphiQL and media in Chromium (needs ${
   });
 
   /** Requests to anything but the gateway (blob: URLs count as theirs: Monaco's workers). */
-  const foreignRequests = () =>
-    requested.filter((url) => {
-      const { protocol, origin } = new URL(url.startsWith("blob:") ? url.slice("blob:".length) : url);
-      return protocol !== "data:" && origin !== gateway.url;
-    });
+  const foreignRequests = () => foreignTo(requested, gateway.url);
 
-  async function openGraphiQL(): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(`${gateway.url}/graphql`, { waitUntil: "load", timeout: 30_000 });
-    await page.locator(".graphiql-query-editor .monaco-editor").waitFor({ state: "visible", timeout: 30_000 });
-    return page;
-  }
+  const openGraphiQL = async (): Promise<Page> => open(await context.newPage(), gateway.url);
 
   it("renders GraphiQL from the gateway alone (no CDN, no other host)", async () => {
     const page = await openGraphiQL();
@@ -187,21 +170,3 @@ describe.skipIf(!hasChromium && !onCI)(`GraphiQL and media in Chromium (needs ${
     return done as typeof done & { resultUrl: string };
   }
 });
-
-/**
- * Replaces a Monaco editor's text as one input, like a paste. Pass a single line: Monaco
- * auto-indents and auto-closes brackets after each inserted newline, which corrupts the text.
- */
-async function replaceEditorText(page: Page, container: string, text: string): Promise<void> {
-  const editor = page.locator(`${container} .monaco-editor`).first();
-  await editor.click();
-  await page.keyboard.press("ControlOrMeta+A");
-  await page.keyboard.press("Backspace");
-  await page.keyboard.insertText(text);
-  await page.keyboard.press("Escape"); // close any suggestion widget
-}
-
-/** What a Monaco editor shows (it renders spaces as no-break spaces). */
-async function visibleText(page: Page, container: string): Promise<string> {
-  return (await page.locator(container).innerText()).replace(/\u00a0/g, " ");
-}
