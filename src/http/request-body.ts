@@ -1,0 +1,61 @@
+import { GraphQLError } from "graphql";
+import type { Plugin } from "graphql-yoga";
+
+/**
+ * What a GraphQL request body may be. The size limit itself is yoga's `maxRequestBodySize`
+ * (createGateway sets it): it answers 413 from Content-Length before reading anything, and
+ * counts the bytes of a body without one (chunked) as they stream in, stopping at the limit.
+ */
+export const DEFAULT_MAX_REQUEST_BYTES = 1_048_576; // 1 MiB: a generateVideo call is < 5 KiB
+
+/** The body media types POST /graphql accepts (the GraphQL over HTTP spec requires the first). */
+const JSON_MEDIA_TYPES = new Set(["application/json", "application/graphql+json"]);
+
+/**
+ * POST bodies must be JSON: 415 for anything else. Yoga would also parse form-urlencoded and
+ * multipart bodies, which an HTML form on any website can send cross-origin without a CORS
+ * preflight, so the CORS policy would never get a say before a (paid) generation starts. A JSON
+ * body always needs the preflight.
+ */
+export function jsonBodiesOnly(): Plugin {
+  return {
+    onRequestParse({ request, endResponse, fetchAPI }) {
+      if (request.method !== "POST") return;
+      const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+      if (JSON_MEDIA_TYPES.has(mediaType)) return;
+      const message = mediaType
+        ? "Unsupported Content-Type: POST a JSON body with Content-Type: application/json."
+        : "Missing Content-Type: POST a JSON body with Content-Type: application/json.";
+      endResponse(
+        new fetchAPI.Response(JSON.stringify({ errors: [{ message, extensions: { code: "UNSUPPORTED_MEDIA_TYPE" } }] }), {
+          status: 415,
+          headers: { "content-type": "application/json; charset=utf-8" },
+        }),
+      );
+    },
+  };
+}
+
+/**
+ * GET /graphql?variables=<not JSON> (or extensions=): yoga's GET parser lets JSON.parse's
+ * SyntaxError escape, which would be masked as an internal error. It is the client's mistake:
+ * 400, as for a POST body that is not JSON.
+ */
+export function malformedGetParamsAre400(): Plugin {
+  return {
+    onRequestParse({ request, requestParser, setRequestParser }) {
+      if (request.method !== "GET" || !requestParser) return;
+      const parse = requestParser;
+      setRequestParser(async (incoming) => {
+        try {
+          return await parse(incoming);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+          throw new GraphQLError("The variables or extensions parameter is not valid JSON.", {
+            extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+          });
+        }
+      });
+    },
+  };
+}
