@@ -64,11 +64,21 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
       pollIntervalMs: config.pollIntervalMs,
       pollDeadlineMs: config.SEGMIND_POLL_DEADLINE_MS,
       submitMaxAttempts: config.SUBMIT_MAX_ATTEMPTS,
+      maxRequestsPerMinute: config.maxRequestsPerMinute,
       // A submit cannot still be on the wire after its own timeout (plus slack).
       submitInFlightMs:
         (config.SEGMIND_MODE === "v1" ? config.SEGMIND_SYNC_TIMEOUT_MS : config.SEGMIND_TIMEOUT_MS) + 5_000,
     },
-    graphiql: true,
+    graphiql: config.GRAPHIQL_ENABLED,
+    introspection: config.GRAPHQL_INTROSPECTION,
+    maxRequestBytes: config.MAX_REQUEST_BYTES,
+    queryLimits: {
+      maxDepth: config.MAX_QUERY_DEPTH,
+      maxAliases: config.MAX_QUERY_ALIASES,
+      maxCost: config.MAX_QUERY_COST,
+      maxTokens: config.MAX_QUERY_TOKENS,
+      maxDirectives: config.MAX_QUERY_DIRECTIVES,
+    },
   });
 
   return {

@@ -10,6 +10,11 @@ const optionalText = z
   .trim()
   .transform((value) => (value === "" ? undefined : value))
   .optional();
+/**
+ * An optional on/off switch: true/1/yes/on or false/0/no/off (any case); blank means unset.
+ * Not z.coerce.boolean, which reads "false" and "0" as true.
+ */
+const optionalFlag = optionalText.pipe(z.stringbool().optional());
 
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -32,11 +37,21 @@ const EnvSchema = z.object({
   SEGMIND_POLL_INTERVAL_MS: integer(50, 600_000).optional(),
   SEGMIND_POLL_DEADLINE_MS: integer(1_000, 86_400_000).default(900_000),
   SUBMIT_MAX_ATTEMPTS: integer(1, 20).default(5),
+  SEGMIND_MAX_RPM: integer(0, 100_000).optional(),
+  SHUTDOWN_GRACE_MS: integer(0, 600_000).default(10_000),
   WORKER_CONCURRENCY: integer(1, 256).default(4),
   CREDITS_CACHE_TTL_MS: integer(0, 3_600_000).default(30_000),
   SANDBOX_JOB_DURATION_MS: integer(0, 600_000).default(3_000),
   SANDBOX_BALANCE_USD: z.coerce.number().min(0).max(1_000_000).default(10),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  GRAPHQL_INTROSPECTION: optionalFlag,
+  GRAPHIQL_ENABLED: optionalFlag,
+  MAX_REQUEST_BYTES: integer(1_024, 104_857_600).default(1_048_576),
+  MAX_QUERY_DEPTH: integer(2, 1_000).default(16),
+  MAX_QUERY_ALIASES: integer(0, 10_000).default(15),
+  MAX_QUERY_COST: integer(100, 100_000_000).default(50_000),
+  MAX_QUERY_TOKENS: integer(100, 1_000_000).default(1_000),
+  MAX_QUERY_DIRECTIVES: integer(0, 10_000).default(20),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -45,10 +60,16 @@ export type Env = z.infer<typeof EnvSchema>;
 export const CONFIG_VARIABLES = Object.keys(EnvSchema.shape);
 
 export interface Config extends Env {
+  /** GRAPHQL_INTROSPECTION, defaulted: on unless NODE_ENV=production. */
+  GRAPHQL_INTROSPECTION: boolean;
+  /** GRAPHIQL_ENABLED, defaulted: on unless NODE_ENV=production. */
+  GRAPHIQL_ENABLED: boolean;
   /** Sandbox mode: no Segmind key, so the built-in stand-in serves generations. */
   sandbox: boolean;
   publicUrl: string;
   pollIntervalMs: number;
+  /** SEGMIND_MAX_RPM, defaulted: 5 (Segmind's free plan) against Segmind, no cap in sandbox mode. */
+  maxRequestsPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -73,5 +94,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (values.PUBLIC_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ""),
     // Sandbox jobs take seconds; real Seedance jobs ~40 s, so poll real ones less often.
     pollIntervalMs: values.SEGMIND_POLL_INTERVAL_MS ?? (sandbox ? 500 : 5_000),
+    // The lowest documented plan's limit is safe on every plan (Pro accounts set 50); the
+    // sandbox has no limit unless a test sets one.
+    maxRequestsPerMinute: values.SEGMIND_MAX_RPM ?? (sandbox ? 0 : 5),
+    // Development and sandbox conveniences that map the API for anyone: off in production.
+    GRAPHQL_INTROSPECTION: values.GRAPHQL_INTROSPECTION ?? values.NODE_ENV !== "production",
+    GRAPHIQL_ENABLED: values.GRAPHIQL_ENABLED ?? values.NODE_ENV !== "production",
   };
 }

@@ -1,6 +1,7 @@
 import type { Clock } from "./clock";
 import type { CreditsService } from "./credits/service";
 import type { Db } from "./db/client";
+import type { GenerationJournal } from "./generations/journal";
 import type { GenerationNotifier } from "./generations/notifier";
 import type { ProgressEstimator } from "./generations/progress";
 import type { UpstreamTarget } from "./generations/types";
@@ -22,6 +23,8 @@ export interface GatewayServices {
   credits: CreditsService;
   upstream: UpstreamTarget;
   notifier: GenerationNotifier;
+  /** The only writer of generation state (cancelGeneration goes through it too). */
+  journal: GenerationJournal;
   progress: ProgressEstimator;
   /** How often subscriptions send a progress tick while waiting. */
   progressTickMs: number;

@@ -8,8 +8,11 @@ import { GenerationJournal } from "./generations/journal";
 import { type GenerationNotifier, InProcessNotifier } from "./generations/notifier";
 import { ProgressEstimator } from "./generations/progress";
 import type { UpstreamTarget } from "./generations/types";
+import { type QueryLimits, DEFAULT_QUERY_LIMITS, armorPlugins } from "./http/armor";
 import { createGraphiQL } from "./http/graphiql";
+import { DEFAULT_MAX_REQUEST_BYTES, jsonBodiesOnly, malformedGetParamsAre400 } from "./http/request-body";
 import { requestIdFor } from "./http/request-id";
+import { storableTextOnly } from "./http/text-input";
 import { type Logger, silentLogger } from "./logger";
 import { MEDIA_ROUTE_PREFIX } from "./media/keys";
 import { serveMedia } from "./media/http";
@@ -18,10 +21,16 @@ import { schema } from "./schema";
 import type { SegmindClient } from "./segmind/types";
 import type { LifecycleSettings } from "./worker/lifecycle";
 import { type GenerationRunner, InProcessWorker } from "./worker/worker";
+import { RateGate } from "./worker/rate-gate";
+import { databaseUnavailableError, isDatabaseUnavailable } from "./db/unavailable";
 
 export interface WorkerSettings extends LifecycleSettings {
   concurrency: number;
   sweepIntervalMs: number;
+  /** How often rows past their deadline are expired. */
+  deadlineCheckMs: number;
+  /** Keyed Segmind requests per rolling minute, for the whole gateway (SEGMIND_MAX_RPM); 0 = no cap. */
+  maxRequestsPerMinute: number;
 }
 
 export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
@@ -33,6 +42,9 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   downloadMaxAttempts: 5,
   submitInFlightMs: 60_000,
   backoffBaseMs: 1_000,
+  rateLimitMaxWaits: 20,
+  deadlineCheckMs: 1_000,
+  maxRequestsPerMinute: 0,
 };
 
 export interface GatewayDeps {
@@ -54,6 +66,12 @@ export interface GatewayDeps {
   progressTickMs?: number;
   /** Wakes subscribers when events are written; in-process by default. */
   notifier?: GenerationNotifier;
+  /** Answer introspection (`__schema`, `__type`); default true. Production should say false. */
+  introspection?: boolean;
+  /** Request bodies larger than this get 413 before they are parsed; default 1 MiB. */
+  maxRequestBytes?: number;
+  /** Depth, alias, cost, token and directive limits on GraphQL documents (GraphQL Armor). */
+  queryLimits?: Partial<QueryLimits>;
 }
 
 export interface Gateway {
@@ -77,8 +95,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
   };
   const notifier = deps.notifier ?? new InProcessNotifier();
   const journal = new GenerationJournal(deps.db, clock, { provider: deps.databaseProvider, notifier });
+  // One gate for every keyed Segmind call this gateway makes (worker and credits alike).
+  const gate = new RateGate({
+    maxPerMinute: settings.maxRequestsPerMinute,
+    clock,
+    backoffBaseMs: settings.backoffBaseMs,
+  });
   const worker: GenerationRunner = new InProcessWorker(
-    { db: deps.db, journal, segmind: deps.segmind, media: deps.media, clock, logger, settings },
+    { db: deps.db, journal, segmind: deps.segmind, media: deps.media, clock, logger, settings, gate, notifier },
     settings,
   );
   const credits = new CreditsService({
@@ -88,6 +112,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logger,
     upstream: upstream.name,
     cacheTtlMs: deps.creditsCacheTtlMs ?? 30_000,
+    gate,
   });
   const services: GatewayServices = {
     db: deps.db,
@@ -100,6 +125,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     credits,
     upstream,
     notifier,
+    journal,
     progress: new ProgressEstimator(deps.db, clock),
     progressTickMs: deps.progressTickMs ?? 2_000,
     publicUrl: deps.publicUrl.replace(/\/+$/, ""),
@@ -115,16 +141,37 @@ export function createGateway(deps: GatewayDeps): Gateway {
     renderGraphiQL: graphiql.render,
     context: ({ request }) => createContext(services, requestIdFor(request), request.signal),
     logging: yogaLogger(logger),
+    // Hostile input: bounded bodies (413), JSON bodies only (415), no batching, no uploads.
+    maxRequestBodySize: deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+    batching: false,
+    multipart: false,
     maskedErrors: {
       // Unexpected errors reach clients as one generic message; the log has the detail.
       maskError: (error, message) => {
         const original = error instanceof GraphQLError ? error.originalError : error;
         if (error instanceof GraphQLError && !original) return error;
         if (original instanceof GraphQLError) return original;
-        return new GraphQLError(message, { extensions: { code: "INTERNAL_SERVER_ERROR" } });
+        // Said plainly (no internals): the client should retry; nothing it sent was wrong.
+        if (isDatabaseUnavailable(original)) return databaseUnavailableError();
+        // Where it happened (path, locations) helps the client and reveals nothing;
+        // what went wrong stays in the log.
+        const where = error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {};
+        return new GraphQLError(message, { ...where, extensions: { code: "INTERNAL_SERVER_ERROR" } });
       },
     },
-    plugins: [mediaRoute(deps.media), requestIdHeader(), unexpectedErrorLog(logger), graphiql.compression],
+    plugins: [
+      mediaRoute(deps.media),
+      requestIdHeader(),
+      unexpectedErrorLog(logger),
+      graphiql.compression,
+      jsonBodiesOnly(),
+      malformedGetParamsAre400(),
+      storableTextOnly(),
+      ...armorPlugins({
+        limits: { ...DEFAULT_QUERY_LIMITS, ...deps.queryLimits },
+        introspection: deps.introspection !== false,
+      }),
+    ],
   });
 
   return {

@@ -27,15 +27,32 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info("stopping", { signal });
+    logger.info("stopping", { signal, graceMs: config.SHUTDOWN_GRACE_MS });
+    // A last resort if something below hangs (a submit can take its whole timeout to answer).
+    const upstreamTimeoutMs = config.SEGMIND_MODE === "v1" ? config.SEGMIND_SYNC_TIMEOUT_MS : config.SEGMIND_TIMEOUT_MS;
+    setTimeout(() => {
+      logger.error("shutdown did not finish in time; exiting anyway");
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS + upstreamTimeoutMs + 5_000).unref();
+    // No new work from now on: the worker finishes each step in flight (a submit on the wire
+    // gets its answer recorded) and leaves every row resumable; in parallel, HTTP drains.
+    const workerStopped = running?.gateway.stop();
     if (server) {
-      // Stop accepting connections, let in-flight responses finish (bounded), then stop work.
+      // Stop accepting connections; let in-flight responses finish (bounded by the grace).
       const closed = new Promise<void>((resolve) => server?.close(() => resolve()));
+      // Responses from now on ask keep-alive clients to go, and connections that fall idle close.
+      server.prependListener("request", (_request, response) => response.setHeader("connection", "close"));
       server.closeIdleConnections();
-      const forceAfter = setTimeout(() => server?.closeAllConnections(), 10_000);
+      const idleSweep = setInterval(() => server?.closeIdleConnections(), 100);
+      const forceAfter = setTimeout(() => {
+        logger.warn("grace period over; closing connections still open");
+        server?.closeAllConnections();
+      }, config.SHUTDOWN_GRACE_MS);
       await closed;
+      clearInterval(idleSweep);
       clearTimeout(forceAfter);
     }
+    await workerStopped;
     await running?.close();
     logger.info("stopped; unfinished generations resume on next start");
     process.exit(0);

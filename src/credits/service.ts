@@ -1,7 +1,7 @@
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import type { Logger } from "../logger";
-import { isSegmindError } from "../segmind/errors";
+import { SegmindError, isSegmindError } from "../segmind/errors";
 import type { SegmindClient } from "../segmind/types";
 
 export type CreditsFreshness = "LIVE" | "CACHED" | "STALE" | "UNAVAILABLE";
@@ -31,6 +31,11 @@ export interface CreditsServiceDeps {
   logger: Logger;
   upstream: string;
   cacheTtlMs: number;
+  /**
+   * The gateway's rate gate (SEGMIND_MAX_RPM, 429 pauses). A balance read never waits for it:
+   * without a permit the last known balance is served as STALE.
+   */
+  gate?: { tryAcquire(): boolean; rateLimited(resetAt?: Date): Date; passed(): void };
 }
 
 /**
@@ -63,12 +68,20 @@ export class CreditsService {
 
   private async readLive(): Promise<BalanceOutcome> {
     try {
+      if (this.deps.gate && !this.deps.gate.tryAcquire()) {
+        throw new SegmindError({
+          kind: "RATE_LIMITED",
+          message: "Not read now, to keep the gateway under Segmind's rate limit (SEGMIND_MAX_RPM, or a 429 pause)",
+        });
+      }
       const { credits, freeCredits } = await this.deps.segmind.getCredits();
+      this.deps.gate?.passed();
       const reading = { credits, freeCredits, readAt: this.deps.clock.now() };
       this.cached = reading;
       await this.deps.db.creditSnapshot.create({ data: { upstream: this.deps.upstream, ...reading } });
       return { balance: reading, freshness: "LIVE", upstreamError: null };
     } catch (error) {
+      if (isSegmindError(error) && error.httpStatus === 429) this.deps.gate?.rateLimited(error.resetAt);
       const upstreamError = isSegmindError(error)
         ? { code: error.kind, message: error.message }
         : { code: "INTERNAL", message: "The balance could not be read" };

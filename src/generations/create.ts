@@ -48,7 +48,9 @@ export async function createGeneration(
   deps: CreateGenerationDeps,
   request: GenerateVideoRequest,
 ): Promise<CreatedGeneration> {
-  const input = validateGenerateVideo(request);
+  // One reading of the clock: the deadline check and the record agree on "now".
+  const now = deps.clock.now();
+  const input = validateGenerateVideo(request, now);
   const fingerprint = inputFingerprint(input);
 
   if (input.idempotencyKey !== null) {
@@ -66,7 +68,6 @@ export async function createGeneration(
     seed,
     camera_fixed: input.cameraFixed,
   };
-  const now = deps.clock.now();
   const status: GenerationStatus = "QUEUED";
 
   try {
@@ -90,6 +91,8 @@ export async function createGeneration(
           upstreamMode: deps.upstream.mode,
           modelSlug: deps.upstream.modelSlug,
           upstreamRequestBody: JSON.stringify(body),
+          // Not part of the idempotency fingerprint: a replay returns the first generation, deadline and all.
+          deadlineAt: input.deadline,
           createdAt: now,
           updatedAt: now,
           events: {

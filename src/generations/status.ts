@@ -7,11 +7,13 @@ export const GENERATION_STATUSES = [
   "STORING", // output ready upstream; the gateway is copying it into its media store
   "SUCCEEDED",
   "FAILED",
+  "CANCELED", // cancelGeneration: the gateway stopped working on it (Segmind has no cancel)
+  "EXPIRED", // its deadline passed before it finished
 ] as const;
 
 export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
 
-export const TERMINAL_STATUSES: ReadonlySet<GenerationStatus> = new Set(["SUCCEEDED", "FAILED"]);
+export const TERMINAL_STATUSES: ReadonlySet<GenerationStatus> = new Set(["SUCCEEDED", "FAILED", "CANCELED", "EXPIRED"]);
 
 export const RESOLUTIONS = ["480p", "720p"] as const;
 export type Resolution = (typeof RESOLUTIONS)[number];

@@ -1,5 +1,6 @@
 import type { Duration, Resolution } from "./status";
 import { DURATIONS, RESOLUTIONS } from "./status";
+import { unsafeHostProblem } from "./url-safety";
 
 /**
  * Input rules, checked before anything is stored or sent. They mirror what Segmind documents
@@ -19,6 +20,8 @@ export interface GenerateVideoRequest {
   seed?: number | null;
   cameraFixed?: boolean | null;
   idempotencyKey?: string | null;
+  /** After this instant the gateway stops working on it (EXPIRED). */
+  deadline?: Date | null;
 }
 
 export interface ValidGenerateVideoRequest {
@@ -30,6 +33,7 @@ export interface ValidGenerateVideoRequest {
   seed: number | null;
   cameraFixed: boolean;
   idempotencyKey: string | null;
+  deadline: Date | null;
 }
 
 export interface FieldProblem {
@@ -45,7 +49,7 @@ export class InvalidInputError extends Error {
   }
 }
 
-export function validateGenerateVideo(input: GenerateVideoRequest): ValidGenerateVideoRequest {
+export function validateGenerateVideo(input: GenerateVideoRequest, now: Date = new Date()): ValidGenerateVideoRequest {
   const problems: FieldProblem[] = [];
   const problem = (field: string, message: string) => problems.push({ field, message });
 
@@ -76,6 +80,9 @@ export function validateGenerateVideo(input: GenerateVideoRequest): ValidGenerat
       problem("idempotencyKey", "must be printable ASCII without spaces");
   }
 
+  const deadline = input.deadline ?? null;
+  if (deadline !== null && !(deadline.getTime() > now.getTime())) problem("deadline", "must be in the future");
+
   if (problems.length > 0) throw new InvalidInputError(problems);
   return {
     prompt,
@@ -85,12 +92,16 @@ export function validateGenerateVideo(input: GenerateVideoRequest): ValidGenerat
     seed,
     cameraFixed: input.cameraFixed ?? false,
     idempotencyKey,
+    deadline,
   };
 }
 
 function checkImageUrl(value: string): string | null {
   if (value.length === 0) return "must not be empty";
   if (value.length > IMAGE_URL_MAX_LENGTH) return `must be at most ${IMAGE_URL_MAX_LENGTH} characters`;
+  // The URL parser would drop a tab or newline and percent-encode other controls, but the text
+  // as given is what is stored and sent: it must already be a clean URL.
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return "must not contain control characters";
   let url: URL;
   try {
     url = new URL(value);
@@ -100,5 +111,6 @@ function checkImageUrl(value: string): string | null {
   if (url.protocol !== "http:" && url.protocol !== "https:") return "must use http or https";
   if (url.hostname.length === 0) return "must name a host";
   if (url.username || url.password) return "must not contain credentials";
-  return null;
+  // Segmind fetches this URL: refuse the obvious server-side request forgery targets.
+  return unsafeHostProblem(url);
 }

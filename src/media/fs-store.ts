@@ -85,6 +85,12 @@ export function createFsMediaStore(dir: string): MediaStore {
       }
       return createReadStream(file, { start, end }); // both inclusive, as in HTTP
     },
+
+    async remove(key: string): Promise<void> {
+      // Data first: once it is gone the object is invisible; the sidecar is then an orphan at worst.
+      await rm(dataPath(key), { force: true });
+      await rm(metaPath(key), { force: true });
+    },
   };
 }
 

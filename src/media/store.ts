@@ -24,4 +24,6 @@ export interface MediaStore {
   stat(key: string): Promise<ObjectStat | null>;
   /** Inclusive byte range, as HTTP Range speaks it. */
   read(key: string, range?: { start: number; end: number }): Readable;
+  /** Deletes the object if it exists (e.g. a copy finished after its generation was canceled). */
+  remove(key: string): Promise<void>;
 }

@@ -16,6 +16,8 @@ export type FaultKind =
   | "drop-after-accept"
   /** Start the 200 (headers with the full Content-Length, part of the body), then destroy the socket. */
   | "truncate"
+  /** Start the 200 like "truncate", then send nothing more, keeping the connection open (a stalled stream). */
+  | "stall"
   /** A 200 whose body is not valid JSON (submit: the job is still created and billed). */
   | "malformed";
 
@@ -30,10 +32,10 @@ export interface Fault {
  * Faults that let the request run normally (a valid submit/sync is created and billed) and
  * then spoil what goes back. The others replace the request before anything is done.
  */
-export type DeliveryFault = Extract<FaultKind, "drop-after-accept" | "truncate" | "malformed">;
+export type DeliveryFault = Extract<FaultKind, "drop-after-accept" | "truncate" | "stall" | "malformed">;
 
 export function isDeliveryFault(kind: FaultKind): kind is DeliveryFault {
-  return kind === "drop-after-accept" || kind === "truncate" || kind === "malformed";
+  return kind === "drop-after-accept" || kind === "truncate" || kind === "stall" || kind === "malformed";
 }
 
 export class FaultQueue {

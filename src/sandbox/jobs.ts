@@ -98,6 +98,11 @@ export class JobStore {
     this.jobs.set(job.id, job);
   }
 
+  /** Every job ever accepted, expired records included (for tests that count submits). */
+  all(): Job[] {
+    return [...this.jobs.values()];
+  }
+
   /** The job behind status/result/poll URLs, while its record has not expired. */
   find(id: string): Job | undefined {
     this.settle();

@@ -63,6 +63,12 @@ export function deliver(res: ServerResponse, reply: Reply, fault?: DeliveryFault
     res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
     return;
   }
+  if (fault === "stall") {
+    // Half the bytes, then silence on an open connection (close() ends it).
+    res.writeHead(200, { ...reply.headers, "content-length": body.length });
+    res.write(body.subarray(0, Math.floor(body.length / 2)));
+    return;
+  }
   res.writeHead(reply.status, { ...reply.headers, "content-length": body.length });
   if (body.length <= STREAM_CHUNK_BYTES) {
     res.end(body);

@@ -49,6 +49,8 @@ export interface SegmindStandIn {
   /** Live counters. */
   readonly stats: StandInStats;
   balanceUsd(): number;
+  /** Every accepted (billed) v2 job, oldest first: which request id went with which seed. */
+  acceptedJobs(): Array<{ requestId: string; seed: number; prompt: string; createdAt: Date }>;
   /** Queues a fault for the next matching request(s). */
   inject(fault: Fault): void;
   /**
@@ -134,6 +136,11 @@ export async function startSegmindStandIn(options: StandInOptions): Promise<Segm
     url: ctx.origin,
     stats: ctx.stats,
     balanceUsd: () => toUsd(store.balanceMicros()),
+    acceptedJobs: () =>
+      store
+        .all()
+        .sort((a, b) => a.createdAtMs - b.createdAtMs)
+        .map((job) => ({ requestId: job.id, seed: job.seed, prompt: job.input.prompt, createdAt: new Date(job.createdAtMs) })),
     inject: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
     setModelRetired: (retired) => {

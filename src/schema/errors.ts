@@ -1,6 +1,8 @@
+import { GenerationAlreadyFinalError, GenerationNotFoundError } from "../generations/cancel";
 import { IdempotencyConflictError } from "../generations/create";
 import { type FieldProblem, InvalidInputError } from "../generations/validation";
 import { builder } from "./builder";
+import { GenerationRef, GenerationStatusEnum } from "./generation";
 
 /** The common interface of every expected failure: clients can always ask `... on Error { code message }`. */
 export const ErrorInterface = builder.interfaceRef<{ message: string; code: string }>("Error").implement({
@@ -38,5 +40,24 @@ builder.objectType(IdempotencyConflictError, {
       description: "The generation the key already belongs to.",
       resolve: (error) => ({ type: "Generation", id: error.existingGenerationId }),
     }),
+  }),
+});
+
+builder.objectType(GenerationNotFoundError, {
+  name: "GenerationNotFoundError",
+  description: "No generation has this id.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    generationId: t.exposeString("generationId", { description: "The id as given." }),
+  }),
+});
+
+builder.objectType(GenerationAlreadyFinalError, {
+  name: "GenerationAlreadyFinalError",
+  description: "The generation already reached a final status; there is nothing left to cancel.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    status: t.field({ type: GenerationStatusEnum, resolve: (error) => error.status }),
+    generation: t.field({ type: GenerationRef, resolve: (error) => error.generation }),
   }),
 });

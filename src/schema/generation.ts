@@ -1,5 +1,11 @@
 import { decodeGlobalID } from "@pothos/plugin-relay";
 import { GraphQLError } from "graphql";
+import {
+  type CancelResult,
+  GenerationAlreadyFinalError,
+  GenerationNotFoundError,
+  cancelGeneration,
+} from "../generations/cancel";
 import { IdempotencyConflictError, createGeneration } from "../generations/create";
 import { listGenerations } from "../generations/list";
 import { GENERATION_STATUSES, type GenerationEventType, type GenerationStatus } from "../generations/status";
@@ -10,7 +16,7 @@ import { mediaUrlFor } from "../media/keys";
 import { builder } from "./builder";
 
 export const GenerationStatusEnum = builder.enumType("GenerationStatus", {
-  description: "Where a generation is in its life. SUCCEEDED and FAILED are final.",
+  description: "Where a generation is in its life. SUCCEEDED, FAILED, CANCELED and EXPIRED are final.",
   values: Object.fromEntries(GENERATION_STATUSES.map((status) => [status, { value: status }])) as {
     [S in GenerationStatus]: { value: S };
   },
@@ -125,6 +131,24 @@ builder.node(GenerationRef, {
       description: "State changes and every upstream call, oldest first.",
       resolve: (g, _args, context) => context.loaders.eventsByGenerationId.load(g.id),
     }),
+    queuePosition: t.int({
+      nullable: true,
+      description:
+        "While QUEUED: 1 + the QUEUED generations created before it (1 = submitted next, rate limits permitting). null otherwise.",
+      resolve: (g, _args, context) => (g.status === "QUEUED" ? context.loaders.queuePositionById.load(g.id) : null),
+    }),
+    deadline: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "The client's deadline: past it the gateway stops working on it (EXPIRED).",
+      resolve: (g) => g.deadlineAt,
+    }),
+    cancelRequestedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When cancelGeneration was asked; set while a cancel waits for a submit's answer, and on CANCELED.",
+      resolve: (g) => g.cancelRequestedAt,
+    }),
   }),
 });
 
@@ -138,6 +162,11 @@ const GenerateVideoInput = builder.inputType("GenerateVideoInput", {
     cameraFixed: t.boolean({ defaultValue: false }),
     idempotencyKey: t.string({
       description: "Retrying with the same key and input returns the first generation instead of paying twice.",
+    }),
+    deadline: t.field({
+      type: "DateTime",
+      description:
+        "Optional; must be in the future. If it is not finished by then, the gateway stops working on it and marks it EXPIRED (recording what Segmind may still bill). Not part of the idempotency check: a replay returns the first generation as it was.",
     }),
   }),
 });
@@ -229,3 +258,35 @@ export function generationIdFrom(id: string): string | null {
   }
   return decoded.id;
 }
+
+const CancelGenerationPayload = builder.objectRef<CancelResult>("CancelGenerationPayload").implement({
+  fields: (t) => ({
+    generation: t.field({ type: GenerationRef, resolve: (payload) => payload.generation }),
+    pending: t.exposeBoolean("pending", {
+      description:
+        "true when a submit was on the wire: the generation stays SUBMITTING until Segmind answers, then becomes CANCELED (with the upstream id, if Segmind accepted and so bills it).",
+    }),
+  }),
+});
+
+builder.mutationField("cancelGeneration", (t) =>
+  t.field({
+    type: CancelGenerationPayload,
+    description:
+      "Stops the gateway's work on a generation and marks it CANCELED. Segmind has no cancel: a job it already accepted runs on and is billed unless it fails; errorMessage says what was billed.",
+    args: { id: t.arg.id({ required: true, description: "A Generation's global id (or its raw UUID)." }) },
+    errors: {
+      types: [GenerationNotFoundError, GenerationAlreadyFinalError],
+      directResult: true,
+      union: { name: "CancelGenerationResult" },
+    },
+    resolve: async (_root, { id }, context) => {
+      const localId = generationIdFrom(String(id));
+      if (!localId) throw new GenerationNotFoundError(String(id));
+      const { db, clock } = context.services;
+      const result = await cancelGeneration({ db, clock, journal: context.services.journal }, localId);
+      context.loaders.generationById.clear(localId).prime(localId, result.generation);
+      return result;
+    },
+  }),
+);

@@ -1,7 +1,9 @@
 import type { Readable } from "node:stream";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
+import { earlyEndFor, endEarly } from "../generations/cancel";
 import type { GenerationJournal } from "../generations/journal";
+import type { GenerationNotifier } from "../generations/notifier";
 import type { GenerationStatus } from "../generations/status";
 import { TERMINAL_STATUSES } from "../generations/status";
 import type { GenerationRow } from "../generations/types";
@@ -12,6 +14,7 @@ import { SegmindError, isSegmindError } from "../segmind/errors";
 import type { SeedanceRequestBody, SegmindClient, UpstreamCall } from "../segmind/types";
 import { backoffDelayMs, sleep } from "./backoff";
 import { describeFailure, type GenerationFailure } from "./failures";
+import type { RateGate } from "./rate-gate";
 
 export interface LifecycleSettings {
   pollIntervalMs: number;
@@ -27,6 +30,11 @@ export interface LifecycleSettings {
    */
   submitInFlightMs: number;
   backoffBaseMs: number;
+  /**
+   * A submit answered 429 goes back to the queue without using one of its submitMaxAttempts
+   * (Segmind refused it unseen); after this many 429s it fails as RATE_LIMITED.
+   */
+  rateLimitMaxWaits: number;
 }
 
 export interface LifecycleDeps {
@@ -37,6 +45,10 @@ export interface LifecycleDeps {
   clock: Clock;
   logger: Logger;
   settings: LifecycleSettings;
+  /** Every keyed Segmind request takes a permit here first (SEGMIND_MAX_RPM, 429 pauses). */
+  gate: RateGate;
+  /** When set, a write to a generation (e.g. a cancel) wakes its drive from a wait at once. */
+  notifier?: GenerationNotifier;
 }
 
 export const SUBMIT_INTERRUPTED = "SUBMIT_INTERRUPTED";
@@ -49,42 +61,164 @@ export const SUBMIT_INTERRUPTED = "SUBMIT_INTERRUPTED";
  * resumable) when `signal` aborts.
  */
 export async function driveGeneration(deps: LifecycleDeps, id: string, signal: AbortSignal): Promise<void> {
-  const state = { pollFailures: 0, downloadAttempts: 0 };
-  while (!signal.aborted) {
-    const row = await deps.db.generation.findUnique({ where: { id } });
-    if (!row || TERMINAL_STATUSES.has(row.status as GenerationStatus)) return;
-    const waitMs = await step(deps, row, state, signal);
-    if (waitMs > 0) await sleep(waitMs, signal).catch(() => undefined);
+  const wake = new Wake(deps.db, id);
+  const state: LoopState = { pollFailures: 0, downloadAttempts: 0, wake };
+  const unlisten = deps.notifier?.listen((changed) => {
+    if (changed === id) wake.fire();
+  });
+  try {
+    while (!signal.aborted) {
+      const row = await deps.db.generation.findUnique({ where: { id } });
+      if (!row || TERMINAL_STATUSES.has(row.status as GenerationStatus)) return;
+      const waitMs = await step(deps, row, state, signal);
+      if (waitMs > 0) await wake.sleep(waitMs, signal);
+    }
+  } finally {
+    unlisten?.();
+  }
+}
+
+/**
+ * Lets someone else's write to the row (a cancel, the deadline sweep) reach its drive at once:
+ * a wait ends early, and a GET in flight (a poll, a download) is abandoned once the row is
+ * found final. Submits are never abandoned: their answer must be recorded.
+ */
+class Wake {
+  private wakeUp: (() => void) | null = null;
+  private call: AbortController | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly id: string,
+  ) {}
+
+  fire(): void {
+    this.wakeUp?.();
+    const call = this.call;
+    if (!call) return;
+    // The drive's own writes land here too; only a row that became final stops the call.
+    void this.db.generation
+      .findUnique({ where: { id: this.id }, select: { status: true } })
+      .then((row) => {
+        if (!row || TERMINAL_STATUSES.has(row.status as GenerationStatus)) call.abort(new Error("generation ended"));
+      })
+      .catch(() => undefined);
+  }
+
+  /** The last `during` call was abandoned because the row ended. */
+  abandoned = false;
+
+  /** Runs a GET that is abandoned when the worker stops or the row ends (see `abandoned`). */
+  async during<T>(signal: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const call = new AbortController();
+    this.call = call;
+    this.abandoned = false;
+    try {
+      return await run(AbortSignal.any([signal, call.signal]));
+    } finally {
+      if (this.call === call) this.call = null;
+      this.abandoned = call.signal.aborted;
+    }
+  }
+
+  async sleep(ms: number, signal: AbortSignal): Promise<void> {
+    const woken = new AbortController();
+    this.wakeUp = () => woken.abort();
+    try {
+      await sleep(ms, AbortSignal.any([signal, woken.signal])).catch(() => undefined);
+    } finally {
+      this.wakeUp = null;
+    }
   }
 }
 
 interface LoopState {
   pollFailures: number;
   downloadAttempts: number;
+  wake: Wake;
 }
 
 /** Does one step; returns how long to wait before the next (0: go on at once). */
 async function step(deps: LifecycleDeps, row: GenerationRow, state: LoopState, signal: AbortSignal): Promise<number> {
-  const now = deps.clock.now().getTime();
+  const now = deps.clock.now();
+  // Canceled or past its deadline: stop here. A row mid-submit waits for Segmind's answer first.
+  const end = earlyEndFor(row, now);
+  if (end && row.status !== "SUBMITTING") {
+    await endEarly(deps, row, end);
+    return 0;
+  }
   switch (row.status as GenerationStatus) {
     case "QUEUED": {
-      const dueIn = (row.nextAttemptAt?.getTime() ?? 0) - now;
-      if (dueIn > 0) return dueIn;
-      return row.upstreamMode === "v1" ? submitSync(deps, row) : submitAsync(deps, row);
+      const dueIn = (row.nextAttemptAt?.getTime() ?? 0) - now.getTime();
+      if (dueIn > 0) return earliest(dueIn, row, now);
+      return row.upstreamMode === "v1" ? submitSync(deps, row, state, signal) : submitAsync(deps, row, state, signal);
     }
     case "SUBMITTING":
       return settleInterruptedSubmit(deps, row);
     case "SUBMITTED":
     case "RUNNING":
-      return poll(deps, row, state, signal);
+      return earliest(await poll(deps, row, state, signal), row, deps.clock.now());
     case "STORING":
-      return storeFromOutputUrl(deps, row, state);
+      return storeFromOutputUrl(deps, row, state, signal);
     default:
       return 0;
   }
 }
 
-async function claimForSubmit(deps: LifecycleDeps, row: GenerationRow): Promise<number | null> {
+/** A wait never runs past the row's deadline. */
+function earliest(waitMs: number, row: GenerationRow, now: Date): number {
+  if (!row.deadlineAt || waitMs <= 0) return waitMs;
+  return Math.max(1, Math.min(waitMs, row.deadlineAt.getTime() - now.getTime()));
+}
+
+/**
+ * Waits for a permit to call Segmind; false when the worker is stopping or the row was ended
+ * meanwhile (a cancel does not wait out a rate-limit pause).
+ */
+async function admit(deps: LifecycleDeps, state: LoopState, signal: AbortSignal): Promise<boolean> {
+  try {
+    await state.wake.during(signal, (callSignal) => deps.gate.acquire(callSignal));
+    return true;
+  } catch (error) {
+    if (signal.aborted || state.wake.abandoned) return false;
+    throw error;
+  }
+}
+
+/**
+ * Takes a submit permit, then claims the row (QUEUED -> SUBMITTING) only if, after the wait,
+ * it is still queued, due, not canceled and within its deadline. null: not submitted now.
+ */
+async function claimForSubmit(
+  deps: LifecycleDeps,
+  row: GenerationRow,
+  state: LoopState,
+  signal: AbortSignal,
+): Promise<number | null> {
+  if (!(await admit(deps, state, signal))) return null;
+  const fresh = await deps.db.generation.findUnique({ where: { id: row.id } }).catch((error: unknown) => {
+    deps.gate.release();
+    throw error;
+  });
+  const now = deps.clock.now().getTime();
+  if (
+    !fresh ||
+    fresh.status !== "QUEUED" ||
+    earlyEndFor(fresh, deps.clock.now()) ||
+    (fresh.nextAttemptAt?.getTime() ?? 0) > now
+  ) {
+    deps.gate.release();
+    return null;
+  }
+  const claimed = await claimRow(deps, fresh).catch((error: unknown) => {
+    deps.gate.release();
+    throw error;
+  });
+  if (claimed === null) deps.gate.release();
+  return claimed;
+}
+
+async function claimRow(deps: LifecycleDeps, row: GenerationRow): Promise<number | null> {
   const attempt = row.attempts + 1;
   const claimed = await deps.journal.transition(
     row.id,
@@ -96,8 +230,8 @@ async function claimForSubmit(deps: LifecycleDeps, row: GenerationRow): Promise<
   return claimed ? attempt : null;
 }
 
-async function submitAsync(deps: LifecycleDeps, row: GenerationRow): Promise<number> {
-  const attempt = await claimForSubmit(deps, row);
+async function submitAsync(deps: LifecycleDeps, row: GenerationRow, state: LoopState, signal: AbortSignal): Promise<number> {
+  const attempt = await claimForSubmit(deps, row, state, signal);
   if (attempt === null) return 0;
   const calls: UpstreamCall[] = [];
   let requestId: string;
@@ -107,8 +241,9 @@ async function submitAsync(deps: LifecycleDeps, row: GenerationRow): Promise<num
     await deps.journal.recordCalls(row.id, calls, attempt);
     return handleSubmitFailure(deps, row, attempt, error);
   }
+  deps.gate.passed();
   // Segmind has accepted and will bill this job: its id must reach the database.
-  await persistCritically(deps, row.id, requestId, () =>
+  await persistCritically(deps, row.id, requestId, signal, () =>
     deps.journal.transition(
       row.id,
       "SUBMITTING",
@@ -120,8 +255,8 @@ async function submitAsync(deps: LifecycleDeps, row: GenerationRow): Promise<num
   return 0;
 }
 
-async function submitSync(deps: LifecycleDeps, row: GenerationRow): Promise<number> {
-  const attempt = await claimForSubmit(deps, row);
+async function submitSync(deps: LifecycleDeps, row: GenerationRow, state: LoopState, signal: AbortSignal): Promise<number> {
+  const attempt = await claimForSubmit(deps, row, state, signal);
   if (attempt === null) return 0;
   const calls: UpstreamCall[] = [];
   let result: Awaited<ReturnType<SegmindClient["runSync"]>>;
@@ -131,7 +266,8 @@ async function submitSync(deps: LifecycleDeps, row: GenerationRow): Promise<numb
     await deps.journal.recordCalls(row.id, calls, attempt);
     return handleSubmitFailure(deps, row, attempt, error);
   }
-  await persistCritically(deps, row.id, result.requestId ?? "(none)", () =>
+  deps.gate.passed();
+  await persistCritically(deps, row.id, result.requestId ?? "(none)", signal, () =>
     deps.journal.transition(
       row.id,
       "SUBMITTING",
@@ -146,6 +282,14 @@ async function submitSync(deps: LifecycleDeps, row: GenerationRow): Promise<numb
       { attempt, calls },
     ),
   );
+  // Canceled (or past its deadline) while the call ran: the bytes are not kept.
+  const stored = await deps.db.generation.findUnique({ where: { id: row.id } });
+  const end = stored ? earlyEndFor(stored, deps.clock.now()) : null;
+  if (stored && end) {
+    result.body.destroy();
+    await endEarly(deps, stored, end);
+    return 0;
+  }
   // v1 hands the bytes over once: there is no output URL to fetch again, so no retry.
   try {
     await storeAndSucceed(deps, row.id, result.body, result.contentType, result.contentLength);
@@ -165,6 +309,7 @@ async function handleSubmitFailure(
   error: unknown,
 ): Promise<number> {
   if (!isSegmindError(error)) throw error;
+  if (error.kind === "RATE_LIMITED") return handleRateLimitedSubmit(deps, row, attempt, error);
   const retrySafe = error.notAccepted && error.transient;
   if (retrySafe && attempt < deps.settings.submitMaxAttempts) {
     const delay = error.resetAt
@@ -186,6 +331,49 @@ async function handleSubmitFailure(
   }
   await fail(deps, row.id, "SUBMITTING", describeFailure(error, "submit"));
   return 0;
+}
+
+/**
+ * 429 on a submit: Segmind refused it without looking at it, so nothing was billed and it is
+ * not counted as one of the row's attempts. The gate closes for every request until the reset
+ * time, and the row waits for it; only a row rate-limited `rateLimitMaxWaits` times fails.
+ */
+async function handleRateLimitedSubmit(
+  deps: LifecycleDeps,
+  row: GenerationRow,
+  attempt: number,
+  error: SegmindError,
+): Promise<number> {
+  const reopensAt = deps.gate.rateLimited(error.resetAt);
+  const earlierWaits = await deps.db.generationEvent.count({
+    where: { generationId: row.id, type: "STATUS_CHANGED", fromStatus: "SUBMITTING", errorCode: "RATE_LIMITED" },
+  });
+  const waits = earlierWaits + 1;
+  if (waits >= deps.settings.rateLimitMaxWaits) {
+    await fail(
+      deps,
+      row.id,
+      "SUBMITTING",
+      {
+        errorCode: "RATE_LIMITED",
+        errorMessage: `Segmind rate-limited this submit ${waits} times (HTTP 429); nothing was billed. Lower SEGMIND_MAX_RPM or check the account's plan.`,
+      },
+      { attempts: attempt - 1 },
+    );
+    return 0;
+  }
+  await deps.journal.transition(
+    row.id,
+    "SUBMITTING",
+    "QUEUED",
+    { attempts: attempt - 1, nextAttemptAt: reopensAt },
+    {
+      attempt,
+      errorCode: "RATE_LIMITED",
+      message: `rate-limited by Segmind (HTTP 429${error.resetAt ? `, reset at ${error.resetAt.toISOString()}` : ", no reset time given"}), so nothing was billed and no attempt was used; every submit waits until ${reopensAt.toISOString()} (wait ${waits} of at most ${deps.settings.rateLimitMaxWaits})`,
+    },
+  );
+  return Math.max(0, reopensAt.getTime() - deps.clock.now().getTime());
 }
 
 /**
@@ -227,8 +415,12 @@ async function poll(deps: LifecycleDeps, row: GenerationRow, state: LoopState, s
 
   const calls: UpstreamCall[] = [];
   const onCall = (call: UpstreamCall) => calls.push(call);
+  if (!(await admit(deps, state, signal))) return 0;
   try {
-    const status = await deps.segmind.getStatus(requestId, { onCall, signal });
+    const status = await state.wake.during(signal, (callSignal) =>
+      deps.segmind.getStatus(requestId, { onCall, signal: callSignal }),
+    );
+    deps.gate.passed();
     state.pollFailures = 0;
     switch (status.status) {
       case "QUEUED":
@@ -246,7 +438,10 @@ async function poll(deps: LifecycleDeps, row: GenerationRow, state: LoopState, s
         });
         return 0;
       case "COMPLETED": {
-        const result = await deps.segmind.getResult(requestId, { onCall, signal });
+        if (!(await admit(deps, state, signal))) return 0;
+        const result = await state.wake.during(signal, (callSignal) =>
+          deps.segmind.getResult(requestId, { onCall, signal: callSignal }),
+        );
         await deps.journal.recordCalls(row.id, calls);
         await deps.journal.transition(row.id, row.status as GenerationStatus, "STORING", {
           upstreamOutputUrl: result.outputUrl,
@@ -259,10 +454,17 @@ async function poll(deps: LifecycleDeps, row: GenerationRow, state: LoopState, s
     }
   } catch (error) {
     await deps.journal.recordCalls(row.id, calls);
-    if (signal.aborted) return 0;
+    // Stopping, or the row was canceled/expired meanwhile: the next look at the row decides.
+    if (signal.aborted || state.wake.abandoned) return 0;
     if (!isSegmindError(error)) throw error;
-    if (error.transient) {
-      // Status and result reads are GETs: always safe to repeat.
+    if (error.kind === "RATE_LIMITED") {
+      // Not this job's fault: the gate holds every request until the reset, then polling goes on.
+      deps.gate.rateLimited(error.resetAt);
+      return 0;
+    }
+    // Status and result reads are GETs: always safe to repeat, also after an unreadable answer
+    // (MALFORMED_RESPONSE), up to the poll deadline.
+    if (error.transient || error.kind === "MALFORMED_RESPONSE") {
       state.pollFailures += 1;
       const delay = error.resetAt
         ? Math.max(0, error.resetAt.getTime() - deps.clock.now().getTime())
@@ -274,7 +476,12 @@ async function poll(deps: LifecycleDeps, row: GenerationRow, state: LoopState, s
   }
 }
 
-async function storeFromOutputUrl(deps: LifecycleDeps, row: GenerationRow, state: LoopState): Promise<number> {
+async function storeFromOutputUrl(
+  deps: LifecycleDeps,
+  row: GenerationRow,
+  state: LoopState,
+  signal: AbortSignal,
+): Promise<number> {
   if (!row.upstreamOutputUrl) {
     // Only a v1 call leaves STORING without an output URL: its bytes were mid-stream when
     // the process stopped, and v1 offers no way to fetch them again.
@@ -288,12 +495,19 @@ async function storeFromOutputUrl(deps: LifecycleDeps, row: GenerationRow, state
   state.downloadAttempts += 1;
   const calls: UpstreamCall[] = [];
   try {
-    const download = await deps.segmind.download(row.upstreamOutputUrl, { onCall: (call) => calls.push(call) });
-    await deps.journal.recordCalls(row.id, calls, state.downloadAttempts);
-    await storeAndSucceed(deps, row.id, download.body, download.contentType, download.contentLength);
+    const outputUrl = row.upstreamOutputUrl;
+    // The whole copy (download and store) is abandoned if the worker stops or the row ends.
+    await state.wake.during(signal, async (callSignal) => {
+      const download = await deps.segmind.download(outputUrl, { onCall: (call) => calls.push(call), signal: callSignal });
+      await deps.journal.recordCalls(row.id, calls.splice(0), state.downloadAttempts);
+      await storeAndSucceed(deps, row.id, download.body, download.contentType, download.contentLength);
+    });
     return 0;
   } catch (error) {
     await deps.journal.recordCalls(row.id, calls, state.downloadAttempts);
+    // Stopping (the row stays STORING; the next process downloads it again), or the row was
+    // canceled/expired meanwhile: nothing to retry.
+    if (signal.aborted || state.wake.abandoned) return 0;
     const permanent = isSegmindError(error) && !error.transient;
     if (permanent || state.downloadAttempts >= deps.settings.downloadMaxAttempts) {
       const failure: GenerationFailure = isSegmindError(error)
@@ -328,13 +542,19 @@ async function storeAndSucceed(
       message: `Received ${stored.bytes} of ${expectedBytes} bytes`,
     });
   }
-  await deps.journal.transition(id, "STORING", "SUCCEEDED", {
+  const succeeded = await deps.journal.transition(id, "STORING", "SUCCEEDED", {
     mediaKey: stored.key,
     videoSha256: stored.sha256,
     videoBytes: stored.bytes,
     videoContentType: stored.contentType,
     completedAt: deps.clock.now(),
   });
+  if (!succeeded) {
+    // Canceled or expired while the copy ran: no record points at the file, so it goes. (If
+    // another process stored the same bytes and succeeded first, its record keeps the file.)
+    const now = await deps.db.generation.findUnique({ where: { id }, select: { status: true, mediaKey: true } });
+    if (now?.status !== "SUCCEEDED") await deps.media.remove(stored.key);
+  }
 }
 
 async function fail(
@@ -342,25 +562,28 @@ async function fail(
   id: string,
   from: GenerationStatus,
   failure: GenerationFailure,
+  patch: { attempts?: number } = {},
 ): Promise<void> {
   await deps.journal.transition(
     id,
     from,
     "FAILED",
-    { ...failure, completedAt: deps.clock.now(), nextAttemptAt: null },
+    { ...failure, ...patch, completedAt: deps.clock.now(), nextAttemptAt: null },
     { errorCode: failure.errorCode, message: failure.errorMessage },
   );
 }
 
 /**
  * After Segmind accepted a billed job, losing the write that records it would lose the job.
- * Retry the write for a while; if the database stays down, log the upstream id loudly so an
- * operator can recover it, and rethrow (the row stays SUBMITTING and is settled by rule).
+ * Retry the write for as long as the database is down (logging the upstream id so an operator
+ * can see it); only a stopping worker gives up, logging the id loudly, and rethrows (the row
+ * stays SUBMITTING and is settled by the interrupted-submit rule).
  */
 async function persistCritically(
   deps: LifecycleDeps,
   id: string,
   upstreamRequestId: string,
+  signal: AbortSignal,
   write: () => Promise<unknown>,
 ): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
@@ -368,15 +591,15 @@ async function persistCritically(
       await write();
       return;
     } catch (error) {
-      if (attempt >= 8) {
-        deps.logger.error("could not record an accepted upstream job", {
-          generationId: id,
-          upstreamRequestId,
-          error: errorText(error),
-        });
+      const fields = { generationId: id, upstreamRequestId, attempt, error: errorText(error) };
+      if (signal.aborted) {
+        deps.logger.error("stopping before an accepted upstream job was recorded; record it by hand", fields);
         throw error;
       }
-      await sleep(backoffDelayMs(attempt, { baseMs: 250, capMs: 10_000 }));
+      if (attempt === 1 || attempt % 10 === 0) {
+        deps.logger.error("could not record an accepted upstream job yet; retrying until the database answers", fields);
+      }
+      await sleep(backoffDelayMs(attempt, { baseMs: 250, capMs: 10_000 }), signal).catch(() => undefined);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { endEarly } from "../generations/cancel";
 import { TERMINAL_STATUSES } from "../generations/status";
 import type { Logger } from "../logger";
 import { backoffDelayMs, sleep } from "./backoff";
@@ -23,6 +24,8 @@ export interface WorkerOptions {
   concurrency: number;
   /** How often to look for rows nobody is driving (e.g. enqueued by another process). */
   sweepIntervalMs: number;
+  /** How often to expire rows past their deadline that no drive is looking at. */
+  deadlineCheckMs: number;
 }
 
 export class InProcessWorker implements GenerationRunner {
@@ -32,6 +35,7 @@ export class InProcessWorker implements GenerationRunner {
   private readonly abort = new AbortController();
   private idleWaiters: Array<() => void> = [];
   private sweepTimer: NodeJS.Timeout | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
   private started = false;
   private stopping = false;
 
@@ -50,6 +54,10 @@ export class InProcessWorker implements GenerationRunner {
       this.sweep().catch((error) => this.logger.warn("worker sweep failed", { error }));
     }, this.options.sweepIntervalMs);
     this.sweepTimer.unref();
+    this.deadlineTimer = setInterval(() => {
+      this.expireOverdue().catch((error) => this.logger.warn("deadline sweep failed", { error }));
+    }, this.options.deadlineCheckMs);
+    this.deadlineTimer.unref();
   }
 
   enqueue(id: string): void {
@@ -62,6 +70,7 @@ export class InProcessWorker implements GenerationRunner {
   async stop(): Promise<void> {
     this.stopping = true;
     clearInterval(this.sweepTimer);
+    clearInterval(this.deadlineTimer);
     this.waiting.length = 0;
     this.abort.abort(new Error("worker stopping"));
     await Promise.allSettled(this.running.values());
@@ -89,6 +98,25 @@ export class InProcessWorker implements GenerationRunner {
     }
     this.pump();
     return added;
+  }
+
+  /**
+   * Rows past their deadline end as EXPIRED even while they wait for a worker slot. Rows being
+   * driven are woken by the write and stop; a row mid-submit is left to its drive, which ends
+   * it once Segmind has answered.
+   */
+  private async expireOverdue(): Promise<number> {
+    const now = this.deps.clock.now();
+    const rows = await this.deps.db.generation.findMany({
+      where: { deadlineAt: { lte: now }, status: { notIn: [...TERMINAL_STATUSES, "SUBMITTING"] } },
+      orderBy: { id: "asc" },
+      take: 500,
+    });
+    let expired = 0;
+    for (const row of rows) {
+      if (await endEarly(this.deps, row, "EXPIRED")) expired += 1;
+    }
+    return expired;
   }
 
   private pump(): void {

@@ -20,9 +20,12 @@ import(workerData.libsqlClient).then(async ({ createClient }) => {
   await tx.execute("INSERT INTO CreditSnapshot (upstream, credits, freeCredits, readAt) VALUES ('holder', 1, 0, '2026-11-01T00:00:00.000+00:00')");
   parentPort.postMessage("locked");
   await new Promise((resolve) => setTimeout(resolve, workerData.holdMs));
+  // Timed here, just before the lock goes: the main thread, blocked in its wait, reads this
+  // message only after its own write has returned.
+  const releasedAt = Date.now();
   await tx.commit();
   client.close();
-  parentPort.postMessage("released");
+  parentPort.postMessage({ releasedAt });
 });`;
 
 function holdWriteLock(url: string, holdMs: number): Promise<{ released: Promise<number> }> {
@@ -33,8 +36,8 @@ function holdWriteLock(url: string, holdMs: number): Promise<{ released: Promise
     const released = new Promise<number>((resolveReleased) => {
       worker.on("message", (message) => {
         if (message === "locked") resolveLocked({ released });
-        if (message === "released") {
-          resolveReleased(Date.now());
+        if (typeof message === "object" && message !== null && "releasedAt" in message) {
+          resolveReleased(message.releasedAt as number);
           void worker.terminate();
         }
       });

@@ -12,6 +12,7 @@ import { type Logger, createLogger } from "../../src/logger";
 import { createFsMediaStore } from "../../src/media/fs-store";
 import { type SegmindStandIn, type StandInOptions, startSegmindStandIn } from "../../src/sandbox/standin";
 import { createSegmindClient } from "../../src/segmind/client";
+import type { SegmindClient } from "../../src/segmind/types";
 import type { DatabaseTarget, FreshDatabase } from "./databases";
 
 export const TEST_API_KEY = "SG_0123456789abcdef";
@@ -44,6 +45,8 @@ export interface HarnessOptions {
   drawSeed?: () => number;
   logger?: Logger;
   clock?: Clock;
+  /** Wraps the real client (e.g. to hold a submit on the wire until the test lets it go). */
+  wrapSegmind?: (client: SegmindClient) => SegmindClient;
 }
 
 export interface GraphQLResponse<T = any> {
@@ -84,13 +87,14 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
 
   let server: Server | undefined;
   let publicUrl = "http://gateway.test";
-  const segmind = createSegmindClient({
+  const client = createSegmindClient({
     baseUrl: options.baseUrl ?? standIn.url,
     apiKey: TEST_API_KEY,
     timeoutMs: options.clientTimeoutMs ?? 2_000,
     syncTimeoutMs: options.clientTimeoutMs ?? 5_000,
     downloadTimeoutMs: options.clientTimeoutMs ?? 5_000,
   });
+  const segmind = options.wrapSegmind ? options.wrapSegmind(client) : client;
   const gateway = createGateway({
     db: opened.db,
     databaseProvider: opened.provider,
