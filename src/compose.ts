@@ -70,6 +70,7 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
         (config.SEGMIND_MODE === "v1" ? config.SEGMIND_SYNC_TIMEOUT_MS : config.SEGMIND_TIMEOUT_MS) + 5_000,
     },
     graphiql: config.GRAPHIQL_ENABLED,
+    corsOrigins: config.CORS_ORIGINS,
     introspection: config.GRAPHQL_INTROSPECTION,
     maxRequestBytes: config.MAX_REQUEST_BYTES,
     queryLimits: {

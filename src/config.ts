@@ -52,6 +52,17 @@ const EnvSchema = z.object({
   MAX_QUERY_COST: integer(100, 100_000_000).default(50_000),
   MAX_QUERY_TOKENS: integer(100, 1_000_000).default(1_000),
   MAX_QUERY_DIRECTIVES: integer(0, 10_000).default(20),
+  CORS_ORIGINS: z
+    .string()
+    .default("")
+    .transform((text) => text.split(",").map((origin) => origin.trim()).filter(Boolean))
+    .pipe(
+      z.array(
+        z.string().regex(/^https?:\/\/[^/\s*]+$/, {
+          message: "must be a comma-separated list of origins like https://app.example.com (no path, no *)",
+        }),
+      ),
+    ),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

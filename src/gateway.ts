@@ -62,6 +62,8 @@ export interface GatewayDeps {
   creditsCacheTtlMs?: number;
   drawSeed?: () => number;
   graphiql?: boolean;
+  /** Browser origins allowed cross-origin; none (the default) means same-origin only. */
+  corsOrigins?: string[];
   /** How often subscriptions send a progress tick while waiting; default 2 s. */
   progressTickMs?: number;
   /** Wakes subscribers when events are written; in-process by default. */
@@ -139,6 +141,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     landingPage: false,
     graphiql: deps.graphiql === false ? false : { title: "seedance-gateway" },
     renderGraphiQL: graphiql.render,
+    cors: corsFor(deps.corsOrigins ?? []),
     context: ({ request }) => createContext(services, requestIdFor(request), request.signal),
     logging: yogaLogger(logger),
     // Hostile input: bounded bodies (413), JSON bodies only (415), no batching, no uploads.
@@ -179,6 +182,23 @@ export function createGateway(deps: GatewayDeps): Gateway {
     services,
     start: () => worker.start(),
     stop: () => worker.stop(),
+  };
+}
+
+/**
+ * yoga's default reflects any origin with credentials, and its plugin treats an empty list
+ * as "allow all": a gateway that spends money must answer cross-origin only to origins the
+ * operator named. Credentials stay off: clients authenticate with headers, not cookies.
+ */
+function corsFor(origins: string[]) {
+  if (origins.length === 0) return false as const;
+  return {
+    origin: origins,
+    credentials: false,
+    methods: ["GET", "POST"],
+    allowedHeaders: ["content-type", "accept", "authorization", "x-request-id"],
+    exposedHeaders: ["x-request-id"],
+    maxAge: 600,
   };
 }
 

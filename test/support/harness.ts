@@ -47,6 +47,7 @@ export interface HarnessOptions {
   clock?: Clock;
   /** Wraps the real client (e.g. to hold a submit on the wire until the test lets it go). */
   wrapSegmind?: (client: SegmindClient) => SegmindClient;
+  corsOrigins?: string[];
 }
 
 export interface GraphQLResponse<T = any> {
@@ -107,6 +108,7 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
     creditsCacheTtlMs: options.creditsCacheTtlMs ?? 30_000,
     drawSeed: options.drawSeed,
     clock: options.clock,
+    corsOrigins: options.corsOrigins,
   });
   if (options.start !== false) await gateway.start();
 
