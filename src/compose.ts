@@ -71,6 +71,7 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
     },
     graphiql: config.GRAPHIQL_ENABLED,
     corsOrigins: config.CORS_ORIGINS,
+    allowAnonymous: config.ALLOW_ANONYMOUS,
     introspection: config.GRAPHQL_INTROSPECTION,
     maxRequestBytes: config.MAX_REQUEST_BYTES,
     queryLimits: {

@@ -46,6 +46,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   GRAPHQL_INTROSPECTION: optionalFlag,
   GRAPHIQL_ENABLED: optionalFlag,
+  ALLOW_ANONYMOUS: optionalFlag,
   MAX_REQUEST_BYTES: integer(1_024, 104_857_600).default(1_048_576),
   MAX_QUERY_DEPTH: integer(2, 1_000).default(16),
   MAX_QUERY_ALIASES: integer(0, 10_000).default(15),
@@ -75,6 +76,8 @@ export interface Config extends Env {
   GRAPHQL_INTROSPECTION: boolean;
   /** GRAPHIQL_ENABLED, defaulted: on unless NODE_ENV=production. */
   GRAPHIQL_ENABLED: boolean;
+  /** ALLOW_ANONYMOUS, defaulted: on in sandbox mode only. */
+  ALLOW_ANONYMOUS: boolean;
   /** Sandbox mode: no Segmind key, so the built-in stand-in serves generations. */
   sandbox: boolean;
   publicUrl: string;
@@ -111,5 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Development and sandbox conveniences that map the API for anyone: off in production.
     GRAPHQL_INTROSPECTION: values.GRAPHQL_INTROSPECTION ?? values.NODE_ENV !== "production",
     GRAPHIQL_ENABLED: values.GRAPHIQL_ENABLED ?? values.NODE_ENV !== "production",
+    // A first try needs no key; a gateway spending real credits does, unless said otherwise.
+    ALLOW_ANONYMOUS: values.ALLOW_ANONYMOUS ?? sandbox,
   };
 }

@@ -1,3 +1,4 @@
+import type { Principal } from "./auth/principal";
 import type { Clock } from "./clock";
 import type { CreditsService } from "./credits/service";
 import type { Db } from "./db/client";
@@ -39,9 +40,16 @@ export interface GatewayContext {
   loaders: Loaders;
   /** Aborts when the client goes away (ends subscriptions promptly). */
   signal: AbortSignal;
+  /** Who is calling (see src/auth). */
+  principal: Principal;
 }
 
 /** The one place a request context is made. */
-export function createContext(services: GatewayServices, requestId: string, signal: AbortSignal): GatewayContext {
-  return { requestId, services, loaders: createLoaders(services.db), signal };
+export function createContext(
+  services: GatewayServices,
+  requestId: string,
+  signal: AbortSignal,
+  principal: Principal,
+): GatewayContext {
+  return { requestId, services, loaders: createLoaders(services.db), signal, principal };
 }

@@ -1,4 +1,6 @@
+import type { IncomingMessage } from "node:http";
 import { GraphQLError } from "graphql";
+import { authenticate } from "./auth/authenticate";
 import { type Plugin, type YogaServerInstance, createYoga } from "graphql-yoga";
 import { type Clock, systemClock } from "./clock";
 import { type GatewayContext, type GatewayServices, createContext } from "./context";
@@ -62,6 +64,8 @@ export interface GatewayDeps {
   creditsCacheTtlMs?: number;
   drawSeed?: () => number;
   graphiql?: boolean;
+  /** Requests without an API key act anonymously; default true (compose sets it from config). */
+  allowAnonymous?: boolean;
   /** Browser origins allowed cross-origin; none (the default) means same-origin only. */
   corsOrigins?: string[];
   /** How often subscriptions send a progress tick while waiting; default 2 s. */
@@ -142,7 +146,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     graphiql: deps.graphiql === false ? false : { title: "seedance-gateway" },
     renderGraphiQL: graphiql.render,
     cors: corsFor(deps.corsOrigins ?? []),
-    context: ({ request }) => createContext(services, requestIdFor(request), request.signal),
+    context: async ({ request, req }: { request: Request; req?: IncomingMessage }) => {
+      const principal = await authenticate(request, req?.socket.remoteAddress ?? null, {
+        db: deps.db,
+        clock,
+        allowAnonymous: deps.allowAnonymous ?? true,
+      });
+      return createContext(services, requestIdFor(request), request.signal, principal);
+    },
     logging: yogaLogger(logger),
     // Hostile input: bounded bodies (413), JSON bodies only (415), no batching, no uploads.
     maxRequestBodySize: deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,

@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import { uuidv7 } from "../ids";
+import { GATEWAY_VERSION } from "../version";
 import type { SeedanceRequestBody } from "../segmind/types";
 import { lockEventSequence } from "./event-order";
 import { inputFingerprint } from "./fingerprint";
@@ -44,9 +45,18 @@ export const drawRandomSeed = () => randomInt(SEED_MIN, SEED_MAX + 1);
  * Validates, then records the generation durably (row + first event) before anything goes
  * upstream. The exact upstream body is fixed here, once, so what is stored is what is sent.
  */
+/** Who asked for a generation: a team's key, or nobody (anonymous). */
+export interface GenerationOwner {
+  teamId: string | null;
+  apiKeyId: string | null;
+}
+
+const ANONYMOUS: GenerationOwner = { teamId: null, apiKeyId: null };
+
 export async function createGeneration(
   deps: CreateGenerationDeps,
   request: GenerateVideoRequest,
+  owner: GenerationOwner = ANONYMOUS,
 ): Promise<CreatedGeneration> {
   // One reading of the clock: the deadline check and the record agree on "now".
   const now = deps.clock.now();
@@ -90,6 +100,9 @@ export async function createGeneration(
           upstreamBaseUrl: deps.upstream.baseUrl,
           upstreamMode: deps.upstream.mode,
           modelSlug: deps.upstream.modelSlug,
+          teamId: owner.teamId,
+          apiKeyId: owner.apiKeyId,
+          gatewayVersion: GATEWAY_VERSION,
           upstreamRequestBody: JSON.stringify(body),
           // Not part of the idempotency fingerprint: a replay returns the first generation, deadline and all.
           deadlineAt: input.deadline,

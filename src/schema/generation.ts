@@ -194,7 +194,8 @@ builder.mutationField("generateVideo", (t) =>
     },
     resolve: async (_root, { input }, context) => {
       const { services } = context;
-      const created = await createGeneration(services, input);
+      const { teamId, keyId } = context.principal;
+      const created = await createGeneration(services, input, { teamId, apiKeyId: keyId });
       if (!created.replayed) services.worker.enqueue(created.generation.id);
       context.loaders.generationById.prime(created.generation.id, created.generation);
       return created;

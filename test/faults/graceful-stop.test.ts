@@ -49,6 +49,8 @@ describe("SIGTERM", () => {
       DATABASE_URL: dirs.databaseUrl,
       MEDIA_DIR: dirs.mediaDir,
       SEGMIND_API_KEY: API_KEY,
+      // Configured as if against Segmind, which refuses anonymous calls unless allowed.
+      ALLOW_ANONYMOUS: "true",
       SEGMIND_BASE_URL: standIn.url,
       SEGMIND_TIMEOUT_MS: "2500",
       SEGMIND_POLL_INTERVAL_MS: "100",

@@ -55,6 +55,8 @@ describe("SIGKILL while generations are queued, submitting, running and storing"
       DATABASE_URL: dirs.databaseUrl,
       MEDIA_DIR: dirs.mediaDir,
       SEGMIND_API_KEY: API_KEY,
+      // Configured as if against Segmind, which refuses anonymous calls unless allowed.
+      ALLOW_ANONYMOUS: "true",
       SEGMIND_BASE_URL: standIn.url,
       SEGMIND_TIMEOUT_MS: "5000", // a submit may be on the wire for 5 s: SUBMITTING rows settle 10 s after their claim
       SEGMIND_POLL_INTERVAL_MS: "100",

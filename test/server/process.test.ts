@@ -141,6 +141,7 @@ describe("npm start (src/server.ts as a process)", () => {
       DATABASE_URL: databaseUrl,
       MEDIA_DIR: mediaDir,
       SEGMIND_API_KEY: secret,
+      ALLOW_ANONYMOUS: "true",
       SEGMIND_BASE_URL: `http://127.0.0.1:${closedPort}`,
       SEGMIND_TIMEOUT_MS: "1000",
       SUBMIT_MAX_ATTEMPTS: "2",

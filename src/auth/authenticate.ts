@@ -1,0 +1,50 @@
+import type { Clock } from "../clock";
+import type { Db } from "../db/client";
+import { keyMatches, keyPrefix } from "./api-keys";
+import { type Principal, anonymousPrincipal, parseScopes, unauthenticated } from "./principal";
+
+export interface AuthenticateOptions {
+  db: Db;
+  clock: Clock;
+  /** Requests without an Authorization header act as the anonymous principal. */
+  allowAnonymous: boolean;
+}
+
+/** lastUsedAt is bookkeeping, not audit: refresh it at most this often per key. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+/**
+ * Turns `Authorization: Bearer <key>` into a Principal. Missing (when anonymous use is not
+ * allowed), malformed, unknown and revoked keys all fail the same way.
+ */
+export async function authenticate(
+  request: Request,
+  clientAddress: string | null,
+  options: AuthenticateOptions,
+): Promise<Principal> {
+  const header = request.headers.get("authorization");
+  if (header === null) {
+    if (options.allowAnonymous) return anonymousPrincipal(clientAddress);
+    throw unauthenticated();
+  }
+  const match = /^Bearer ([^\s]+)$/.exec(header.trim());
+  const key = match?.[1] ?? "";
+  const prefix = keyPrefix(key);
+  if (!prefix) throw unauthenticated();
+
+  const stored = await options.db.apiKey.findUnique({ where: { prefix } });
+  if (!stored || stored.revokedAt !== null || !keyMatches(key, stored.hash)) throw unauthenticated();
+
+  const now = options.clock.now();
+  if (!stored.lastUsedAt || now.getTime() - stored.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    await options.db.apiKey.update({ where: { id: stored.id }, data: { lastUsedAt: now } });
+  }
+  return {
+    kind: "key",
+    keyId: stored.id,
+    keyPrefix: stored.prefix,
+    teamId: stored.teamId,
+    scopes: new Set(parseScopes(stored.scopes)),
+    clientAddress,
+  };
+}
