@@ -71,6 +71,15 @@ CREATE TABLE "AuditEntry" (
     CONSTRAINT "AuditEntry_pkey" PRIMARY KEY ("sequence")
 );
 
+-- CreateTable
+CREATE TABLE "AuditHead" (
+    "id" INTEGER NOT NULL,
+    "sequence" INTEGER NOT NULL,
+    "hash" TEXT NOT NULL,
+
+    CONSTRAINT "AuditHead_pkey" PRIMARY KEY ("id")
+);
+
 -- CreateIndex
 CREATE UNIQUE INDEX "Team_name_key" ON "Team"("name");
 
@@ -128,3 +137,6 @@ ALTER TABLE "LedgerEntry" ADD CONSTRAINT "LedgerEntry_apiKeyId_fkey" FOREIGN KEY
 -- AddForeignKey
 ALTER TABLE "LedgerEntry" ADD CONSTRAINT "LedgerEntry_generationId_fkey" FOREIGN KEY ("generationId") REFERENCES "Generation"("id") ON DELETE RESTRICT ON UPDATE CASCADE;
 
+
+-- The chain starts empty: sequence 0, the genesis hash (see src/audit/chain.ts).
+INSERT INTO "AuditHead" ("id", "sequence", "hash") VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');

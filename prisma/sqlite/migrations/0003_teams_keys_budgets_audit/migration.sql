@@ -58,6 +58,13 @@ CREATE TABLE "AuditEntry" (
     "hash" TEXT NOT NULL
 );
 
+-- CreateTable
+CREATE TABLE "AuditHead" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "sequence" INTEGER NOT NULL,
+    "hash" TEXT NOT NULL
+);
+
 -- RedefineTables
 PRAGMA defer_foreign_keys=ON;
 PRAGMA foreign_keys=OFF;
@@ -152,3 +159,6 @@ CREATE INDEX "AuditEntry_action_sequence_idx" ON "AuditEntry"("action", "sequenc
 -- CreateIndex
 CREATE INDEX "AuditEntry_at_idx" ON "AuditEntry"("at");
 
+
+-- The chain starts empty: sequence 0, the genesis hash (see src/audit/chain.ts).
+INSERT INTO "AuditHead" ("id", "sequence", "hash") VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');

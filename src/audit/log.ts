@@ -1,0 +1,78 @@
+import type { Clock } from "../clock";
+import type { Db } from "../db/client";
+import { type AuditContent, type ChainedEntry, entryHash, verifyChain } from "./chain";
+
+export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+
+/** Every action the trail records; one vocabulary for the API, the CLI and the worker. */
+export type AuditAction =
+  | "GENERATION_CREATED"
+  | "GENERATION_SUBMITTED"
+  | "GENERATION_SETTLED"
+  | "GENERATION_CANCELED"
+  | "TEAM_CREATED"
+  | "KEY_CREATED"
+  | "KEY_REVOKED"
+  | "KEY_ROTATED"
+  | "BUDGET_CHANGED";
+
+export interface AuditRecord {
+  action: AuditAction;
+  actorKeyId?: string | null;
+  actorTeamId?: string | null;
+  clientAddress?: string | null;
+  subjectType?: string | null;
+  subjectId?: string | null;
+  /** Amounts and ids worth keeping; stored as JSON text. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Appends one entry to the hash chain inside the caller's transaction, so the entry exists
+ * exactly when the action it records does. The head row is updated first: that serialises
+ * writers on both databases (and makes the SQLite transaction a writer from its first
+ * statement), so sequences are gap-free and each entry links to the one before.
+ */
+export async function appendAudit(tx: Tx, clock: Clock, record: AuditRecord): Promise<ChainedEntry> {
+  await tx.auditHead.update({ where: { id: 1 }, data: { sequence: { increment: 1 } } });
+  const head = await tx.auditHead.findUniqueOrThrow({ where: { id: 1 } });
+  const content: AuditContent = {
+    sequence: head.sequence,
+    // Millisecond precision: what both databases store, so the hash recomputes exactly.
+    at: new Date(clock.now().getTime()),
+    action: record.action,
+    actorKeyId: record.actorKeyId ?? null,
+    actorTeamId: record.actorTeamId ?? null,
+    clientAddress: record.clientAddress ?? null,
+    subjectType: record.subjectType ?? null,
+    subjectId: record.subjectId ?? null,
+    details: JSON.stringify(record.details ?? {}),
+  };
+  const hash = entryHash(head.hash, content);
+  const entry: ChainedEntry = { ...content, prevHash: head.hash, hash };
+  await tx.auditEntry.create({ data: entry });
+  await tx.auditHead.update({ where: { id: 1 }, data: { hash } });
+  return entry;
+}
+
+/** Appends in a transaction of its own. */
+export function appendAuditNow(db: Db, clock: Clock, record: AuditRecord): Promise<ChainedEntry> {
+  return db.$transaction((tx) => appendAudit(tx, clock, record));
+}
+
+/** Reads the whole chain in pages and checks it; names the first broken entry. */
+export async function verifyAuditTrail(db: Db) {
+  const entries: ChainedEntry[] = [];
+  for (let after = 0; ; ) {
+    const page = await db.auditEntry.findMany({ where: { sequence: { gt: after } }, orderBy: { sequence: "asc" }, take: 1_000 });
+    entries.push(...page);
+    if (page.length < 1_000) break;
+    after = (page.at(-1) as ChainedEntry).sequence;
+  }
+  const head = await db.auditHead.findUnique({ where: { id: 1 } });
+  const verdict = verifyChain(entries);
+  // Deleting the newest entries leaves no gap in the chain itself; the head remembers.
+  const last = entries.at(-1);
+  const headMatches = head !== null && head.sequence === (last?.sequence ?? 0) && (last === undefined || head.hash === last.hash);
+  return { ...verdict, headMatches };
+}
