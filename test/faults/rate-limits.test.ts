@@ -21,7 +21,9 @@ describe("rate limits (429 and SEGMIND_MAX_RPM)", () => {
 
   it("a 429 closes the gate for every request until x-rate-limit-reset-at-utc, and uses no submit attempt", async () => {
     harness = await startHarness(sqlite, { standInOptions: { jobDurationMs: 100 } });
-    const resetAt = new Date(Date.now() + 700);
+    // Wide enough that, on a loaded machine, the two later requests and the page query all
+    // happen while the gate is still closed (700 ms failed about one run in three under load).
+    const resetAt = new Date(Date.now() + 2_500);
     harness.standIn.inject({
       route: "submit",
       kind: { status: 429, body: '{"error":"Too many requests"}', headers: { "x-rate-limit-reset-at-utc": resetAt.toISOString() } },
