@@ -1,0 +1,490 @@
+import type { Db } from "../db/client";
+import { GENERATION_STATUSES, type GenerationStatus, TERMINAL_STATUSES } from "../generations/status";
+import type { GenerationRow } from "../generations/types";
+
+/**
+ * Budgets and the cost ledger.
+ *
+ * A team (and, below it, each of its keys) may have a dollar limit per calendar UTC day and
+ * per calendar UTC month, a limit on generations in progress and on generations started per
+ * minute (null: none). Before anything goes upstream, createGeneration estimates the cost
+ * from the price table (prices.ts) and, in the same transaction as the generation row:
+ *
+ *   1. `lockTeamBudget`: locks the team row, so two requests of one team are checked one
+ *      after the other (PostgreSQL: SELECT ... FOR NO KEY UPDATE; SQLite: a no-op UPDATE,
+ *      which makes the transaction a writer from its first statement and so takes the
+ *      database's single write lock; a deferred reader would fail instead of waiting);
+ *   2. `assertBudgetFits`: refuses with BudgetExceededError unless the request fits every
+ *      limit of the team and of the key; nothing is stored and nothing is sent;
+ *   3. `placeHold`: after the row is inserted, a HOLD entry of the estimate.
+ *
+ * When the cost becomes known the hold is closed, in the journal transition that records it
+ * (`closeHold`, called by GenerationJournal.transition): SETTLE with Segmind's reported cost
+ * (the transition into STORING carries `x-cost` / the v2 metrics), or, on a final status
+ * without a reported cost, by the rules of `holdOutcome`: RELEASE when Segmind provably did
+ * not bill it, SETTLE at the estimate when it did or may have.
+ *
+ * Entries are append-only and every amount is positive; `kind` says what it does. Spending in
+ * a window is the sum of SETTLE entries written in it (a job is charged to the day its cost
+ * became known); held is the sum of open holds (a HOLD without SETTLE/RELEASE), which counts
+ * in full against the current day and month.
+ */
+
+export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+/** What readUsage needs: a client or a transaction. */
+type Reader = Pick<Tx, "generation" | "ledgerEntry">;
+
+export type LedgerKind = "HOLD" | "SETTLE" | "RELEASE";
+export type BudgetLimitName = "DAILY_USD" | "MONTHLY_USD" | "CONCURRENT" | "REQUESTS_PER_MINUTE";
+export type BudgetScope = "TEAM" | "KEY";
+
+export interface BudgetLimits {
+  dailyLimitUsd: number | null;
+  monthlyLimitUsd: number | null;
+  maxConcurrent: number | null;
+  requestsPerMinute: number | null;
+}
+
+export interface BudgetUsage {
+  /** SETTLE entries written since 00:00 UTC today. */
+  spentTodayUsd: number;
+  /** SETTLE entries written since the first of this month, 00:00 UTC. */
+  spentThisMonthUsd: number;
+  /** Open holds: estimates of generations whose cost is not known yet. */
+  heldUsd: number;
+  /** Generations not in a final status. */
+  activeGenerations: number;
+  /** Generations created in the last 60 s. */
+  requestsInLastMinute: number;
+}
+
+export interface BudgetWindows {
+  dayStart: Date;
+  dayEnd: Date;
+  monthStart: Date;
+  monthEnd: Date;
+  minuteStart: Date;
+}
+
+/** Calendar UTC day and month, and the rolling minute, around `now`. */
+export function budgetWindows(now: Date): BudgetWindows {
+  const y = now.getUTCFullYear();
+  const m = now.getUTCMonth();
+  const d = now.getUTCDate();
+  return {
+    dayStart: new Date(Date.UTC(y, m, d)),
+    dayEnd: new Date(Date.UTC(y, m, d + 1)),
+    monthStart: new Date(Date.UTC(y, m, 1)),
+    monthEnd: new Date(Date.UTC(y, m + 1, 1)),
+    minuteStart: new Date(now.getTime() - 60_000),
+  };
+}
+
+/** Money is summed in binary floats: round to micro-dollars before comparing or showing. */
+export function roundUsd(amount: number): number {
+  return Math.round(amount * 1e6) / 1e6;
+}
+
+export function hasAnyLimit(limits: BudgetLimits): boolean {
+  return (
+    limits.dailyLimitUsd != null ||
+    limits.monthlyLimitUsd != null ||
+    limits.maxConcurrent != null ||
+    limits.requestsPerMinute != null
+  );
+}
+
+export interface BudgetExceededDetails {
+  limit: BudgetLimitName;
+  scope: BudgetScope;
+  /** Dollars for DAILY_USD and MONTHLY_USD; a count for CONCURRENT and REQUESTS_PER_MINUTE. */
+  limitValue: number;
+  /** What already counts against the limit, this request excluded (same unit as limitValue). */
+  used: number;
+  /** Dollar limits: settled spending in the window. null for count limits. */
+  spentUsd: number | null;
+  /** Dollar limits: open holds. null for count limits. */
+  heldUsd: number | null;
+  /** This request's estimated cost. */
+  estimateUsd: number;
+  /** When the limit frees up by itself: the next UTC day or month, or when the oldest request leaves the minute. null for CONCURRENT. */
+  resetsAt: Date | null;
+}
+
+/** A generation refused because it would not fit a budget; nothing was stored or sent. */
+export class BudgetExceededError extends Error implements BudgetExceededDetails {
+  override readonly name = "BudgetExceededError";
+  readonly code = "BUDGET_EXCEEDED";
+  readonly limit: BudgetLimitName;
+  readonly scope: BudgetScope;
+  readonly limitValue: number;
+  readonly used: number;
+  readonly spentUsd: number | null;
+  readonly heldUsd: number | null;
+  readonly estimateUsd: number;
+  readonly resetsAt: Date | null;
+
+  constructor(details: BudgetExceededDetails) {
+    super(budgetMessage(details));
+    this.limit = details.limit;
+    this.scope = details.scope;
+    this.limitValue = details.limitValue;
+    this.used = details.used;
+    this.spentUsd = details.spentUsd;
+    this.heldUsd = details.heldUsd;
+    this.estimateUsd = details.estimateUsd;
+    this.resetsAt = details.resetsAt;
+  }
+}
+
+function budgetMessage(d: BudgetExceededDetails): string {
+  const who = d.scope === "TEAM" ? "The team" : "This API key";
+  const usd = (amount: number | null) => `$${roundUsd(amount ?? 0)}`;
+  const after = d.resetsAt ? ` It frees up at ${d.resetsAt.toISOString()}.` : "";
+  switch (d.limit) {
+    case "DAILY_USD":
+    case "MONTHLY_USD": {
+      const window = d.limit === "DAILY_USD" ? "today (UTC)" : "this month (UTC)";
+      const name = d.limit === "DAILY_USD" ? "daily" : "monthly";
+      return `${who}'s ${name} budget of ${usd(d.limitValue)} would be exceeded: ${usd(d.spentUsd)} spent and ${usd(d.heldUsd)} held ${window}, and this generation is estimated at ${usd(d.estimateUsd)}.${after}`;
+    }
+    case "CONCURRENT":
+      return `${who} may have at most ${d.limitValue} generation(s) in progress and has ${d.used}; wait for one to finish.`;
+    case "REQUESTS_PER_MINUTE":
+      return `${who} may start at most ${d.limitValue} generation(s) per minute and started ${d.used} in the last 60 s.${after}`;
+  }
+}
+
+/**
+ * First statement of createGeneration's transaction for a team's request: serialises budget
+ * checks of one team (see the module comment). Keys are covered: a key belongs to one team.
+ */
+export async function lockTeamBudget(tx: Tx, provider: "sqlite" | "postgresql", teamId: string): Promise<void> {
+  if (provider === "postgresql") {
+    // NO KEY UPDATE: conflicts with another check of this team, not with the foreign-key
+    // locks that inserts of generations and ledger entries take on the team row.
+    await tx.$queryRaw`SELECT 1 FROM "Team" WHERE "id" = ${teamId} FOR NO KEY UPDATE`;
+  } else {
+    await tx.$executeRaw`UPDATE "Team" SET "updatedAt" = "updatedAt" WHERE "id" = ${teamId}`;
+  }
+}
+
+/** Statuses named, not negated: the status index then finds the few unfinished rows directly. */
+const ACTIVE = { in: GENERATION_STATUSES.filter((status) => !TERMINAL_STATUSES.has(status)) };
+
+/**
+ * Usage of a team and, when `apiKeyId` is given, of that key, at `now`. A fixed number of
+ * queries (at most eight) whose cost does not grow with the team's history: open holds are
+ * looked up only for unfinished generations (by generationId), sums and counts by index.
+ */
+export async function readUsage(
+  db: Reader,
+  teamId: string,
+  apiKeyId: string | null,
+  now: Date,
+): Promise<{ team: BudgetUsage; key: BudgetUsage | null }> {
+  const windows = budgetWindows(now);
+  const settled = (since: Date, keyId?: string) =>
+    db.ledgerEntry
+      .aggregate({
+        where: { teamId, ...(keyId ? { apiKeyId: keyId } : {}), kind: "SETTLE", createdAt: { gte: since } },
+        _sum: { amountUsd: true },
+      })
+      .then((result) => roundUsd(result._sum.amountUsd ?? 0));
+  const recent = (keyId?: string) =>
+    db.generation.count({
+      where: { teamId, ...(keyId ? { apiKeyId: keyId } : {}), createdAt: { gte: windows.minuteStart } },
+    });
+  const activeWithEntries = db.generation
+    .findMany({ where: { teamId, status: ACTIVE }, select: { id: true, apiKeyId: true } })
+    .then(async (active) => {
+      const entries =
+        active.length === 0
+          ? []
+          : await db.ledgerEntry.findMany({
+              where: { generationId: { in: active.map((row) => row.id) } },
+              select: { generationId: true, kind: true, amountUsd: true },
+            });
+      return { active, entries };
+    });
+  const [{ active, entries }, teamDay, teamMonth, teamRecent, keyDay, keyMonth, keyRecent] = await Promise.all([
+    activeWithEntries,
+    settled(windows.dayStart),
+    settled(windows.monthStart),
+    recent(),
+    apiKeyId ? settled(windows.dayStart, apiKeyId) : 0,
+    apiKeyId ? settled(windows.monthStart, apiKeyId) : 0,
+    apiKeyId ? recent(apiKeyId) : 0,
+  ]);
+  const open = openHolds(entries);
+  const keyOf = new Map(active.map((row) => [row.id, row.apiKeyId]));
+  let teamHeld = 0;
+  let keyHeld = 0;
+  for (const [generationId, amount] of open) {
+    teamHeld += amount;
+    if (apiKeyId && keyOf.get(generationId) === apiKeyId) keyHeld += amount;
+  }
+  const team: BudgetUsage = {
+    spentTodayUsd: teamDay,
+    spentThisMonthUsd: teamMonth,
+    heldUsd: roundUsd(teamHeld),
+    activeGenerations: active.length,
+    requestsInLastMinute: teamRecent,
+  };
+  const key: BudgetUsage | null = apiKeyId
+    ? {
+        spentTodayUsd: keyDay,
+        spentThisMonthUsd: keyMonth,
+        heldUsd: roundUsd(keyHeld),
+        activeGenerations: active.filter((row) => row.apiKeyId === apiKeyId).length,
+        requestsInLastMinute: keyRecent,
+      }
+    : null;
+  return { team, key };
+}
+
+/** generationId -> amount of each HOLD not yet closed by a SETTLE or RELEASE. */
+function openHolds(entries: ReadonlyArray<{ generationId: string; kind: string; amountUsd: number }>): Map<string, number> {
+  const holds = new Map<string, number>();
+  const closed = new Set<string>();
+  for (const entry of entries) {
+    if (entry.kind === "HOLD") holds.set(entry.generationId, entry.amountUsd);
+    else closed.add(entry.generationId);
+  }
+  for (const id of closed) holds.delete(id);
+  return holds;
+}
+
+/** The first limit the request would break, or null when it fits all of them. */
+export function firstExceeded(
+  scope: BudgetScope,
+  limits: BudgetLimits,
+  usage: BudgetUsage,
+  estimateUsd: number,
+  windows: BudgetWindows,
+): BudgetExceededDetails | null {
+  if (limits.maxConcurrent != null && usage.activeGenerations + 1 > limits.maxConcurrent) {
+    return {
+      limit: "CONCURRENT",
+      scope,
+      limitValue: limits.maxConcurrent,
+      used: usage.activeGenerations,
+      spentUsd: null,
+      heldUsd: null,
+      estimateUsd,
+      resetsAt: null,
+    };
+  }
+  if (limits.requestsPerMinute != null && usage.requestsInLastMinute + 1 > limits.requestsPerMinute) {
+    return {
+      limit: "REQUESTS_PER_MINUTE",
+      scope,
+      limitValue: limits.requestsPerMinute,
+      used: usage.requestsInLastMinute,
+      spentUsd: null,
+      heldUsd: null,
+      estimateUsd,
+      resetsAt: null, // filled in by assertBudgetFits (one more query, only on a refusal)
+    };
+  }
+  const dollars: Array<[BudgetLimitName, number | null, number, Date]> = [
+    ["DAILY_USD", limits.dailyLimitUsd, usage.spentTodayUsd, windows.dayEnd],
+    ["MONTHLY_USD", limits.monthlyLimitUsd, usage.spentThisMonthUsd, windows.monthEnd],
+  ];
+  for (const [limit, limitValue, spentUsd, resetsAt] of dollars) {
+    if (limitValue == null) continue;
+    const committed = roundUsd(spentUsd + usage.heldUsd);
+    if (roundUsd(committed + estimateUsd) > roundUsd(limitValue)) {
+      return { limit, scope, limitValue, used: committed, spentUsd, heldUsd: usage.heldUsd, estimateUsd, resetsAt };
+    }
+  }
+  return null;
+}
+
+export interface HoldRequest {
+  provider: "sqlite" | "postgresql";
+  teamId: string;
+  apiKeyId: string | null;
+  estimateUsd: number;
+  now: Date;
+}
+
+/**
+ * Refuses (BudgetExceededError) unless a generation of `estimateUsd` fits every limit of the
+ * team and of the key. Call inside createGeneration's transaction, right after
+ * lockTeamBudget, before the row is inserted. Team limits are checked before key limits.
+ */
+export async function assertBudgetFits(tx: Tx, request: HoldRequest): Promise<void> {
+  const [team, key] = await Promise.all([
+    tx.team.findUnique({ where: { id: request.teamId } }),
+    request.apiKeyId ? tx.apiKey.findUnique({ where: { id: request.apiKeyId } }) : null,
+  ]);
+  const teamLimits = team ?? NO_LIMITS;
+  const keyLimits = key ?? NO_LIMITS;
+  if (!hasAnyLimit(teamLimits) && !hasAnyLimit(keyLimits)) return;
+
+  const usage = await readUsage(tx, request.teamId, key ? request.apiKeyId : null, request.now);
+  const windows = budgetWindows(request.now);
+  const exceeded =
+    firstExceeded("TEAM", teamLimits, usage.team, request.estimateUsd, windows) ??
+    (usage.key ? firstExceeded("KEY", keyLimits, usage.key, request.estimateUsd, windows) : null);
+  if (!exceeded) return;
+  if (exceeded.limit === "REQUESTS_PER_MINUTE") {
+    // The count drops below the limit once the (used - limit + 1)th oldest request of the
+    // minute is older than 60 s.
+    const oldest = await tx.generation.findFirst({
+      where: {
+        teamId: request.teamId,
+        ...(exceeded.scope === "KEY" ? { apiKeyId: request.apiKeyId } : {}),
+        createdAt: { gte: windows.minuteStart },
+      },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      skip: Math.max(0, exceeded.used - exceeded.limitValue),
+      select: { createdAt: true },
+    });
+    exceeded.resetsAt = oldest ? new Date(oldest.createdAt.getTime() + 60_000) : null;
+  }
+  throw new BudgetExceededError(exceeded);
+}
+
+const NO_LIMITS: BudgetLimits = { dailyLimitUsd: null, monthlyLimitUsd: null, maxConcurrent: null, requestsPerMinute: null };
+
+/** The HOLD of a generation just inserted (same transaction). */
+export async function placeHold(tx: Tx, request: HoldRequest & { generationId: string }): Promise<void> {
+  await tx.ledgerEntry.create({
+    data: {
+      teamId: request.teamId,
+      apiKeyId: request.apiKeyId,
+      generationId: request.generationId,
+      kind: "HOLD" satisfies LedgerKind,
+      amountUsd: roundUsd(request.estimateUsd),
+      createdAt: request.now,
+    },
+  });
+}
+
+/** Why a hold was closed the way it was. */
+export type SettlementBasis =
+  /** SETTLE to the cost Segmind reported (x-cost or the v2 metrics). */
+  | "REPORTED_COST"
+  /** SETTLE to the estimate: Segmind billed or may have billed it, and reported no cost. */
+  | "ESTIMATE"
+  /** RELEASE: Segmind provably billed nothing. */
+  | "UNBILLED";
+
+export interface HoldOutcome {
+  kind: "SETTLE" | "RELEASE";
+  amountUsd: number;
+  basis: SettlementBasis;
+  reason: string;
+}
+
+/** Failures whose submit may have been accepted and billed although no upstream id is known. */
+const OUTCOME_UNKNOWN_CODES: ReadonlySet<string> = new Set(["SUBMIT_OUTCOME_UNKNOWN", "SUBMIT_INTERRUPTED"]);
+
+/**
+ * How a hold of `holdUsd` closes for a generation as it is now; null while it stays open
+ * (not final, no cost reported). The rules, in order:
+ * - a reported cost (costUsd, recorded on the transition into STORING): SETTLE to it, whatever
+ *   happens afterwards (Segmind has billed it);
+ * - not final yet: stays open;
+ * - UPSTREAM_JOB_FAILED: RELEASE (Segmind ran it and it failed; failed jobs are not billed);
+ * - accepted by Segmind (submittedAt set) without a reported cost, e.g. canceled or expired
+ *   after submit (Segmind runs it to the end and bills it), a poll deadline, a lost record:
+ *   SETTLE at the estimate;
+ * - SUBMIT_OUTCOME_UNKNOWN / SUBMIT_INTERRUPTED: SETTLE at the estimate. Segmind may have
+ *   billed it and offers no lookup without the id; the budget assumes the worst rather than
+ *   keep a hold open that nothing would ever close;
+ * - otherwise (never accepted: refused, unreachable, canceled or expired while queued):
+ *   RELEASE.
+ */
+export function holdOutcome(
+  row: Pick<GenerationRow, "status" | "costUsd" | "submittedAt" | "errorCode">,
+  holdUsd: number,
+): HoldOutcome | null {
+  if (row.costUsd != null) {
+    return { kind: "SETTLE", amountUsd: roundUsd(row.costUsd), basis: "REPORTED_COST", reason: "Segmind reported the cost" };
+  }
+  if (!TERMINAL_STATUSES.has(row.status as GenerationStatus)) return null;
+  if (row.errorCode === "UPSTREAM_JOB_FAILED") {
+    return { kind: "RELEASE", amountUsd: holdUsd, basis: "UNBILLED", reason: "Segmind ran the job and it failed; failed jobs are not billed" };
+  }
+  if (row.submittedAt != null) {
+    return {
+      kind: "SETTLE",
+      amountUsd: holdUsd,
+      basis: "ESTIMATE",
+      reason: `Segmind accepted the job and bills it, but no cost was reported (${row.status}${row.errorCode ? ` ${row.errorCode}` : ""})`,
+    };
+  }
+  if (row.errorCode && OUTCOME_UNKNOWN_CODES.has(row.errorCode)) {
+    return {
+      kind: "SETTLE",
+      amountUsd: holdUsd,
+      basis: "ESTIMATE",
+      reason: `${row.errorCode}: Segmind may have accepted and billed the submit; charged at the estimate`,
+    };
+  }
+  return { kind: "RELEASE", amountUsd: holdUsd, basis: "UNBILLED", reason: "Segmind never accepted a submit for it" };
+}
+
+/** Transitions that may close a hold: into a final status, or one that records a cost. */
+export function mayCloseHold(to: GenerationStatus, patch: { costUsd?: number | null }): boolean {
+  return TERMINAL_STATUSES.has(to) || patch.costUsd != null;
+}
+
+/**
+ * Settles or releases the generation's open hold, if it has one and `holdOutcome` says it
+ * closes now. Called by GenerationJournal.transition inside the transition's transaction
+ * (after the guarded update, so exactly one transition closes it). Returns what it wrote, or
+ * null. `now` is the transition's time. It does not write to the audit trail: the GENERATION_SETTLED entry of the same
+ * transaction (src/audit/generations.ts) records the final status and costs.
+ */
+export async function closeHold(tx: Tx, generationId: string, now: Date): Promise<HoldOutcome | null> {
+  const row = await tx.generation.findUnique({
+    where: { id: generationId },
+    select: { teamId: true, apiKeyId: true, status: true, costUsd: true, submittedAt: true, errorCode: true },
+  });
+  if (!row?.teamId) return null;
+  const entries = await tx.ledgerEntry.findMany({ where: { generationId }, select: { kind: true, amountUsd: true } });
+  const hold = entries.find((entry) => entry.kind === "HOLD");
+  if (!hold || entries.some((entry) => entry.kind !== "HOLD")) return null;
+  const outcome = holdOutcome(row, hold.amountUsd);
+  if (!outcome) return null;
+  await tx.ledgerEntry.create({
+    data: {
+      teamId: row.teamId,
+      apiKeyId: row.apiKeyId,
+      generationId,
+      kind: outcome.kind satisfies LedgerKind,
+      amountUsd: outcome.amountUsd,
+      createdAt: now,
+    },
+  });
+  return outcome;
+}
+
+export interface BudgetView {
+  limits: BudgetLimits;
+  usage: BudgetUsage;
+  windows: BudgetWindows;
+}
+
+/** The caller's team budget (and its key's), as `credits` shows it. */
+export async function readBudgets(
+  db: Db,
+  teamId: string,
+  apiKeyId: string | null,
+  now: Date,
+): Promise<{ team: { id: string; name: string; budget: BudgetView } | null; key: BudgetView | null }> {
+  const [team, key, usage] = await Promise.all([
+    db.team.findUnique({ where: { id: teamId } }),
+    apiKeyId ? db.apiKey.findUnique({ where: { id: apiKeyId } }) : null,
+    readUsage(db, teamId, apiKeyId, now),
+  ]);
+  const windows = budgetWindows(now);
+  return {
+    team: team ? { id: team.id, name: team.name, budget: { limits: team, usage: usage.team, windows } } : null,
+    key: key && usage.key ? { limits: key, usage: usage.key, windows } : null,
+  };
+}
