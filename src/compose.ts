@@ -44,6 +44,14 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
     });
   }
 
+  if (config.ALLOW_ANONYMOUS && !config.sandbox) {
+    logger.warn("ALLOW_ANONYMOUS is on with a real SEGMIND_API_KEY: requests without an API key spend its credits");
+  } else if (config.ALLOW_ANONYMOUS) {
+    logger.info("anonymous requests allowed (sandbox mode); clients with a key see only their team's generations");
+  } else {
+    logger.info("every request needs an API key (Authorization: Bearer <key>); create one with npm run keys");
+  }
+
   const segmind = createSegmindClient({
     baseUrl,
     apiKey: apiKey as string,
@@ -59,6 +67,7 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
     upstream: { name: config.sandbox ? "sandbox" : "segmind", mode: config.SEGMIND_MODE },
     publicUrl: config.publicUrl,
     creditsCacheTtlMs: config.CREDITS_CACHE_TTL_MS,
+    prices: config.PRICE_TABLE_USD,
     worker: {
       concurrency: config.WORKER_CONCURRENCY,
       pollIntervalMs: config.pollIntervalMs,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_PRICE_TABLE_TEXT, parsePriceTable } from "./budget/prices";
 
 /**
  * Every setting the gateway reads, parsed once at boot. A bad value stops the process with a
@@ -43,6 +44,17 @@ const EnvSchema = z.object({
   CREDITS_CACHE_TTL_MS: integer(0, 3_600_000).default(30_000),
   SANDBOX_JOB_DURATION_MS: integer(0, 600_000).default(3_000),
   SANDBOX_BALANCE_USD: z.coerce.number().min(0).max(1_000_000).default(10),
+  PRICE_TABLE_USD: z
+    .string()
+    .default(DEFAULT_PRICE_TABLE_TEXT)
+    .transform((text, ctx) => {
+      try {
+        return parsePriceTable(text);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   GRAPHQL_INTROSPECTION: optionalFlag,
   GRAPHIQL_ENABLED: optionalFlag,

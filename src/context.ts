@@ -1,4 +1,5 @@
 import type { Principal } from "./auth/principal";
+import type { PriceTable } from "./budget/prices";
 import type { Clock } from "./clock";
 import type { CreditsService } from "./credits/service";
 import type { Db } from "./db/client";
@@ -31,6 +32,8 @@ export interface GatewayServices {
   progressTickMs: number;
   publicUrl: string;
   drawSeed?: () => number;
+  /** Per-shape cost estimates for budget holds (src/budget/prices.ts). */
+  prices: PriceTable;
 }
 
 /** What every resolver sees: the services plus this request's own id and DataLoaders. */
@@ -51,5 +54,5 @@ export function createContext(
   signal: AbortSignal,
   principal: Principal,
 ): GatewayContext {
-  return { requestId, services, loaders: createLoaders(services.db), signal, principal };
+  return { requestId, services, loaders: createLoaders(services.db, principal), signal, principal };
 }

@@ -4,8 +4,10 @@ import { authenticate } from "./auth/authenticate";
 import { type Plugin, type YogaServerInstance, createYoga } from "graphql-yoga";
 import { type Clock, systemClock } from "./clock";
 import { type GatewayContext, type GatewayServices, createContext } from "./context";
+import { DEFAULT_PRICE_TABLE, type PriceTable } from "./budget/prices";
 import { CreditsService } from "./credits/service";
 import type { Db } from "./db/client";
+import { type ImageFetcher, createImageFetcher } from "./generations/image-fetch";
 import { GenerationJournal } from "./generations/journal";
 import { type GenerationNotifier, InProcessNotifier } from "./generations/notifier";
 import { ProgressEstimator } from "./generations/progress";
@@ -62,6 +64,8 @@ export interface GatewayDeps {
   logger?: Logger;
   worker?: Partial<WorkerSettings>;
   creditsCacheTtlMs?: number;
+  /** Per-shape cost estimates for budget holds (PRICE_TABLE_USD); default Segmind's list prices. */
+  prices?: PriceTable;
   drawSeed?: () => number;
   graphiql?: boolean;
   /** Requests without an API key act anonymously; default true (compose sets it from config). */
@@ -78,6 +82,11 @@ export interface GatewayDeps {
   maxRequestBytes?: number;
   /** Depth, alias, cost, token and directive limits on GraphQL documents (GraphQL Armor). */
   queryLimits?: Partial<QueryLimits>;
+  /**
+   * Fingerprints each first frame for the manifest (sha256, size). Default: a real fetch under
+   * the SSRF rules (src/generations/image-fetch.ts); null: not fingerprinted.
+   */
+  imageFetcher?: ImageFetcher | null;
 }
 
 export interface Gateway {
@@ -108,7 +117,18 @@ export function createGateway(deps: GatewayDeps): Gateway {
     backoffBaseMs: settings.backoffBaseMs,
   });
   const worker: GenerationRunner = new InProcessWorker(
-    { db: deps.db, journal, segmind: deps.segmind, media: deps.media, clock, logger, settings, gate, notifier },
+    {
+      db: deps.db,
+      journal,
+      segmind: deps.segmind,
+      media: deps.media,
+      clock,
+      logger,
+      settings,
+      gate,
+      notifier,
+      imageFetcher: deps.imageFetcher === undefined ? createImageFetcher() : deps.imageFetcher,
+    },
     settings,
   );
   const credits = new CreditsService({
@@ -136,6 +156,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     progressTickMs: deps.progressTickMs ?? 2_000,
     publicUrl: deps.publicUrl.replace(/\/+$/, ""),
     drawSeed: deps.drawSeed,
+    prices: deps.prices ?? DEFAULT_PRICE_TABLE,
   };
   const graphiql = createGraphiQL();
 

@@ -1,23 +1,42 @@
 import DataLoader from "dataloader";
+import type { Principal } from "./auth/principal";
+import { visibleTo } from "./auth/visibility";
 import type { Db } from "./db/client";
 import type { GenerationEventRow, GenerationRow } from "./generations/types";
 
 export interface Loaders {
+  /** Only generations the caller may see (src/auth/visibility.ts): another team's id loads as null. */
   generationById: DataLoader<string, GenerationRow | null>;
   eventsByGenerationId: DataLoader<string, GenerationEventRow[]>;
   /** 1-based place among QUEUED rows, by creation (id) order; null when not QUEUED. */
   queuePositionById: DataLoader<string, number | null>;
+  /** Generations made from this one by regenerateVideo, oldest first; only visible ones. */
+  derivationsByGenerationId: DataLoader<string, GenerationRow[]>;
+  /** An API key's readable prefix (audit events show it next to the key id). */
+  keyPrefixById: DataLoader<string, string | null>;
 }
 
-/** Built per request (never shared), so one request's cache cannot serve another's data. */
-export function createLoaders(db: Db): Loaders {
+/**
+ * Built per request (never shared), so one request's cache cannot serve another's data, and
+ * for one principal: generationById answers another team's id exactly like a missing one.
+ * Rows primed into it must already be visible to the principal (listGenerations' are).
+ */
+/**
+ * Dispatch a batch after the current turn of the event loop, not on the next tick: GraphQL
+ * resolves list items through chains of promises, and a tick can end before every item has
+ * asked. setImmediate gathers them all (a page of 8 once split into two queries).
+ */
+const BATCHING = { batchScheduleFn: (dispatch: () => void) => setImmediate(dispatch) };
+
+export function createLoaders(db: Db, principal: Principal): Loaders {
+  const visible = visibleTo(principal);
   return {
     generationById: new DataLoader(async (ids) => {
-      const rows = await db.generation.findMany({ where: { id: { in: [...ids] } } });
+      const rows = await db.generation.findMany({ where: { id: { in: [...ids] }, ...visible } });
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id) ?? null);
-    }),
-    queuePositionById: new DataLoader((ids) => queuePositions(db, ids)),
+    }, BATCHING),
+    queuePositionById: new DataLoader((ids) => queuePositions(db, ids), BATCHING),
     eventsByGenerationId: new DataLoader(async (ids) => {
       const rows = await db.generationEvent.findMany({
         where: { generationId: { in: [...ids] } },
@@ -26,11 +45,27 @@ export function createLoaders(db: Db): Loaders {
       const byGeneration = new Map<string, GenerationEventRow[]>(ids.map((id) => [id, []]));
       for (const row of rows) byGeneration.get(row.generationId)?.push(row);
       return ids.map((id) => byGeneration.get(id) ?? []);
-    }),
+    }, BATCHING),
+    derivationsByGenerationId: new DataLoader(async (ids) => {
+      const rows = await db.generation.findMany({
+        where: { derivedFromId: { in: [...ids] }, ...visible },
+        orderBy: { id: "asc" },
+      });
+      const bySource = new Map<string, GenerationRow[]>(ids.map((id) => [id, []]));
+      for (const row of rows) bySource.get(row.derivedFromId as string)?.push(row);
+      return ids.map((id) => bySource.get(id) ?? []);
+    }, BATCHING),
+    keyPrefixById: new DataLoader(async (ids) => {
+      const keys = await db.apiKey.findMany({ where: { id: { in: [...ids] } }, select: { id: true, prefix: true } });
+      const byId = new Map(keys.map((key) => [key.id, key.prefix]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }, BATCHING),
   };
 }
 
 /**
+ * The place in the one shared queue (the worker serves every team first come, first served),
+ * so it counts every team's QUEUED rows: a number, never whose they are.
  * Two queries for any number of rows: the QUEUED rows older than the oldest asked for are only
  * counted, and the QUEUED ids between the oldest and newest asked for are listed (ids are
  * UUIDv7, so id order is creation order). A page of generations spans few queued rows.

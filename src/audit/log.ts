@@ -5,16 +5,19 @@ import { type AuditContent, type ChainedEntry, entryHash, verifyChain } from "./
 export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 
 /** Every action the trail records; one vocabulary for the API, the CLI and the worker. */
-export type AuditAction =
-  | "GENERATION_CREATED"
-  | "GENERATION_SUBMITTED"
-  | "GENERATION_SETTLED"
-  | "GENERATION_CANCELED"
-  | "TEAM_CREATED"
-  | "KEY_CREATED"
-  | "KEY_REVOKED"
-  | "KEY_ROTATED"
-  | "BUDGET_CHANGED";
+export const AUDIT_ACTIONS = [
+  "GENERATION_CREATED",
+  "GENERATION_SUBMITTED",
+  "GENERATION_SETTLED",
+  "GENERATION_CANCELED",
+  "TEAM_CREATED",
+  "KEY_CREATED",
+  "KEY_REVOKED",
+  "KEY_ROTATED",
+  "BUDGET_CHANGED",
+] as const;
+
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 export interface AuditRecord {
   action: AuditAction;
@@ -34,8 +37,8 @@ export interface AuditRecord {
  * statement), so sequences are gap-free and each entry links to the one before.
  */
 export async function appendAudit(tx: Tx, clock: Clock, record: AuditRecord): Promise<ChainedEntry> {
-  await tx.auditHead.update({ where: { id: 1 }, data: { sequence: { increment: 1 } } });
-  const head = await tx.auditHead.findUniqueOrThrow({ where: { id: 1 } });
+  // The update returns the row it wrote (RETURNING on both databases): no second read.
+  const head = await tx.auditHead.update({ where: { id: 1 }, data: { sequence: { increment: 1 } } });
   const content: AuditContent = {
     sequence: head.sequence,
     // Millisecond precision: what both databases store, so the hash recomputes exactly.

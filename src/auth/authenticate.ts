@@ -27,7 +27,8 @@ export async function authenticate(
     if (options.allowAnonymous) return anonymousPrincipal(clientAddress);
     throw unauthenticated();
   }
-  const match = /^Bearer ([^\s]+)$/.exec(header.trim());
+  // The scheme is case-insensitive (RFC 9110); the key is exactly one token after it.
+  const match = /^Bearer ([^\s]+)$/i.exec(header.trim());
   const key = match?.[1] ?? "";
   const prefix = keyPrefix(key);
   if (!prefix) throw unauthenticated();

@@ -1,3 +1,4 @@
+import { type AuditActor, auditCancelRequested, ownerOf } from "../audit/generations";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import type { GenerationJournal } from "./journal";
@@ -84,6 +85,8 @@ export async function endEarly(
   deps: { journal: GenerationJournal; clock: Clock },
   row: GenerationRow,
   end: EarlyEnd,
+  /** The client who canceled (audit trail); omitted when the worker ends it on their behalf. */
+  actor?: AuditActor,
 ): Promise<boolean> {
   const from = row.status as GenerationStatus;
   const now = deps.clock.now();
@@ -104,7 +107,7 @@ export async function endEarly(
       nextAttemptAt: null,
       ...(end === "CANCELED" && !row.cancelRequestedAt ? { cancelRequestedAt: now } : {}),
     },
-    { errorCode, message },
+    { errorCode, message, actor },
   );
 }
 
@@ -118,6 +121,8 @@ export interface CancelResult {
 export async function cancelGeneration(
   deps: { db: Db; journal: GenerationJournal; clock: Clock },
   id: string,
+  /** Who asked, for the audit trail (GENERATION_CANCELED). */
+  actor?: AuditActor,
 ): Promise<CancelResult> {
   // Each turn either ends the row or finds it moved on; a few turns settle any race.
   for (let turn = 0; turn < 5; turn += 1) {
@@ -129,9 +134,14 @@ export async function cancelGeneration(
     if (status === "SUBMITTING") {
       if (row.cancelRequestedAt) return { generation: row, pending: true };
       const now = deps.clock.now();
-      const { count } = await deps.db.generation.updateMany({
-        where: { id, status: "SUBMITTING", cancelRequestedAt: null },
-        data: { cancelRequestedAt: now },
+      // The request is the client's cancel: audited with it, in one transaction.
+      const count = await deps.db.$transaction(async (tx) => {
+        const { count } = await tx.generation.updateMany({
+          where: { id, status: "SUBMITTING", cancelRequestedAt: null },
+          data: { cancelRequestedAt: now },
+        });
+        if (count > 0) await auditCancelRequested(tx, now, row, actor ?? ownerOf(row));
+        return count;
       });
       if (count === 0) continue;
       await deps.journal.recordEvent(id, "NOTE", {
@@ -140,7 +150,7 @@ export async function cancelGeneration(
       return { generation: { ...row, cancelRequestedAt: now }, pending: true };
     }
 
-    if (await endEarly(deps, row, "CANCELED")) {
+    if (await endEarly(deps, row, "CANCELED", actor ?? ownerOf(row))) {
       return { generation: await deps.db.generation.findUniqueOrThrow({ where: { id } }), pending: false };
     }
   }

@@ -1,4 +1,7 @@
 import { randomInt } from "node:crypto";
+import { auditGenerationCreated } from "../audit/generations";
+import { assertBudgetFits, lockTeamBudget, placeHold } from "../budget/ledger";
+import { DEFAULT_PRICE_TABLE, type PriceTable, estimateCostUsd } from "../budget/prices";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import { uuidv7 } from "../ids";
@@ -6,6 +9,7 @@ import { GATEWAY_VERSION } from "../version";
 import type { SeedanceRequestBody } from "../segmind/types";
 import { lockEventSequence } from "./event-order";
 import { inputFingerprint } from "./fingerprint";
+import { storedIdempotencyKey } from "./idempotency-scope";
 import type { GenerationNotifier } from "./notifier";
 import type { GenerationEventType, GenerationStatus, SeedSource } from "./status";
 import type { GenerationRow, UpstreamTarget } from "./types";
@@ -31,6 +35,8 @@ export interface CreateGenerationDeps {
   upstream: UpstreamTarget;
   notifier?: GenerationNotifier;
   drawSeed?: () => number;
+  /** Estimates the budget hold (PRICE_TABLE_USD); default Segmind's list prices. */
+  prices?: PriceTable;
 }
 
 export interface CreatedGeneration {
@@ -49,6 +55,10 @@ export const drawRandomSeed = () => randomInt(SEED_MIN, SEED_MAX + 1);
 export interface GenerationOwner {
   teamId: string | null;
   apiKeyId: string | null;
+  /** Where the request came from, for the audit trail. */
+  clientAddress?: string | null;
+  /** regenerateVideo: the generation whose manifest this one was made from. */
+  derivedFromId?: string | null;
 }
 
 const ANONYMOUS: GenerationOwner = { teamId: null, apiKeyId: null };
@@ -63,8 +73,10 @@ export async function createGeneration(
   const input = validateGenerateVideo(request, now);
   const fingerprint = inputFingerprint(input);
 
-  if (input.idempotencyKey !== null) {
-    const existing = await deps.db.generation.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
+  // Scoped to the caller's team (idempotency-scope.ts): another team's key is a different key.
+  const storedKey = input.idempotencyKey === null ? null : storedIdempotencyKey(owner.teamId, input.idempotencyKey);
+  if (input.idempotencyKey !== null && storedKey !== null) {
+    const existing = await deps.db.generation.findUnique({ where: { idempotencyKey: storedKey } });
     if (existing) return replayOrConflict(existing, input.idempotencyKey, fingerprint);
   }
 
@@ -79,11 +91,21 @@ export async function createGeneration(
     camera_fixed: input.cameraFixed,
   };
   const status: GenerationStatus = "QUEUED";
+  const estimatedCostUsd = estimateCostUsd(deps.prices ?? DEFAULT_PRICE_TABLE, input.resolution, input.duration);
+  const hold = owner.teamId
+    ? { provider: deps.databaseProvider, teamId: owner.teamId, apiKeyId: owner.apiKeyId, estimateUsd: estimatedCostUsd, now }
+    : null;
 
   try {
     const generation = await deps.db.$transaction(async (tx) => {
       await lockEventSequence(tx, deps.databaseProvider);
-      return tx.generation.create({
+      // Budget (src/budget/ledger.ts): lock the team, refuse (BudgetExceededError, nothing
+      // stored) unless it fits, and hold the estimate, all in this transaction.
+      if (hold) {
+        await lockTeamBudget(tx, hold.provider, hold.teamId);
+        await assertBudgetFits(tx, hold);
+      }
+      const created = await tx.generation.create({
         data: {
           id: uuidv7(now),
           status,
@@ -94,7 +116,7 @@ export async function createGeneration(
           seed,
           seedSource,
           cameraFixed: input.cameraFixed,
-          idempotencyKey: input.idempotencyKey,
+          idempotencyKey: storedKey,
           inputFingerprint: fingerprint,
           upstream: deps.upstream.name,
           upstreamBaseUrl: deps.upstream.baseUrl,
@@ -102,6 +124,8 @@ export async function createGeneration(
           modelSlug: deps.upstream.modelSlug,
           teamId: owner.teamId,
           apiKeyId: owner.apiKeyId,
+          estimatedCostUsd,
+          derivedFromId: owner.derivedFromId ?? null,
           gatewayVersion: GATEWAY_VERSION,
           upstreamRequestBody: JSON.stringify(body),
           // Not part of the idempotency fingerprint: a replay returns the first generation, deadline and all.
@@ -118,13 +142,20 @@ export async function createGeneration(
           },
         },
       });
+      if (hold) await placeHold(tx, { ...hold, generationId: created.id });
+      await auditGenerationCreated(tx, now, created, {
+        keyId: owner.apiKeyId,
+        teamId: owner.teamId,
+        clientAddress: owner.clientAddress ?? null,
+      });
+      return created;
     });
     deps.notifier?.notify(generation.id);
     return { generation, replayed: false };
   } catch (error) {
     // Two requests with one new key raced; the loser answers like a late retry would.
-    if (input.idempotencyKey !== null && isUniqueViolation(error)) {
-      const existing = await deps.db.generation.findUnique({ where: { idempotencyKey: input.idempotencyKey } });
+    if (input.idempotencyKey !== null && storedKey !== null && isUniqueViolation(error)) {
+      const existing = await deps.db.generation.findUnique({ where: { idempotencyKey: storedKey } });
       if (existing) return replayOrConflict(existing, input.idempotencyKey, fingerprint);
     }
     throw error;

@@ -1,3 +1,5 @@
+import { type AuditActor, auditTransition, isAuditedTransition } from "../audit/generations";
+import { closeHold, mayCloseHold } from "../budget/ledger";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import type { UpstreamCall } from "../segmind/types";
@@ -15,6 +17,8 @@ export interface EventDetails {
   attempt?: number;
   /** Upstream exchanges that led to this transition, recorded in the same transaction. */
   calls?: readonly UpstreamCall[];
+  /** The client behind the transition (a cancel), for the audit trail; default the row's owner. */
+  actor?: AuditActor;
 }
 
 /**
@@ -73,6 +77,13 @@ export class GenerationJournal {
           createdAt: now,
         },
       });
+      // A final status, or a reported cost, settles or releases the budget hold (src/budget/ledger.ts).
+      if (mayCloseHold(to, patch)) await closeHold(tx, id, now);
+      // Submitted, canceled, settled: audited in this same transaction (src/audit/generations.ts).
+      if (isAuditedTransition(from, to)) {
+        const row = await tx.generation.findUniqueOrThrow({ where: { id } });
+        await auditTransition(tx, now, row, from, to, details.actor ?? null, details.attempt);
+      }
       return true;
     });
   }

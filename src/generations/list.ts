@@ -1,5 +1,6 @@
 import { type ResolveCursorConnectionArgs, resolveCursorConnection } from "@pothos/plugin-relay";
 import { GraphQLError } from "graphql";
+import { visibleTo } from "../auth/visibility";
 import type { GatewayContext } from "../context";
 import { isUuid } from "../ids";
 import type { GenerationStatus } from "./status";
@@ -28,7 +29,7 @@ const CURSOR_PREFIX = "generation:";
 /**
  * Newest first, by id: ids are UUIDv7, so id order is creation order and a cursor is just
  * an id (wrapped so clients treat it as opaque). One query for the page; totalCount is a
- * second query, run only when asked for.
+ * second query, run only when asked for. Both see only the caller's generations (visibleTo).
  */
 export async function listGenerations(context: GatewayContext, args: ListArgs) {
   for (const size of [args.first, args.last]) {
@@ -39,7 +40,8 @@ export async function listGenerations(context: GatewayContext, args: ListArgs) {
     }
   }
   const { db, databaseProvider } = context.services;
-  const where = whereFor(args.filter ?? {}, databaseProvider);
+  // The caller's tenant first: every filter (and totalCount) only narrows what it may see.
+  const where = { ...whereFor(args.filter ?? {}, databaseProvider), ...visibleTo(context.principal) };
   const connection = await resolveCursorConnection(
     {
       args: { ...args, after: decodeCursor(args.after), before: decodeCursor(args.before) },

@@ -1,3 +1,4 @@
+import type { GenerationVisibility } from "../auth/visibility";
 import type { Db } from "../db/client";
 import type { GenerationNotifier } from "./notifier";
 import type { ProgressEstimator } from "./progress";
@@ -72,17 +73,21 @@ export async function* generationUpdates(
 }
 
 /**
- * Changes of every generation, in sequence order, after `afterSequence` (only new ones when
- * null), optionally only for generations now in one of `statuses`. Never ends on its own.
+ * Changes of every generation the subscriber may see (`visible`, from visibleTo), in sequence
+ * order, after `afterSequence` (only new ones when null), optionally only for generations now
+ * in one of `statuses`. Never ends on its own.
  */
 export async function* allGenerationUpdates(
   deps: UpdateStreamDeps,
   afterSequence: number | null,
   statuses: readonly GenerationStatus[] | null,
+  visible: GenerationVisibility,
   signal?: AbortSignal,
 ): AsyncGenerator<GenerationUpdate> {
   const wakeup = new Wakeup();
   const stopListening = deps.notifier.listen(() => wakeup.ring());
+  const narrowed = { ...visible, ...(statuses?.length ? { status: { in: [...statuses] } } : {}) };
+  const generationWhere = Object.keys(narrowed).length > 0 ? narrowed : null;
   try {
     let last = afterSequence ?? (await latestSequence(deps.db));
     while (!signal?.aborted) {
@@ -93,7 +98,7 @@ export async function* allGenerationUpdates(
         const events = await deps.db.generationEvent.findMany({
           where: {
             id: { gt: last, lte: horizon },
-            ...(statuses?.length ? { generation: { status: { in: [...statuses] } } } : {}),
+            ...(generationWhere ? { generation: generationWhere } : {}),
           },
           orderBy: { id: "asc" },
           take: BATCH,

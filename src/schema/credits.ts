@@ -1,4 +1,5 @@
 import type { BalanceReading, CreditsReport } from "../credits/service";
+import { requireScope } from "../auth/principal";
 import { builder } from "./builder";
 
 const FreshnessEnum = builder.enumType("CreditsFreshness", {
@@ -25,7 +26,7 @@ const UpstreamProblemRef = builder
     fields: (t) => ({ code: t.exposeString("code"), message: t.exposeString("message") }),
   });
 
-const CreditsRef = builder.objectRef<CreditsReport>("Credits").implement({
+export const CreditsRef = builder.objectRef<CreditsReport>("Credits").implement({
   description: "What the Segmind account has left, and what this gateway has spent.",
   fields: (t) => ({
     upstream: t.exposeString("upstream", { description: '"sandbox" or "segmind".' }),
@@ -56,6 +57,9 @@ builder.queryField("credits", (t) =>
   t.field({
     type: CreditsRef,
     description: "Never fails for an upstream outage: see `freshness`.",
-    resolve: (_root, _args, context) => context.services.credits.report(),
+    resolve: (_root, _args, context) => {
+      requireScope(context.principal, "read");
+      return context.services.credits.report();
+    },
   }),
 );

@@ -1,12 +1,15 @@
 import { decodeGlobalID } from "@pothos/plugin-relay";
 import { GraphQLError } from "graphql";
+import { requireScope } from "../auth/principal";
 import {
   type CancelResult,
   GenerationAlreadyFinalError,
   GenerationNotFoundError,
   cancelGeneration,
 } from "../generations/cancel";
+import { BudgetExceededError } from "../budget/ledger";
 import { IdempotencyConflictError, createGeneration } from "../generations/create";
+import { clientIdempotencyKey } from "../generations/idempotency-scope";
 import { listGenerations } from "../generations/list";
 import { GENERATION_STATUSES, type GenerationEventType, type GenerationStatus } from "../generations/status";
 import type { GenerationEventRow, GenerationRow } from "../generations/types";
@@ -22,14 +25,14 @@ export const GenerationStatusEnum = builder.enumType("GenerationStatus", {
   },
 });
 
-const ResolutionEnum = builder.enumType("Resolution", {
+export const ResolutionEnum = builder.enumType("Resolution", {
   values: {
     SD_480P: { value: "480p", description: "854×480" },
     HD_720P: { value: "720p", description: "1280×720" },
   } as const,
 });
 
-const SeedSourceEnum = builder.enumType("SeedSource", {
+export const SeedSourceEnum = builder.enumType("SeedSource", {
   values: {
     CLIENT: { description: "The client chose the seed." },
     GATEWAY: { description: "The client gave none; the gateway drew it (and recorded it)." },
@@ -78,7 +81,11 @@ builder.node(GenerationRef, {
     seed: t.exposeInt("seed", { description: "Always known: drawn by the gateway when the client gave none." }),
     seedSource: t.field({ type: SeedSourceEnum, resolve: (g) => g.seedSource as "CLIENT" | "GATEWAY" }),
     cameraFixed: t.exposeBoolean("cameraFixed"),
-    idempotencyKey: t.exposeString("idempotencyKey", { nullable: true }),
+    idempotencyKey: t.string({
+      nullable: true,
+      description: "As the client sent it (keys are per team).",
+      resolve: (g) => clientIdempotencyKey(g.idempotencyKey),
+    }),
     upstream: t.exposeString("upstream", { description: '"sandbox" (built-in stand-in) or "segmind".' }),
     upstreamBaseUrl: t.exposeString("upstreamBaseUrl"),
     upstreamMode: t.exposeString("upstreamMode", { description: '"v2" (async) or "v1" (sync).' }),
@@ -89,6 +96,11 @@ builder.node(GenerationRef, {
     upstreamRequestId: t.exposeString("upstreamRequestId", { nullable: true }),
     upstreamSeed: t.exposeInt("upstreamSeed", { nullable: true, description: "The seed Segmind echoed, when it did." }),
     costUsd: t.exposeFloat("costUsd", { nullable: true, description: "What Segmind reported charging, in dollars." }),
+    estimatedCostUsd: t.exposeFloat("estimatedCostUsd", {
+      nullable: true,
+      description:
+        "The price table's estimate (PRICE_TABLE_USD), held against the team's budget until Segmind reports the cost (see credits.ledger).",
+    }),
     remainingCreditsUsd: t.exposeFloat("remainingCreditsUsd", {
       nullable: true,
       description: "The balance Segmind reported after this job, in dollars.",
@@ -188,14 +200,15 @@ builder.mutationField("generateVideo", (t) =>
     description: "Records the request durably and runs it in the background; returns at once (QUEUED).",
     args: { input: t.arg({ type: GenerateVideoInput, required: true }) },
     errors: {
-      types: [InvalidInputError, IdempotencyConflictError],
+      types: [InvalidInputError, IdempotencyConflictError, BudgetExceededError],
       directResult: true,
       union: { name: "GenerateVideoResult" },
     },
     resolve: async (_root, { input }, context) => {
+      requireScope(context.principal, "generate");
       const { services } = context;
-      const { teamId, keyId } = context.principal;
-      const created = await createGeneration(services, input, { teamId, apiKeyId: keyId });
+      const { teamId, keyId, clientAddress } = context.principal;
+      const created = await createGeneration(services, input, { teamId, apiKeyId: keyId, clientAddress });
       if (!created.replayed) services.worker.enqueue(created.generation.id);
       context.loaders.generationById.prime(created.generation.id, created.generation);
       return created;
@@ -218,9 +231,11 @@ builder.queryFields((t) => ({
   generation: t.field({
     type: GenerationRef,
     nullable: true,
-    description: "One generation by its global id (or its raw UUID).",
+    description: "One generation by its global id (or its raw UUID); null when there is none the caller may see.",
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, { id }, context) => {
+      requireScope(context.principal, "read");
+      // The loader sees only the caller's generations: another team's id is null, like a missing one.
       const localId = generationIdFrom(id);
       return localId ? context.loaders.generationById.load(localId) : null;
     },
@@ -228,9 +243,12 @@ builder.queryFields((t) => ({
   generations: t.connection(
     {
       type: GenerationRef,
-      description: "Every generation, newest first.",
+      description: "The caller's generations (its team's; every team's with the admin scope), newest first.",
       args: { filter: t.arg({ type: GenerationFilter }) },
-      resolve: (_root, args, context) => listGenerations(context, args),
+      resolve: (_root, args, context) => {
+        requireScope(context.principal, "read");
+        return listGenerations(context, args);
+      },
     },
     {
       name: "GenerationConnection",
@@ -282,10 +300,19 @@ builder.mutationField("cancelGeneration", (t) =>
       union: { name: "CancelGenerationResult" },
     },
     resolve: async (_root, { id }, context) => {
+      // Stopping work spends (or saves) the team's money: a write, so `generate`, checked first.
+      requireScope(context.principal, "generate");
       const localId = generationIdFrom(String(id));
       if (!localId) throw new GenerationNotFoundError(String(id));
+      // Another team's generation is not found, exactly like a missing one.
+      if (!(await context.loaders.generationById.load(localId))) throw new GenerationNotFoundError(String(id));
       const { db, clock } = context.services;
-      const result = await cancelGeneration({ db, clock, journal: context.services.journal }, localId);
+      const { keyId, teamId, clientAddress } = context.principal;
+      const result = await cancelGeneration({ db, clock, journal: context.services.journal }, localId, {
+        keyId,
+        teamId,
+        clientAddress,
+      });
       context.loaders.generationById.clear(localId).prime(localId, result.generation);
       return result;
     },

@@ -4,7 +4,10 @@ import "./scalars";
 import "./errors";
 import "./generation";
 import "./credits";
+import "./budget";
 import "./subscriptions";
+import "./reproducibility";
+import "./audit";
 
 builder.queryType({});
 builder.mutationType({});

@@ -1,4 +1,6 @@
 import { GraphQLError } from "graphql";
+import { requireScope } from "../auth/principal";
+import { visibleTo } from "../auth/visibility";
 import { GENERATION_STATUSES } from "../generations/status";
 import { type GenerationUpdate, allGenerationUpdates, generationUpdates } from "../generations/updates";
 import type { GatewayContext } from "../context";
@@ -45,7 +47,9 @@ builder.subscriptionFields((t) => ({
       after: t.arg.int({ description: "The last sequence this client already has." }),
     },
     subscribe: async (_root, args, context) => {
+      requireScope(context.principal, "read");
       const id = generationIdFrom(args.id);
+      // The loader sees only the caller's generations: another team's is "not found" too.
       const exists = id ? await context.loaders.generationById.load(id) : null;
       if (!id || !exists) throw new GraphQLError("Generation not found", { extensions: { code: "NOT_FOUND" } });
       return generationUpdates(streamDeps(context), id, args.after ?? null, context.signal);
@@ -55,18 +59,21 @@ builder.subscriptionFields((t) => ({
   generationsUpdated: t.field({
     type: GenerationUpdateRef,
     description:
-      "Changes of all generations, in sequence order: those after `after` (only new ones when omitted), of generations now in one of `status` when given.",
+      "Changes of every generation the caller may see (its team's; every team's with the admin scope), in sequence order: those after `after` (only new ones when omitted), of generations now in one of `status` when given.",
     args: {
       status: t.arg({ type: [GenerationStatusEnum] }),
       after: t.arg.int({ description: "The last sequence this client already has; 0 replays everything." }),
     },
-    subscribe: (_root, args, context) =>
-      allGenerationUpdates(
+    subscribe: (_root, args, context) => {
+      requireScope(context.principal, "read");
+      return allGenerationUpdates(
         streamDeps(context),
         args.after ?? null,
         args.status?.filter((status) => GENERATION_STATUSES.includes(status)) ?? null,
+        visibleTo(context.principal),
         context.signal,
-      ),
+      );
+    },
     resolve: (update) => update,
   }),
 }));

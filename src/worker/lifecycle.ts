@@ -12,7 +12,9 @@ import { mediaKeyFor } from "../media/keys";
 import type { MediaStore } from "../media/store";
 import { SegmindError, isSegmindError } from "../segmind/errors";
 import type { SeedanceRequestBody, SegmindClient, UpstreamCall } from "../segmind/types";
+import type { ImageFetcher } from "../generations/image-fetch";
 import { backoffDelayMs, sleep } from "./backoff";
+import { fingerprintFirstFrame, needsFingerprint } from "./image-fingerprint";
 import { describeFailure, type GenerationFailure } from "./failures";
 import type { RateGate } from "./rate-gate";
 
@@ -49,6 +51,8 @@ export interface LifecycleDeps {
   gate: RateGate;
   /** When set, a write to a generation (e.g. a cancel) wakes its drive from a wait at once. */
   notifier?: GenerationNotifier;
+  /** Fingerprints the first frame before the first submit (manifest); null/absent: not done. */
+  imageFetcher?: ImageFetcher | null;
 }
 
 export const SUBMIT_INTERRUPTED = "SUBMIT_INTERRUPTED";
@@ -62,7 +66,7 @@ export const SUBMIT_INTERRUPTED = "SUBMIT_INTERRUPTED";
  */
 export async function driveGeneration(deps: LifecycleDeps, id: string, signal: AbortSignal): Promise<void> {
   const wake = new Wake(deps.db, id);
-  const state: LoopState = { pollFailures: 0, downloadAttempts: 0, wake };
+  const state: LoopState = { pollFailures: 0, downloadAttempts: 0, wake, imageLooked: false };
   const unlisten = deps.notifier?.listen((changed) => {
     if (changed === id) wake.fire();
   });
@@ -136,6 +140,8 @@ interface LoopState {
   pollFailures: number;
   downloadAttempts: number;
   wake: Wake;
+  /** This drive already tried to fingerprint the first frame (once per drive at most). */
+  imageLooked: boolean;
 }
 
 /** Does one step; returns how long to wait before the next (0: go on at once). */
@@ -151,6 +157,16 @@ async function step(deps: LifecycleDeps, row: GenerationRow, state: LoopState, s
     case "QUEUED": {
       const dueIn = (row.nextAttemptAt?.getTime() ?? 0) - now.getTime();
       if (dueIn > 0) return earliest(dueIn, row, now);
+      if (deps.imageFetcher && !state.imageLooked && needsFingerprint(row)) {
+        state.imageLooked = true;
+        await fingerprintFirstFrame(
+          { journal: deps.journal, imageFetcher: deps.imageFetcher },
+          row,
+          (work) => state.wake.during(signal, work),
+          () => signal.aborted || state.wake.abandoned,
+        );
+        return 0; // the next step reads the row afresh (a cancel meanwhile wins)
+      }
       return row.upstreamMode === "v1" ? submitSync(deps, row, state, signal) : submitAsync(deps, row, state, signal);
     }
     case "SUBMITTING":

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Clock } from "../../src/clock";
 import { type QueryEvent, openDatabase } from "../../src/db/client";
 import { type Gateway, type WorkerSettings, createGateway } from "../../src/gateway";
+import type { ImageFetcher } from "../../src/generations/image-fetch";
 import type { GenerationStatus } from "../../src/generations/status";
 import type { GenerationRow } from "../../src/generations/types";
 import { type Logger, createLogger } from "../../src/logger";
@@ -48,6 +49,13 @@ export interface HarnessOptions {
   /** Wraps the real client (e.g. to hold a submit on the wire until the test lets it go). */
   wrapSegmind?: (client: SegmindClient) => SegmindClient;
   corsOrigins?: string[];
+  /** Requests without an API key act anonymously (default true, as in sandbox mode). */
+  allowAnonymous?: boolean;
+  /**
+   * Fingerprints first frames (the manifest's imageSha256). Default null: not done, so tests
+   * never reach for the example.com image URLs they use (and event histories stay as they were).
+   */
+  imageFetcher?: ImageFetcher | null;
 }
 
 export interface GraphQLResponse<T = any> {
@@ -66,6 +74,8 @@ export interface Harness {
   /** Lines the gateway logged. */
   logs: string[];
   gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  /** `gql` with `Authorization: Bearer <key>` (null: no header). */
+  gqlAs<T = any>(key: string | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
   generate(input: Record<string, unknown>): Promise<any>;
   waitForStatus(id: string, statuses: GenerationStatus[], timeoutMs?: number): Promise<GenerationRow>;
   /** Serves the gateway over real HTTP on a random port; returns its base URL. */
@@ -109,6 +119,8 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
     drawSeed: options.drawSeed,
     clock: options.clock,
     corsOrigins: options.corsOrigins,
+    allowAnonymous: options.allowAnonymous,
+    imageFetcher: options.imageFetcher ?? null,
   });
   if (options.start !== false) await gateway.start();
 
@@ -124,6 +136,18 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
       const response = await gateway.yoga.fetch(`${publicUrl}/graphql`, {
         method: "POST",
         headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as GraphQLResponse;
+    },
+    async gqlAs(key, query, variables) {
+      const response = await gateway.yoga.fetch(`${publicUrl}/graphql`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/graphql-response+json",
+          ...(key === null ? {} : { authorization: `Bearer ${key}` }),
+        },
         body: JSON.stringify({ query, variables }),
       });
       return (await response.json()) as GraphQLResponse;

@@ -183,7 +183,8 @@ async function answersGraphQL(url: string): Promise<boolean> {
       signal: AbortSignal.timeout(2_000),
     });
     await response.body?.cancel();
-    return response.ok;
+    // 401: it answers, but wants a key (anonymous use is off once SEGMIND_API_KEY is set).
+    return response.ok || response.status === 401;
   } catch {
     return false;
   }

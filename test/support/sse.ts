@@ -14,11 +14,16 @@ export interface SseSubscription {
   close(): void;
 }
 
-export async function subscribe(baseUrl: string, query: string, variables: Record<string, unknown> = {}): Promise<SseSubscription> {
+export async function subscribe(
+  baseUrl: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  options: { headers?: Record<string, string> } = {},
+): Promise<SseSubscription> {
   const controller = new AbortController();
   const response = await fetch(`${baseUrl}/graphql`, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "text/event-stream" },
+    headers: { "content-type": "application/json", accept: "text/event-stream", ...options.headers },
     body: JSON.stringify({ query, variables }),
     signal: controller.signal,
   });
