@@ -1,5 +1,6 @@
 import { type ResolveCursorConnectionArgs, resolveCursorConnection } from "@pothos/plugin-relay";
 import { GraphQLError } from "graphql";
+import { cursorCodec, isPositiveInteger } from "../pagination/cursors";
 import type { Db } from "../db/client";
 import type { AuditAction } from "./log";
 
@@ -26,7 +27,7 @@ export interface AuditListArgs {
 }
 
 export const MAX_AUDIT_PAGE_SIZE = 100;
-const CURSOR_PREFIX = "audit:";
+const cursors = cursorCodec("audit", isPositiveInteger);
 
 /**
  * Newest first, by sequence (the chain's own order); a cursor is a sequence number. One query
@@ -43,8 +44,8 @@ export async function listAuditEntries(db: Db, args: AuditListArgs) {
   const where = await whereFor(db, args.filter ?? {});
   return resolveCursorConnection(
     {
-      args: { ...args, after: decodeCursor(args.after), before: decodeCursor(args.before) },
-      toCursor: (entry: AuditEntryRow) => encodeCursor(entry.sequence),
+      args: { ...args, after: cursors.decode(args.after), before: cursors.decode(args.before) },
+      toCursor: (entry: AuditEntryRow) => cursors.encode(entry.sequence),
       defaultSize: 20,
       maxSize: MAX_AUDIT_PAGE_SIZE,
     },
@@ -78,18 +79,4 @@ async function whereFor(db: Db, filter: AuditEventFilter): Promise<Record<string
     where.at = { ...(filter.after ? { gte: filter.after } : {}), ...(filter.before ? { lt: filter.before } : {}) };
   }
   return where;
-}
-
-function encodeCursor(sequence: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${sequence}`).toString("base64url");
-}
-
-function decodeCursor(cursor: string | null | undefined): string | null | undefined {
-  if (cursor == null) return cursor;
-  const decoded = Buffer.from(cursor, "base64url").toString();
-  const sequence = decoded.startsWith(CURSOR_PREFIX) ? decoded.slice(CURSOR_PREFIX.length) : "";
-  if (!/^[1-9]\d{0,15}$/.test(sequence)) {
-    throw new GraphQLError("Invalid cursor", { extensions: { code: "BAD_USER_INPUT" } });
-  }
-  return sequence;
 }

@@ -1,5 +1,6 @@
 import { type ResolveCursorConnectionArgs, resolveCursorConnection } from "@pothos/plugin-relay";
 import { GraphQLError } from "graphql";
+import { cursorCodec, isPositiveInteger } from "../pagination/cursors";
 import { isAdmin } from "../auth/principal";
 import type { GatewayContext } from "../context";
 import type { Db } from "../db/client";
@@ -17,7 +18,7 @@ export interface LedgerArgs {
 }
 
 export const MAX_LEDGER_PAGE = 100;
-const CURSOR_PREFIX = "ledger:";
+const cursors = cursorCodec("ledger", isPositiveInteger);
 
 /**
  * The caller's team's ledger entries, newest first (admin: every team's, or one team's with
@@ -43,8 +44,8 @@ export async function listLedger(context: GatewayContext, args: LedgerArgs) {
   };
   const connection = await resolveCursorConnection(
     {
-      args: { ...args, after: decodeCursor(args.after), before: decodeCursor(args.before) },
-      toCursor: (entry: LedgerEntryRow) => encodeCursor(entry.id),
+      args: { ...args, after: cursors.decode(args.after), before: cursors.decode(args.before) },
+      toCursor: (entry: LedgerEntryRow) => cursors.encode(entry.id),
       defaultSize: 20,
       maxSize: MAX_LEDGER_PAGE,
     },
@@ -61,16 +62,4 @@ export async function listLedger(context: GatewayContext, args: LedgerArgs) {
     },
   );
   return { ...connection, totalCount: async () => (nothing ? 0 : db.ledgerEntry.count({ where })) };
-}
-
-function encodeCursor(id: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${id}`).toString("base64url");
-}
-
-function decodeCursor(cursor: string | null | undefined): string | null | undefined {
-  if (cursor == null) return cursor;
-  const decoded = Buffer.from(cursor, "base64url").toString();
-  const id = decoded.startsWith(CURSOR_PREFIX) ? decoded.slice(CURSOR_PREFIX.length) : "";
-  if (!/^[1-9]\d{0,15}$/.test(id)) throw new GraphQLError("Invalid cursor", { extensions: { code: "BAD_USER_INPUT" } });
-  return id;
 }

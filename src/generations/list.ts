@@ -1,5 +1,6 @@
 import { type ResolveCursorConnectionArgs, resolveCursorConnection } from "@pothos/plugin-relay";
 import { GraphQLError } from "graphql";
+import { cursorCodec } from "../pagination/cursors";
 import { visibleTo } from "../auth/visibility";
 import type { GatewayContext } from "../context";
 import { isUuid } from "../ids";
@@ -24,7 +25,7 @@ export interface ListArgs {
 }
 
 export const MAX_PAGE_SIZE = 100;
-const CURSOR_PREFIX = "generation:";
+const cursors = cursorCodec("generation", isUuid);
 
 /**
  * Newest first, by id: ids are UUIDv7, so id order is creation order and a cursor is just
@@ -44,8 +45,8 @@ export async function listGenerations(context: GatewayContext, args: ListArgs) {
   const where = { ...whereFor(args.filter ?? {}, databaseProvider), ...visibleTo(context.principal) };
   const connection = await resolveCursorConnection(
     {
-      args: { ...args, after: decodeCursor(args.after), before: decodeCursor(args.before) },
-      toCursor: (generation: GenerationRow) => encodeCursor(generation.id),
+      args: { ...args, after: cursors.decode(args.after), before: cursors.decode(args.before) },
+      toCursor: (generation: GenerationRow) => cursors.encode(generation.id),
       defaultSize: 20,
       maxSize: MAX_PAGE_SIZE,
     },
@@ -82,16 +83,4 @@ function whereFor(filter: GenerationFilterInput, provider: "sqlite" | "postgresq
     };
   }
   return where;
-}
-
-function encodeCursor(id: string): string {
-  return Buffer.from(`${CURSOR_PREFIX}${id}`).toString("base64url");
-}
-
-function decodeCursor(cursor: string | null | undefined): string | null | undefined {
-  if (cursor == null) return cursor;
-  const decoded = Buffer.from(cursor, "base64url").toString();
-  const id = decoded.startsWith(CURSOR_PREFIX) ? decoded.slice(CURSOR_PREFIX.length) : "";
-  if (!isUuid(id)) throw new GraphQLError("Invalid cursor", { extensions: { code: "BAD_USER_INPUT" } });
-  return id;
 }
