@@ -1,0 +1,40 @@
+import { ConfigError, loadConfig } from "../config";
+import { type OpenDatabase, openDatabase } from "../db/client";
+
+/**
+ * The frame every command-line entry shares: read DATABASE_URL through the gateway's own
+ * configuration, open (and so migrate) the database, run, close, and turn the outcome into
+ * an exit code. No server needs to be running.
+ */
+export function runWithDatabase(
+  run: (database: OpenDatabase) => Promise<number>,
+  options: { configErrorExitCode: number },
+): void {
+  const main = async (): Promise<number> => {
+    let databaseUrl: string;
+    try {
+      databaseUrl = loadConfig().DATABASE_URL;
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`${error.message}\n`);
+        return options.configErrorExitCode;
+      }
+      throw error;
+    }
+    const database = await openDatabase(databaseUrl);
+    try {
+      return await run(database);
+    } finally {
+      await database.close();
+    }
+  };
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
