@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { verifyAuditTrail } from "../../src/audit/log";
 import type { Db } from "../../src/db/client";
-import type { SegmindClient } from "../../src/segmind/types";
 import { describeEachDatabase } from "../support/databases";
 import { GENERATE_VIDEO, type Harness, VALID_INPUT, localId, startHarness } from "../support/harness";
 import { type SeededTeam, seedTeam } from "../support/teams";
+import { holdingSubmits } from "../support/holding-submits";
 
 const CANCEL = `
   mutation Cancel($id: ID!) {
@@ -211,24 +211,6 @@ describeEachDatabase("audit: each generation action writes exactly one entry", (
   });
 });
 
-/** A client whose submits wait on the wire until the test lets them go. */
-function holdingSubmits() {
-  let release: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let onHeld: () => void = () => undefined;
-  const reached = new Promise<void>((resolve) => (onHeld = resolve));
-  const wrap = (client: SegmindClient): SegmindClient => ({
-    ...client,
-    baseUrl: client.baseUrl,
-    modelSlug: client.modelSlug,
-    async submit(body, options) {
-      onHeld();
-      await held;
-      return client.submit(body, options);
-    },
-  });
-  return { wrap, release: () => release(), reached };
-}
 
 describeEachDatabase("audit: a cancel during a submit, and v1", (target) => {
   it("a pending cancel is audited when asked (pending), once; the worker later settles it", async () => {

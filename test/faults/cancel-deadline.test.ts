@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { mediaKeyFor } from "../../src/media/keys";
-import type { SegmindClient } from "../../src/segmind/types";
 import { databaseTargets } from "../support/databases";
 import { type Harness, type HarnessOptions, VALID_INPUT, localId, startHarness } from "../support/harness";
+import { holdingSubmits } from "../support/holding-submits";
 
 const sqlite = databaseTargets().find((target) => target.provider === "sqlite")!;
 const TERMINAL = ["SUCCEEDED", "FAILED", "CANCELED", "EXPIRED"] as const;
@@ -18,24 +18,6 @@ const CANCEL = `
   }
 `;
 
-/** A client whose submits wait on the wire until the test lets them go. */
-function holdingSubmits() {
-  let release: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let onHeld: () => void = () => undefined;
-  const reached = new Promise<void>((resolve) => (onHeld = resolve));
-  const wrap = (client: SegmindClient): SegmindClient => ({
-    ...client,
-    baseUrl: client.baseUrl,
-    modelSlug: client.modelSlug,
-    async submit(body, options) {
-      onHeld();
-      await held;
-      return client.submit(body, options);
-    },
-  });
-  return { wrap, release: () => release(), reached };
-}
 
 describe("cancelGeneration", () => {
   let harness: Harness | undefined;
