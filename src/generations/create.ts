@@ -47,10 +47,6 @@ export interface CreatedGeneration {
 
 export const drawRandomSeed = () => randomInt(SEED_MIN, SEED_MAX + 1);
 
-/**
- * Validates, then records the generation durably (row + first event) before anything goes
- * upstream. The exact upstream body is fixed here, once, so what is stored is what is sent.
- */
 /** Who asked for a generation: a team's key, or nobody (anonymous). */
 export interface GenerationOwner {
   teamId: string | null;
@@ -63,6 +59,10 @@ export interface GenerationOwner {
 
 const ANONYMOUS: GenerationOwner = { teamId: null, apiKeyId: null };
 
+/**
+ * Validates, then records the generation durably (row + first event) before anything goes
+ * upstream. The exact upstream body is fixed here, once, so what is stored is what is sent.
+ */
 export async function createGeneration(
   deps: CreateGenerationDeps,
   request: GenerateVideoRequest,
@@ -74,11 +74,16 @@ export async function createGeneration(
   const fingerprint = inputFingerprint(input);
 
   // Scoped to the caller's team (idempotency-scope.ts): another team's key is a different key.
-  const storedKey = input.idempotencyKey === null ? null : storedIdempotencyKey(owner.teamId, input.idempotencyKey);
-  if (input.idempotencyKey !== null && storedKey !== null) {
+  const clientKey = input.idempotencyKey;
+  const storedKey = clientKey === null ? null : storedIdempotencyKey(owner.teamId, clientKey);
+  /** The earlier generation under this key, replayed, or a conflict; null when there is none. */
+  const replayEarlier = async (): Promise<CreatedGeneration | null> => {
+    if (clientKey === null || storedKey === null) return null;
     const existing = await deps.db.generation.findUnique({ where: { idempotencyKey: storedKey } });
-    if (existing) return replayOrConflict(existing, input.idempotencyKey, fingerprint);
-  }
+    return existing ? replayOrConflict(existing, clientKey, fingerprint) : null;
+  };
+  const earlier = await replayEarlier();
+  if (earlier) return earlier;
 
   const seedSource: SeedSource = input.seed === null ? "GATEWAY" : "CLIENT";
   const seed = input.seed ?? (deps.drawSeed ?? drawRandomSeed)();
@@ -154,10 +159,8 @@ export async function createGeneration(
     return { generation, replayed: false };
   } catch (error) {
     // Two requests with one new key raced; the loser answers like a late retry would.
-    if (input.idempotencyKey !== null && storedKey !== null && isUniqueViolation(error)) {
-      const existing = await deps.db.generation.findUnique({ where: { idempotencyKey: storedKey } });
-      if (existing) return replayOrConflict(existing, input.idempotencyKey, fingerprint);
-    }
+    const earlier = isUniqueViolation(error) ? await replayEarlier() : null;
+    if (earlier) return earlier;
     throw error;
   }
 }
