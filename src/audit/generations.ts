@@ -2,7 +2,8 @@ import { roundUsd } from "../budget/ledger";
 import type { Clock } from "../clock";
 import type { GenerationStatus } from "../generations/status";
 import type { GenerationRow } from "../generations/types";
-import { type Tx, appendAudit } from "./log";
+import type { Tx } from "../db/client";
+import { appendAudit } from "./log";
 
 /**
  * What a generation's life writes to the audit trail. Each entry is appended inside the

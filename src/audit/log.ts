@@ -1,8 +1,7 @@
 import type { Clock } from "../clock";
-import type { Db } from "../db/client";
+import type { Db, Tx } from "../db/client";
 import { type AuditContent, type ChainedEntry, entryHash, verifyChain } from "./chain";
 
-export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 
 /** Every action the trail records; one vocabulary for the API, the CLI and the worker. */
 export const AUDIT_ACTIONS = [

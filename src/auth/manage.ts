@@ -1,6 +1,6 @@
-import { type Tx, appendAudit } from "../audit/log";
+import { appendAudit } from "../audit/log";
 import type { Clock } from "../clock";
-import type { Db } from "../db/client";
+import type { Db, Tx } from "../db/client";
 import { uuidv7 } from "../ids";
 import { mintApiKey } from "./api-keys";
 import { type Scope, SCOPES, parseScopes } from "./principal";

@@ -1,4 +1,4 @@
-import type { Db } from "../db/client";
+import type { Db, Tx } from "../db/client";
 import { GENERATION_STATUSES, type GenerationStatus, TERMINAL_STATUSES } from "../generations/status";
 import type { GenerationRow } from "../generations/types";
 
@@ -30,7 +30,6 @@ import type { GenerationRow } from "../generations/types";
  * in full against the current day and month.
  */
 
-export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 /** What readUsage needs: a client or a transaction. */
 type Reader = Pick<Tx, "generation" | "ledgerEntry">;
 

@@ -10,6 +10,9 @@ export { databaseProvider, type DatabaseProvider } from "./provider";
 /** The application's database client (the SQLite client's type; see openDatabase for PostgreSQL). */
 export type Db = PrismaClient;
 
+/** The client an interactive transaction hands its callback. */
+export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+
 /** One Prisma operation, e.g. { model: "Generation", operation: "findMany", durationMs: 1.2 }. */
 export interface QueryEvent {
   model?: string;

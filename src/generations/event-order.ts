@@ -1,6 +1,5 @@
-import type { Db } from "../db/client";
+import type { Db, Tx } from "../db/client";
 
-type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 
 // Any fixed key; 0x5eedace reads as "seedace", easy to spot in pg_locks.
 const EVENT_SEQUENCE_LOCK = 0x5eedace;

@@ -1,14 +1,13 @@
 import { type AuditActor, auditTransition, isAuditedTransition } from "../audit/generations";
 import { closeHold, mayCloseHold } from "../budget/ledger";
 import type { Clock } from "../clock";
-import type { Db } from "../db/client";
+import type { Db, Tx } from "../db/client";
 import type { UpstreamCall } from "../segmind/types";
 import { lockEventSequence } from "./event-order";
 import type { GenerationNotifier } from "./notifier";
 import type { GenerationEventType, GenerationStatus } from "./status";
 import type { GenerationRow } from "./types";
 
-type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
 type GenerationPatch = Partial<Omit<GenerationRow, "id" | "status" | "createdAt" | "updatedAt">>;
 
 export interface EventDetails {
