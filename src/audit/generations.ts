@@ -1,4 +1,4 @@
-import { roundUsd } from "../budget/ledger";
+import { roundUsd } from "../money";
 import type { Clock } from "../clock";
 import type { GenerationStatus } from "../generations/status";
 import type { GenerationRow } from "../generations/types";

@@ -1,4 +1,5 @@
 import type { Db, Tx } from "../db/client";
+import { roundUsd } from "../money";
 import { GENERATION_STATUSES, type GenerationStatus, TERMINAL_STATUSES } from "../generations/status";
 import type { GenerationRow } from "../generations/types";
 
@@ -79,10 +80,6 @@ export function budgetWindows(now: Date): BudgetWindows {
   };
 }
 
-/** Money is summed in binary floats: round to micro-dollars before comparing or showing. */
-export function roundUsd(amount: number): number {
-  return Math.round(amount * 1e6) / 1e6;
-}
 
 export function hasAnyLimit(limits: BudgetLimits): boolean {
   return (

@@ -1,6 +1,7 @@
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import type { Logger } from "../logger";
+import { roundUsd } from "../money";
 import { SegmindError, isSegmindError } from "../segmind/errors";
 import type { SegmindClient } from "../segmind/types";
 
@@ -107,9 +108,8 @@ export class CreditsService {
       _sum: { costUsd: true },
       _count: { costUsd: true },
     });
-    // Rounded to micro-dollars: sums of binary floats should not print 0.30000000000000004.
     return {
-      spentUsd: Math.round((totals._sum.costUsd ?? 0) * 1e6) / 1e6,
+      spentUsd: roundUsd(totals._sum.costUsd ?? 0),
       billedGenerations: totals._count.costUsd,
     };
   }

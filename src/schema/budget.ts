@@ -1,4 +1,5 @@
-import { type BudgetView, BudgetExceededError, readBudgets, roundUsd } from "../budget/ledger";
+import { type BudgetView, BudgetExceededError, readBudgets } from "../budget/ledger";
+import { roundUsd } from "../money";
 import { type LedgerEntryRow, listLedger } from "../budget/list";
 import type { GatewayContext } from "../context";
 import type { CreditsReport } from "../credits/service";
