@@ -236,8 +236,7 @@ builder.queryFields((t) => ({
     resolve: (_root, { id }, context) => {
       requireScope(context.principal, "read");
       // The loader sees only the caller's generations: another team's id is null, like a missing one.
-      const localId = generationIdFrom(id);
-      return localId ? context.loaders.generationById.load(localId) : null;
+      return context.loaders.generationById.load(generationIdFrom(id));
     },
   }),
   generations: t.connection(
@@ -264,7 +263,7 @@ builder.queryFields((t) => ({
 }));
 
 /** Accepts a Relay global id of a Generation or a bare UUID; anything else is a client error. */
-export function generationIdFrom(id: string): string | null {
+export function generationIdFrom(id: string): string {
   if (isUuid(id)) return id;
   let decoded: { typename: string; id: string };
   try {
@@ -303,7 +302,6 @@ builder.mutationField("cancelGeneration", (t) =>
       // Stopping work spends (or saves) the team's money: a write, so `generate`, checked first.
       requireScope(context.principal, "generate");
       const localId = generationIdFrom(String(id));
-      if (!localId) throw new GenerationNotFoundError(String(id));
       // Another team's generation is not found, exactly like a missing one.
       if (!(await context.loaders.generationById.load(localId))) throw new GenerationNotFoundError(String(id));
       const { db, clock } = context.services;

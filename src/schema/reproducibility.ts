@@ -120,7 +120,7 @@ builder.mutationField("regenerateVideo", (t) =>
       requireScope(context.principal, "generate");
       const localId = generationIdFrom(String(id));
       // Another team's generation is not found, exactly like a missing one (the loader filters).
-      const source = localId ? await context.loaders.generationById.load(localId) : null;
+      const source = await context.loaders.generationById.load(localId);
       if (!source) throw new GenerationNotFoundError(String(id));
       const { services } = context;
       const { teamId, keyId, clientAddress } = context.principal;

@@ -50,8 +50,8 @@ builder.subscriptionFields((t) => ({
       requireScope(context.principal, "read");
       const id = generationIdFrom(args.id);
       // The loader sees only the caller's generations: another team's is "not found" too.
-      const exists = id ? await context.loaders.generationById.load(id) : null;
-      if (!id || !exists) throw new GraphQLError("Generation not found", { extensions: { code: "NOT_FOUND" } });
+      const exists = await context.loaders.generationById.load(id);
+      if (!exists) throw new GraphQLError("Generation not found", { extensions: { code: "NOT_FOUND" } });
       return generationUpdates(streamDeps(context), id, args.after ?? null, context.signal);
     },
     resolve: (update) => update,
