@@ -31,6 +31,11 @@ export interface StandInOptions {
   jobDurationMs?: number;
   /** v1 sync latency before the bytes. Default `jobDurationMs`. */
   syncDelayMs?: number;
+  /**
+   * Zero bytes added to every output video, in an MP4 `free` box before the stamp (players
+   * skip it), so the stand-in can serve large files (the benchmark stores a 50 MiB one). Default 0.
+   */
+  outputPaddingBytes?: number;
   /** Request records answer 404 this long after submit. Default 1 hour (Segmind's). */
   requestTtlMs?: number;
   /** Output files stay downloadable this long after submit. Default 7 days (Segmind's). */
@@ -97,6 +102,7 @@ export async function startSegmindStandIn(options: StandInOptions): Promise<Segm
     freeCreditsMicros: toMicros(options.freeCreditsUsd ?? 0),
     jobDurationMs,
     syncDelayMs: options.syncDelayMs ?? jobDurationMs,
+    outputPaddingBytes: options.outputPaddingBytes ?? 0,
     stats: {
       submitAttempts: 0,
       submitsAccepted: 0,

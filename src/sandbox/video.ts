@@ -38,19 +38,32 @@ export function canonicalRequestSha256(input: GenerationInput, seed: number): st
   return createHash("sha256").update(canonical).digest("hex");
 }
 
-/** The output file: the fixture for the resolution, then the stamp box. */
-export function renderVideo(input: GenerationInput, seed: number): Buffer {
-  const base = fixture(input.resolution);
-  const payload = Buffer.from(
-    `seedance-sandbox\nrequest-sha256=${canonicalRequestSha256(input, seed)}\nseed=${seed}\n`,
-    "utf8",
-  );
-  const header = Buffer.alloc(8);
-  header.writeUInt32BE(8 + payload.length, 0);
-  header.write("free", 4, "latin1");
-  return Buffer.concat([base, header, payload]);
+/**
+ * The output file: the fixture for the resolution, then (when `paddingBytes` > 0) a `free` box
+ * of that many zero bytes, standing in for a large video, then the stamp box.
+ */
+export function renderVideo(input: GenerationInput, seed: number, paddingBytes = 0): Buffer {
+  const padding = paddingBytes > 0 ? [freeBoxHeader(paddingBytes), Buffer.alloc(paddingBytes)] : [];
+  const stamp = stampPayload(input, seed);
+  return Buffer.concat([fixture(input.resolution), ...padding, freeBoxHeader(stamp.length), stamp]);
 }
 
+/** The size of `renderVideo`'s file, without rendering it. */
+export function renderedVideoSize(input: GenerationInput, seed: number, paddingBytes = 0): number {
+  const padding = paddingBytes > 0 ? 8 + paddingBytes : 0;
+  return fixture(input.resolution).length + padding + 8 + stampPayload(input, seed).length;
+}
+
+function stampPayload(input: GenerationInput, seed: number): Buffer {
+  return Buffer.from(`seedance-sandbox\nrequest-sha256=${canonicalRequestSha256(input, seed)}\nseed=${seed}\n`, "utf8");
+}
+
+function freeBoxHeader(payloadBytes: number): Buffer {
+  const header = Buffer.alloc(8);
+  header.writeUInt32BE(8 + payloadBytes, 0);
+  header.write("free", 4, "latin1");
+  return header;
+}
 /** The seed Segmind reports when the caller sent none: derived from the request id, 1..999999. */
 export function seedFromRequestId(requestId: string): number {
   const digest = createHash("sha256").update(requestId).digest();

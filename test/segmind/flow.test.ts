@@ -125,6 +125,29 @@ describe("v2 async flow against the stand-in", () => {
     expect(bytes.length).toBeGreaterThan(bytes480.length);
   });
 
+  it("pads every output with outputPaddingBytes zero bytes in a free box before the stamp, reporting the real size", async () => {
+    const padding = 3 * 1024 * 1024;
+    const padded = await startStandIn({ outputPaddingBytes: padding, jobDurationMs: 50 });
+    try {
+      const paddedClient = clientFor(padded);
+      const { requestId } = await paddedClient.submit(requestBody());
+      await pollUntil(() => paddedClient.getStatus(requestId), (status) => status.status === "COMPLETED");
+      const result = await paddedClient.getResult(requestId);
+      const download = await paddedClient.download(result.outputUrl);
+      const bytes = await readAll(download.body);
+      const plain = await downloadResult((await runToEnd()).requestId);
+      expect(bytes.length).toBe(plain.length + 8 + padding);
+      expect(result.fileSize).toBe(bytes.length);
+      const boxes = topLevelBoxes(bytes);
+      expect(boxes.map((box) => box.type)).toEqual(["ftyp", "moov", "free", "mdat", "free", "free"]);
+      expect(boxes.at(-2)!.payload.equals(Buffer.alloc(padding))).toBe(true);
+      // The same input and seed still give the same stamp, so the same manifest story holds.
+      expect(boxes.at(-1)!.payload.equals(topLevelBoxes(plain).at(-1)!.payload)).toBe(true);
+    } finally {
+      await padded.close();
+    }
+  });
+
   it("derives a stable seed from the request id when none was sent", async () => {
     const { seed: _omitted, ...withoutSeed } = requestBody();
     // The gateway always sends a seed; Segmind's protocol lets it be absent.
