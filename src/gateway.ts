@@ -15,11 +15,11 @@ import type { UpstreamTarget } from "./generations/types";
 import { type QueryLimits, DEFAULT_QUERY_LIMITS, armorPlugins } from "./http/armor";
 import { createGraphiQL } from "./http/graphiql";
 import { DEFAULT_MAX_REQUEST_BYTES, jsonBodiesOnly, malformedGetParamsAre400 } from "./http/request-body";
+import { mediaRoute } from "./http/media-route";
 import { requestIdFor } from "./http/request-id";
+import { guardedOnRequest, safetyNet } from "./http/safety-net";
 import { storableTextOnly } from "./http/text-input";
 import { type Logger, silentLogger } from "./logger";
-import { MEDIA_ROUTE_PREFIX } from "./media/keys";
-import { serveMedia } from "./media/http";
 import type { MediaStore } from "./media/store";
 import { schema } from "./schema";
 import type { SegmindClient } from "./segmind/types";
@@ -195,7 +195,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       },
     },
     plugins: [
-      mediaRoute(deps.media),
+      guardedOnRequest(mediaRoute(deps.media), logger),
       requestIdHeader(),
       unexpectedErrorLog(logger),
       graphiql.compression,
@@ -206,6 +206,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
         limits: { ...DEFAULT_QUERY_LIMITS, ...deps.queryLimits },
         introspection: deps.introspection !== false,
       }),
+      // Last: it wraps whichever request handler the plugins above chose.
+      safetyNet(logger),
     ],
   });
 
@@ -231,24 +233,6 @@ function corsFor(origins: string[]) {
     allowedHeaders: ["content-type", "accept", "authorization", "x-request-id"],
     exposedHeaders: ["x-request-id"],
     maxAge: 600,
-  };
-}
-
-/** Serves stored videos at PUBLIC_URL/media/<key>, with Range support for <video> seeking. */
-function mediaRoute(media: MediaStore): Plugin {
-  return {
-    async onRequest({ request, url, fetchAPI, endResponse }) {
-      if (!url.pathname.startsWith(MEDIA_ROUTE_PREFIX)) return;
-      let key: string;
-      try {
-        key = decodeURIComponent(url.pathname.slice(MEDIA_ROUTE_PREFIX.length));
-      } catch {
-        // A malformed escape (e.g. %E0) names no object: that is a 404, not a server error.
-        endResponse(new fetchAPI.Response("Not Found", { status: 404 }));
-        return;
-      }
-      endResponse(await serveMedia(request, media, key, { fetchAPI }));
-    },
   };
 }
 

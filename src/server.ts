@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import { ConfigError, loadConfig } from "./config";
 import { composeGateway } from "./compose";
+import { gatewayRequestListener } from "./http/request-target";
 import { createLogger } from "./logger";
 
 /** Listens, wires signals, drains. Everything else lives in createGateway / composeGateway. */
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
 
   running = await composeGateway(config, logger);
   if (stopping) return void (await running.close());
-  server = createServer(running.gateway.yoga);
+  server = createServer(gatewayRequestListener(running.gateway.yoga));
   await new Promise<void>((resolve, reject) => {
     server?.once("error", reject);
     server?.listen(config.PORT, config.HOST, resolve);

@@ -1,4 +1,3 @@
-import { blockFieldSuggestionsPlugin } from "@escape.tech/graphql-armor-block-field-suggestions";
 import { costLimitPlugin } from "@escape.tech/graphql-armor-cost-limit";
 import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
@@ -7,6 +6,7 @@ import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
 import { useDisableIntrospection } from "@graphql-yoga/plugin-disable-introspection";
 import { GraphQLError, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
+import { hideSuggestions } from "./suggestions";
 
 /**
  * Limits on the shape of a GraphQL document, enforced by GraphQL Armor before anything
@@ -78,7 +78,7 @@ export function armorPlugins({ limits, introspection }: ArmorOptions): Plugin[] 
     costLimitPlugin({ maxCost: limits.maxCost, flattenFragments: true, ignoreIntrospection: true, ...report }),
   ];
   if (!introspection) {
-    plugins.push(useDisableIntrospection(), blockFieldSuggestionsPlugin());
+    plugins.push(useDisableIntrospection(), hideSuggestions());
   }
   return plugins;
 }

@@ -1,5 +1,5 @@
 import { GraphQLError } from "graphql";
-import type { Plugin } from "graphql-yoga";
+import type { GraphQLParams, Plugin } from "graphql-yoga";
 
 /**
  * What a GraphQL request body may be. The size limit itself is yoga's `maxRequestBodySize`
@@ -19,10 +19,17 @@ const JSON_MEDIA_TYPES = new Set(["application/json", "application/graphql+json"
  */
 export function jsonBodiesOnly(): Plugin {
   return {
-    onRequestParse({ request, endResponse, fetchAPI }) {
+    onRequestParse({ request, endResponse, fetchAPI, requestParser, setRequestParser }) {
       if (request.method !== "POST") return;
       const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-      if (JSON_MEDIA_TYPES.has(mediaType)) return;
+      if (JSON_MEDIA_TYPES.has(mediaType)) {
+        // Media types are case-insensitive and may have whitespace before their parameters
+        // (RFC 9110 §8.3.1): `APPLICATION/JSON`, `application/json ; charset=utf-8`. Yoga's own
+        // parser matches the exact lower-case spelling only and would answer 415; these get
+        // the same JSON parsing (and the same body-size limit, which wraps any parser).
+        if (!requestParser) setRequestParser(parseJsonBody);
+        return;
+      }
       const message = mediaType
         ? "Unsupported Content-Type: POST a JSON body with Content-Type: application/json."
         : "Missing Content-Type: POST a JSON body with Content-Type: application/json.";
@@ -58,4 +65,22 @@ export function malformedGetParamsAre400(): Plugin {
       });
     },
   };
+}
+
+/** A JSON GraphQL request body, with yoga's own answers for what is not one (400 BAD_REQUEST). */
+async function parseJsonBody(request: Request): Promise<GraphQLParams> {
+  let body: unknown;
+  try {
+    body = await request.json();
+  } catch {
+    throw new GraphQLError("POST body sent invalid JSON.", {
+      extensions: { code: "BAD_REQUEST", http: { spec: true, status: 400 } },
+    });
+  }
+  if (body === null || typeof body !== "object") {
+    throw new GraphQLError(`POST body is expected to be object but received ${body === null ? "null" : typeof body}`, {
+      extensions: { code: "BAD_REQUEST", http: { status: 400 } },
+    });
+  }
+  return body as GraphQLParams;
 }

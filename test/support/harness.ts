@@ -7,6 +7,7 @@ import type { Clock } from "../../src/clock";
 import { type QueryEvent, openDatabase } from "../../src/db/client";
 import { type Gateway, type WorkerSettings, createGateway } from "../../src/gateway";
 import type { ImageFetcher } from "../../src/generations/image-fetch";
+import { gatewayRequestListener } from "../../src/http/request-target";
 import type { GenerationStatus } from "../../src/generations/status";
 import type { GenerationRow } from "../../src/generations/types";
 import { type Logger, createLogger } from "../../src/logger";
@@ -169,7 +170,7 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
       }
     },
     async listen() {
-      server = createServer(gateway.yoga);
+      server = createServer(gatewayRequestListener(gateway.yoga));
       await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
       publicUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       gateway.services.publicUrl = publicUrl;
