@@ -1,4 +1,5 @@
 import type { Db, Tx } from "../db/client";
+import type { GenerationErrorCode } from "../error-codes";
 import { roundUsd } from "../money";
 import { GENERATION_STATUSES, type GenerationStatus, TERMINAL_STATUSES } from "../generations/status";
 import type { GenerationRow } from "../generations/types";
@@ -376,7 +377,7 @@ export interface HoldOutcome {
 }
 
 /** Failures whose submit may have been accepted and billed although no upstream id is known. */
-const OUTCOME_UNKNOWN_CODES: ReadonlySet<string> = new Set(["SUBMIT_OUTCOME_UNKNOWN", "SUBMIT_INTERRUPTED"]);
+const OUTCOME_UNKNOWN_CODES: ReadonlySet<string> = new Set<GenerationErrorCode>(["SUBMIT_OUTCOME_UNKNOWN", "SUBMIT_INTERRUPTED"]);
 
 /**
  * How a hold of `holdUsd` closes for a generation as it is now; null while it stays open

@@ -2,13 +2,17 @@ import { type AuditActor, auditTransition, isAuditedTransition } from "../audit/
 import { closeHold, mayCloseHold } from "../budget/ledger";
 import type { Clock } from "../clock";
 import type { Db, Tx } from "../db/client";
+import type { GenerationErrorCode } from "../error-codes";
 import type { UpstreamCall } from "../segmind/types";
 import { lockEventSequence } from "./event-order";
 import type { GenerationNotifier } from "./notifier";
 import type { GenerationEventType, GenerationStatus } from "./status";
 import type { GenerationRow } from "./types";
 
-type GenerationPatch = Partial<Omit<GenerationRow, "id" | "status" | "createdAt" | "updatedAt">>;
+/** A generation's errorCode is one of the listed codes (src/error-codes.ts), so the schema's enum can show it. */
+type GenerationPatch = Partial<Omit<GenerationRow, "id" | "status" | "createdAt" | "updatedAt" | "errorCode">> & {
+  errorCode?: GenerationErrorCode | null;
+};
 
 export interface EventDetails {
   message?: string;

@@ -20,6 +20,7 @@ const ACTION_DESCRIPTIONS: Record<AuditAction, string> = {
 };
 
 const AuditActionEnum = builder.enumType("AuditAction", {
+  description: "What a state-changing action did.",
   values: Object.fromEntries(AUDIT_ACTIONS.map((action) => [action, { value: action, description: ACTION_DESCRIPTIONS[action] }])) as {
     [A in AuditAction]: { value: A; description: string };
   },
@@ -30,18 +31,18 @@ const AuditEventRef = builder.objectRef<AuditEntryRow>("AuditEvent").implement({
     "One entry of the append-only audit trail. `hash` is sha256 over its content and `prevHash` (the previous entry's hash), so an edit or a deletion anywhere breaks the chain.",
   fields: (t) => ({
     sequence: t.exposeInt("sequence", { description: "1, 2, 3, ... without gaps." }),
-    at: t.field({ type: "DateTime", resolve: (entry) => entry.at }),
-    action: t.field({ type: AuditActionEnum, resolve: (entry) => entry.action as AuditAction }),
+    at: t.field({ type: "DateTime", description: "When the action took effect.", resolve: (entry) => entry.at }),
+    action: t.field({ type: AuditActionEnum, description: "What was done.", resolve: (entry) => entry.action as AuditAction }),
     actorKeyId: t.exposeString("actorKeyId", { nullable: true, description: "The API key that acted (or on whose behalf the worker did); null: anonymous or an operator's CLI." }),
     actorKeyPrefix: t.string({
       nullable: true,
       description: "That key's readable prefix.",
       resolve: (entry, _args, context) => (entry.actorKeyId ? context.loaders.keyPrefixById.load(entry.actorKeyId) : null),
     }),
-    actorTeamId: t.exposeString("actorTeamId", { nullable: true }),
+    actorTeamId: t.exposeString("actorTeamId", { nullable: true, description: "The acting key's team; null: anonymous or an operator's CLI." }),
     clientAddress: t.exposeString("clientAddress", { nullable: true, description: "Where the request came from; null for the worker and the CLI." }),
     subjectType: t.exposeString("subjectType", { nullable: true, description: 'What it acted on: "Generation", "ApiKey", "Team".' }),
-    subjectId: t.exposeString("subjectId", { nullable: true }),
+    subjectId: t.exposeString("subjectId", { nullable: true, description: "The id of what it acted on." }),
     generation: t.field({
       type: GenerationRef,
       nullable: true,
@@ -50,12 +51,13 @@ const AuditEventRef = builder.objectRef<AuditEntryRow>("AuditEvent").implement({
         entry.subjectType === "Generation" && entry.subjectId ? context.loaders.generationById.load(entry.subjectId) : null,
     }),
     details: t.exposeString("details", { description: "JSON: the amounts and ids involved." }),
-    prevHash: t.exposeString("prevHash"),
-    hash: t.exposeString("hash"),
+    prevHash: t.exposeString("prevHash", { description: "The previous entry's hash (the chain's link)." }),
+    hash: t.exposeString("hash", { description: "sha256 over this entry's content and prevHash, hex." }),
   }),
 });
 
 const AuditEventFilter = builder.inputType("AuditEventFilter", {
+  description: "Which audit entries to list; every given condition must hold.",
   fields: (t) => ({
     teamId: t.string({ description: "The acting team." }),
     keyId: t.string({ description: "The acting API key's id." }),
@@ -71,18 +73,19 @@ builder.queryField("auditEvents", (t) =>
     {
       type: AuditEventRef,
       description: "The audit trail, newest first. `admin` scope only.",
-      args: { filter: t.arg({ type: AuditEventFilter }) },
+      args: { filter: t.arg({ type: AuditEventFilter, description: "Which ones; omitted: all." }) },
       resolve: (_root, args, context) => {
         requireScope(context.principal, "admin");
         return listAuditEntries(context.services.db, args);
       },
     },
-    { name: "AuditEventConnection" },
-    { name: "AuditEventEdge" },
+    { name: "AuditEventConnection", description: "A page of audit entries (Relay cursor connection)." },
+    { name: "AuditEventEdge", description: "One audit entry in a page, with its cursor." },
   ),
 );
 
 const ChainProblemKindEnum = builder.enumType("AuditChainProblemKind", {
+  description: "How the audit chain was found broken.",
   values: {
     EDITED: { description: "The entry no longer matches its own hash: its content was changed." },
     BROKEN_LINK: { description: "The entry's prevHash is not the previous entry's hash: something before it was rewritten." },
@@ -91,8 +94,9 @@ const ChainProblemKindEnum = builder.enumType("AuditChainProblemKind", {
 });
 
 const ChainProblemRef = builder.objectRef<ChainProblem>("AuditChainProblem").implement({
+  description: "The first place where the audit chain does not hold.",
   fields: (t) => ({
-    kind: t.field({ type: ChainProblemKindEnum, resolve: (problem) => problem.kind }),
+    kind: t.field({ type: ChainProblemKindEnum, description: "What is wrong there.", resolve: (problem) => problem.kind }),
     sequence: t.exposeInt("sequence", { description: "The first entry where the chain does not hold." }),
   }),
 });
@@ -103,8 +107,16 @@ const AuditTrailStatusRef = builder
     description: "The whole chain, verified now (as `npm run audit -- verify` does).",
     fields: (t) => ({
       entries: t.exposeInt("entries", { description: "Entries checked." }),
-      intact: t.boolean({ resolve: (status) => status.firstProblem === null && status.headMatches }),
-      firstProblem: t.field({ type: ChainProblemRef, nullable: true, resolve: (status) => status.firstProblem }),
+      intact: t.boolean({
+        description: "true when every entry matches its hash and link and the head matches.",
+        resolve: (status) => status.firstProblem === null && status.headMatches,
+      }),
+      firstProblem: t.field({
+        type: ChainProblemRef,
+        nullable: true,
+        description: "The first broken entry; null when there is none.",
+        resolve: (status) => status.firstProblem,
+      }),
       headMatches: t.exposeBoolean("headMatches", {
         description: "The last entry is the one the head row remembers; false when the newest entries were deleted.",
       }),

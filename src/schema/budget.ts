@@ -19,6 +19,7 @@ const BudgetLimitEnum = builder.enumType("BudgetLimit", {
 });
 
 const BudgetScopeEnum = builder.enumType("BudgetScope", {
+  description: "Whose limit it is.",
   values: {
     TEAM: { description: "The limit is the team's (shared by all its keys)." },
     KEY: { description: "The limit is the calling API key's own." },
@@ -30,8 +31,8 @@ builder.objectType(BudgetExceededError, {
   description: "The generation would not fit a budget or limit; nothing was stored or sent upstream.",
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    limit: t.field({ type: BudgetLimitEnum, resolve: (error) => error.limit }),
-    scope: t.field({ type: BudgetScopeEnum, resolve: (error) => error.scope }),
+    limit: t.field({ type: BudgetLimitEnum, description: "Which limit it would break.", resolve: (error) => error.limit }),
+    scope: t.field({ type: BudgetScopeEnum, description: "Whose limit: the team's or the key's.", resolve: (error) => error.scope }),
     limitValue: t.exposeFloat("limitValue", {
       description: "The limit: dollars for DAILY_USD and MONTHLY_USD, a count for CONCURRENT and REQUESTS_PER_MINUTE.",
     }),
@@ -89,13 +90,14 @@ function remaining(limit: number | null, spent: number, held: number): number | 
 const TeamRef = builder.objectRef<{ id: string; name: string; budget: BudgetView }>("Team").implement({
   description: "The caller's team.",
   fields: (t) => ({
-    id: t.exposeID("id"),
-    name: t.exposeString("name"),
-    budget: t.field({ type: BudgetRef, resolve: (team) => team.budget }),
+    id: t.exposeID("id", { description: "The team's id." }),
+    name: t.exposeString("name", { description: "The team's name (`npm run keys -- team create <name>`)." }),
+    budget: t.field({ type: BudgetRef, description: "Its limits and what counts against them now.", resolve: (team) => team.budget }),
   }),
 });
 
 const LedgerKindEnum = builder.enumType("LedgerEntryKind", {
+  description: "What a ledger entry does to a hold.",
   values: {
     HOLD: { description: "The estimate, held when the generation was accepted." },
     SETTLE: { description: "Closes the hold at what Segmind charged (see basis)." },
@@ -104,6 +106,7 @@ const LedgerKindEnum = builder.enumType("LedgerEntryKind", {
 });
 
 const SettlementBasisEnum = builder.enumType("LedgerBasis", {
+  description: "What a ledger entry's amount is based on.",
   values: {
     ESTIMATE: {
       description:
@@ -117,16 +120,24 @@ const SettlementBasisEnum = builder.enumType("LedgerBasis", {
 const LedgerEntryRef = builder.objectRef<LedgerEntryRow>("LedgerEntry").implement({
   description: "One money movement of a team's budget; append-only, amounts always positive.",
   fields: (t) => ({
-    id: t.id({ resolve: (entry) => String(entry.id) }),
-    kind: t.field({ type: LedgerKindEnum, resolve: (entry) => entry.kind as "HOLD" | "SETTLE" | "RELEASE" }),
-    amountUsd: t.exposeFloat("amountUsd"),
-    at: t.field({ type: "DateTime", resolve: (entry) => entry.createdAt }),
-    teamId: t.exposeID("teamId"),
+    id: t.id({ description: "The entry's id (increasing).", resolve: (entry) => String(entry.id) }),
+    kind: t.field({
+      type: LedgerKindEnum,
+      description: "HOLD, SETTLE or RELEASE.",
+      resolve: (entry) => entry.kind as "HOLD" | "SETTLE" | "RELEASE",
+    }),
+    amountUsd: t.exposeFloat("amountUsd", { description: "Dollars, always positive; `kind` says which way it moves." }),
+    at: t.field({ type: "DateTime", description: "When it was written.", resolve: (entry) => entry.createdAt }),
+    teamId: t.exposeID("teamId", { description: "The team whose budget it moves." }),
     apiKeyId: t.exposeID("apiKeyId", { nullable: true, description: "The key that asked for the generation." }),
-    generationId: t.globalID({ resolve: (entry) => ({ type: "Generation", id: entry.generationId }) }),
+    generationId: t.globalID({
+      description: "The generation's global id (even when the generation is not visible to the caller).",
+      resolve: (entry) => ({ type: "Generation", id: entry.generationId }),
+    }),
     generation: t.field({
       type: GenerationRef,
       nullable: true,
+      description: "The generation it is for; null when the caller may not see it.",
       resolve: (entry, _args, context) => context.loaders.generationById.load(entry.generationId),
     }),
     basis: t.field({
@@ -188,6 +199,7 @@ builder.objectFields(CreditsRef, (t) => ({
     },
     {
       name: "LedgerConnection",
+      description: "A page of ledger entries (Relay cursor connection).",
       fields: (c) => ({
         totalCount: c.int({
           description: "Entries matching, across all pages.",
@@ -195,6 +207,6 @@ builder.objectFields(CreditsRef, (t) => ({
         }),
       }),
     },
-    { name: "LedgerEdge" },
+    { name: "LedgerEdge", description: "One ledger entry in a page, with its cursor." },
   ),
 }));

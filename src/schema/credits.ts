@@ -3,6 +3,7 @@ import { requireScope } from "../auth/principal";
 import { builder } from "./builder";
 
 const FreshnessEnum = builder.enumType("CreditsFreshness", {
+  description: "How current `Credits.balance` is.",
   values: {
     LIVE: { description: "Read from Segmind for this request." },
     CACHED: { description: "Read from Segmind moments ago (within CREDITS_CACHE_TTL_MS)." },
@@ -14,24 +15,35 @@ const FreshnessEnum = builder.enumType("CreditsFreshness", {
 const BalanceRef = builder.objectRef<BalanceReading>("CreditBalance").implement({
   description: "Segmind's `GET /v1/get-user-credits`, in dollars.",
   fields: (t) => ({
-    credits: t.exposeFloat("credits"),
-    freeCredits: t.exposeFloat("freeCredits"),
-    readAt: t.field({ type: "DateTime", resolve: (balance) => balance.readAt }),
+    credits: t.exposeFloat("credits", { description: "Paid credits left, in dollars." }),
+    freeCredits: t.exposeFloat("freeCredits", { description: "Free credits left, in dollars (spent first)." }),
+    readAt: t.field({ type: "DateTime", description: "When Segmind was asked.", resolve: (balance) => balance.readAt }),
   }),
 });
 
 const UpstreamProblemRef = builder
   .objectRef<NonNullable<CreditsReport["upstreamError"]>>("UpstreamProblem")
   .implement({
-    fields: (t) => ({ code: t.exposeString("code"), message: t.exposeString("message") }),
+    description: "Why the gateway could not read Segmind's balance now.",
+    fields: (t) => ({
+      code: t.exposeString("code", {
+        description: "How the read failed, e.g. UNAUTHORIZED, RATE_LIMITED, SERVER_ERROR, CONNECT_FAILED, TIMEOUT.",
+      }),
+      message: t.exposeString("message", { description: "The failure in words (never the key)." }),
+    }),
   });
 
 export const CreditsRef = builder.objectRef<CreditsReport>("Credits").implement({
   description: "What the Segmind account has left, and what this gateway has spent.",
   fields: (t) => ({
     upstream: t.exposeString("upstream", { description: '"sandbox" or "segmind".' }),
-    balance: t.field({ type: BalanceRef, nullable: true, resolve: (report) => report.balance }),
-    freshness: t.field({ type: FreshnessEnum, resolve: (report) => report.freshness }),
+    balance: t.field({
+      type: BalanceRef,
+      nullable: true,
+      description: "The account's balance (possibly the last one seen: see freshness); null when none was ever read.",
+      resolve: (report) => report.balance,
+    }),
+    freshness: t.field({ type: FreshnessEnum, description: "How current `balance` is.", resolve: (report) => report.freshness }),
     upstreamError: t.field({
       type: UpstreamProblemRef,
       nullable: true,
@@ -46,6 +58,7 @@ export const CreditsRef = builder.objectRef<CreditsReport>("Credits").implement(
     lastRemainingCreditsAt: t.field({
       type: "DateTime",
       nullable: true,
+      description: "When Segmind reported lastRemainingCredits.",
       resolve: (report) => report.lastRemainingCredits?.seenAt ?? null,
     }),
     spentUsd: t.exposeFloat("spentUsd", { description: "Sum of the costs Segmind reported for this gateway's generations." }),

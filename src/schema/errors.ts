@@ -1,14 +1,16 @@
 import { GenerationAlreadyFinalError, GenerationNotFoundError } from "../generations/cancel";
 import { IdempotencyConflictError } from "../generations/create";
 import { type FieldProblem, InvalidInputError } from "../generations/validation";
+import type { ErrorCode } from "../error-codes";
 import { builder } from "./builder";
+import { ErrorCodeEnum } from "./error-codes";
 import { GenerationRef, GenerationStatusEnum } from "./generation";
 
 /** The common interface of every expected failure: clients can always ask `... on Error { code message }`. */
-export const ErrorInterface = builder.interfaceRef<{ message: string; code: string }>("Error").implement({
+export const ErrorInterface = builder.interfaceRef<{ message: string; code: ErrorCode }>("Error").implement({
   description: "An expected failure, returned as data.",
   fields: (t) => ({
-    code: t.exposeString("code", { description: "Stable machine-readable code." }),
+    code: t.expose("code", { type: ErrorCodeEnum, description: "Stable machine-readable code; one per error type." }),
     message: t.exposeString("message", { description: "Human-readable explanation." }),
   }),
 });
@@ -17,7 +19,7 @@ const FieldErrorRef = builder.objectRef<FieldProblem>("FieldError").implement({
   description: "One input field that was rejected, and why.",
   fields: (t) => ({
     field: t.exposeString("field", { description: "The input field's name, e.g. `imageUrl`." }),
-    message: t.exposeString("message"),
+    message: t.exposeString("message", { description: "What is wrong with it, e.g. `must be 5 or 10`." }),
   }),
 });
 
@@ -26,7 +28,11 @@ builder.objectType(InvalidInputError, {
   description: "The input broke a rule; nothing was stored or sent upstream.",
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    fields: t.field({ type: [FieldErrorRef], resolve: (error) => error.fields }),
+    fields: t.field({
+      type: [FieldErrorRef],
+      description: "Every rejected field (not only the first), each named as in the input.",
+      resolve: (error) => error.fields,
+    }),
   }),
 });
 
@@ -35,7 +41,7 @@ builder.objectType(IdempotencyConflictError, {
   description: "The idempotencyKey was used before with a different input.",
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    idempotencyKey: t.exposeString("idempotencyKey"),
+    idempotencyKey: t.exposeString("idempotencyKey", { description: "The key, as the client sent it." }),
     existingGenerationId: t.globalID({
       description: "The generation the key already belongs to.",
       resolve: (error) => ({ type: "Generation", id: error.existingGenerationId }),
@@ -57,7 +63,7 @@ builder.objectType(GenerationAlreadyFinalError, {
   description: "The generation already reached a final status; there is nothing left to cancel.",
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    status: t.field({ type: GenerationStatusEnum, resolve: (error) => error.status }),
-    generation: t.field({ type: GenerationRef, resolve: (error) => error.generation }),
+    status: t.field({ type: GenerationStatusEnum, description: "The final status it is in.", resolve: (error) => error.status }),
+    generation: t.field({ type: GenerationRef, description: "The generation, as it is now.", resolve: (error) => error.generation }),
   }),
 });

@@ -16,16 +16,33 @@ import type { GenerationEventRow, GenerationRow } from "../generations/types";
 import { InvalidInputError, PROMPT_MAX_LENGTH, SEED_MAX, SEED_MIN } from "../generations/validation";
 import { isUuid } from "../ids";
 import { mediaUrlFor } from "../media/keys";
+import type { GenerationErrorCode } from "../error-codes";
 import { builder } from "./builder";
+import { GenerationErrorCodeEnum } from "./error-codes";
+
+const STATUS_DESCRIPTIONS: Record<GenerationStatus, string> = {
+  QUEUED: "Recorded, waiting for a worker (or for a scheduled retry, or for Segmind's rate limit); see queuePosition.",
+  SUBMITTING: "The submit is on the wire to Segmind; no upstream id yet.",
+  SUBMITTED: "Segmind accepted it (upstreamRequestId is set) and has it queued.",
+  RUNNING: "Segmind reports it processing.",
+  STORING: "Segmind finished; the gateway is copying the video into its own storage.",
+  SUCCEEDED: "Final: the video is stored at resultUrl.",
+  FAILED: "Final: it ended without a video; errorCode and errorMessage say why and whether it was billed.",
+  CANCELED: "Final: cancelGeneration stopped the gateway's work on it (errorCode CANCELED).",
+  EXPIRED: "Final: its deadline passed before it finished (errorCode DEADLINE_EXCEEDED).",
+};
 
 export const GenerationStatusEnum = builder.enumType("GenerationStatus", {
   description: "Where a generation is in its life. SUCCEEDED, FAILED, CANCELED and EXPIRED are final.",
-  values: Object.fromEntries(GENERATION_STATUSES.map((status) => [status, { value: status }])) as {
-    [S in GenerationStatus]: { value: S };
+  values: Object.fromEntries(
+    GENERATION_STATUSES.map((status) => [status, { value: status, description: STATUS_DESCRIPTIONS[status] }]),
+  ) as {
+    [S in GenerationStatus]: { value: S; description: string };
   },
 });
 
 export const ResolutionEnum = builder.enumType("Resolution", {
+  description: "The output video's size (16:9).",
   values: {
     SD_480P: { value: "480p", description: "854×480" },
     HD_720P: { value: "720p", description: "1280×720" },
@@ -33,6 +50,7 @@ export const ResolutionEnum = builder.enumType("Resolution", {
 });
 
 export const SeedSourceEnum = builder.enumType("SeedSource", {
+  description: "Who chose a generation's seed.",
   values: {
     CLIENT: { description: "The client chose the seed." },
     GATEWAY: { description: "The client gave none; the gateway drew it (and recorded it)." },
@@ -40,6 +58,7 @@ export const SeedSourceEnum = builder.enumType("SeedSource", {
 });
 
 const EventTypeEnum = builder.enumType("GenerationEventType", {
+  description: "What a GenerationEvent records.",
   values: {
     STATUS_CHANGED: { description: "The status moved (fromStatus → toStatus)." },
     UPSTREAM_CALL: { description: "One HTTP exchange with Segmind (method, path, httpStatus, durationMs)." },
@@ -52,17 +71,31 @@ export const GenerationEventRef = builder.objectRef<GenerationEventRow>("Generat
   description: "One entry of a generation's history, in order.",
   fields: (t) => ({
     sequence: t.exposeInt("id", { description: "Increases monotonically across all generations." }),
-    type: t.field({ type: EventTypeEnum, resolve: (event) => event.type as GenerationEventType }),
-    at: t.field({ type: "DateTime", resolve: (event) => event.createdAt }),
-    fromStatus: t.field({ type: GenerationStatusEnum, nullable: true, resolve: (e) => e.fromStatus as GenerationStatus | null }),
-    toStatus: t.field({ type: GenerationStatusEnum, nullable: true, resolve: (e) => e.toStatus as GenerationStatus | null }),
-    method: t.exposeString("method", { nullable: true }),
+    type: t.field({ type: EventTypeEnum, description: "What it records.", resolve: (event) => event.type as GenerationEventType }),
+    at: t.field({ type: "DateTime", description: "When it happened.", resolve: (event) => event.createdAt }),
+    fromStatus: t.field({
+      type: GenerationStatusEnum,
+      nullable: true,
+      description: "STATUS_CHANGED: the status it left; null otherwise.",
+      resolve: (e) => e.fromStatus as GenerationStatus | null,
+    }),
+    toStatus: t.field({
+      type: GenerationStatusEnum,
+      nullable: true,
+      description: "STATUS_CHANGED: the status it entered; null otherwise.",
+      resolve: (e) => e.toStatus as GenerationStatus | null,
+    }),
+    method: t.exposeString("method", { nullable: true, description: "UPSTREAM_CALL: the HTTP method (GET or POST)." }),
     path: t.exposeString("path", { nullable: true, description: "Upstream path (no host, no key)." }),
     httpStatus: t.exposeInt("httpStatus", { nullable: true, description: "null when no HTTP answer arrived." }),
-    durationMs: t.exposeInt("durationMs", { nullable: true }),
-    attempt: t.exposeInt("attempt", { nullable: true }),
-    errorCode: t.exposeString("errorCode", { nullable: true }),
-    message: t.exposeString("message", { nullable: true }),
+    durationMs: t.exposeInt("durationMs", { nullable: true, description: "UPSTREAM_CALL: how long the exchange took." }),
+    attempt: t.exposeInt("attempt", { nullable: true, description: "Which attempt of a submit or download (1 = the first)." }),
+    errorCode: t.exposeString("errorCode", {
+      nullable: true,
+      description:
+        "On a move into FAILED, CANCELED or EXPIRED: the generation's GenerationErrorCode. On an UPSTREAM_CALL or a retry: how the call failed (UNAUTHORIZED, RATE_LIMITED, SERVER_ERROR, CONNECT_FAILED, CONNECTION_DROPPED, TIMEOUT, MALFORMED_RESPONSE, ...). On a NOTE: what it notes (e.g. IMAGE_NOT_FINGERPRINTED).",
+    }),
+    message: t.exposeString("message", { nullable: true, description: "What happened, in words (never a key)." }),
   }),
 });
 
@@ -73,27 +106,30 @@ builder.node(GenerationRef, {
   id: { resolve: (generation) => generation.id },
   loadMany: (ids, context) => Promise.all(ids.map((id) => context.loaders.generationById.load(id))),
   fields: (t) => ({
-    status: t.field({ type: GenerationStatusEnum, resolve: (g) => g.status as GenerationStatus }),
-    prompt: t.exposeString("prompt"),
+    status: t.field({ type: GenerationStatusEnum, description: "Where it is now.", resolve: (g) => g.status as GenerationStatus }),
+    prompt: t.exposeString("prompt", { description: "What should happen in the video, as the client sent it (trimmed)." }),
     imageUrl: t.exposeString("imageUrl", { description: "The first frame." }),
     duration: t.exposeInt("duration", { description: "Seconds." }),
-    resolution: t.field({ type: ResolutionEnum, resolve: (g) => g.resolution as "480p" | "720p" }),
+    resolution: t.field({ type: ResolutionEnum, description: "The video's size.", resolve: (g) => g.resolution as "480p" | "720p" }),
     seed: t.exposeInt("seed", { description: "Always known: drawn by the gateway when the client gave none." }),
-    seedSource: t.field({ type: SeedSourceEnum, resolve: (g) => g.seedSource as "CLIENT" | "GATEWAY" }),
-    cameraFixed: t.exposeBoolean("cameraFixed"),
+    seedSource: t.field({ type: SeedSourceEnum, description: "Who chose the seed.", resolve: (g) => g.seedSource as "CLIENT" | "GATEWAY" }),
+    cameraFixed: t.exposeBoolean("cameraFixed", { description: "true: the camera was asked to stay still." }),
     idempotencyKey: t.string({
       nullable: true,
       description: "As the client sent it (keys are per team).",
       resolve: (g) => clientIdempotencyKey(g.idempotencyKey),
     }),
     upstream: t.exposeString("upstream", { description: '"sandbox" (built-in stand-in) or "segmind".' }),
-    upstreamBaseUrl: t.exposeString("upstreamBaseUrl"),
+    upstreamBaseUrl: t.exposeString("upstreamBaseUrl", { description: "The base URL of the upstream it ran on." }),
     upstreamMode: t.exposeString("upstreamMode", { description: '"v2" (async) or "v1" (sync).' }),
-    modelSlug: t.exposeString("modelSlug"),
+    modelSlug: t.exposeString("modelSlug", { description: "The Segmind model slug it ran on." }),
     upstreamRequestBody: t.exposeString("upstreamRequestBody", {
       description: "The exact JSON body sent to Segmind.",
     }),
-    upstreamRequestId: t.exposeString("upstreamRequestId", { nullable: true }),
+    upstreamRequestId: t.exposeString("upstreamRequestId", {
+      nullable: true,
+      description: "Segmind's id of the job, once it accepted the submit.",
+    }),
     upstreamSeed: t.exposeInt("upstreamSeed", { nullable: true, description: "The seed Segmind echoed, when it did." }),
     costUsd: t.exposeFloat("costUsd", { nullable: true, description: "What Segmind reported charging, in dollars." }),
     estimatedCostUsd: t.exposeFloat("estimatedCostUsd", {
@@ -114,15 +150,36 @@ builder.node(GenerationRef, {
       nullable: true,
       description: "Segmind's URL of the output; it expires after days.",
     }),
-    videoSha256: t.exposeString("videoSha256", { nullable: true }),
-    videoBytes: t.exposeInt("videoBytes", { nullable: true }),
-    videoContentType: t.exposeString("videoContentType", { nullable: true }),
-    errorCode: t.exposeString("errorCode", { nullable: true }),
-    errorMessage: t.exposeString("errorMessage", { nullable: true }),
+    videoSha256: t.exposeString("videoSha256", { nullable: true, description: "sha256 of the stored video, hex; null until SUCCEEDED." }),
+    videoBytes: t.exposeInt("videoBytes", { nullable: true, description: "Size of the stored video; null until SUCCEEDED." }),
+    videoContentType: t.exposeString("videoContentType", {
+      nullable: true,
+      description: "Media type of the stored video (video/mp4); null until SUCCEEDED.",
+    }),
+    errorCode: t.field({
+      type: GenerationErrorCodeEnum,
+      nullable: true,
+      description: "Why it ended without a video (FAILED, CANCELED, EXPIRED); null otherwise.",
+      resolve: (g) => g.errorCode as GenerationErrorCode | null,
+    }),
+    errorMessage: t.exposeString("errorMessage", {
+      nullable: true,
+      description: "errorCode in words: what happened and what Segmind billed or may bill.",
+    }),
     attempts: t.exposeInt("attempts", { description: "Submit attempts made (retries only when provably unbilled)." }),
-    createdAt: t.field({ type: "DateTime", resolve: (g) => g.createdAt }),
-    submittedAt: t.field({ type: "DateTime", nullable: true, resolve: (g) => g.submittedAt }),
-    completedAt: t.field({ type: "DateTime", nullable: true, resolve: (g) => g.completedAt }),
+    createdAt: t.field({ type: "DateTime", description: "When the gateway recorded the request.", resolve: (g) => g.createdAt }),
+    submittedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When Segmind accepted the submit; null before.",
+      resolve: (g) => g.submittedAt,
+    }),
+    completedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      description: "When it reached a final status; null before.",
+      resolve: (g) => g.completedAt,
+    }),
     progress: t.float({
       description: "0..1, synthesized from recent upstream latencies (Segmind reports none); 1 only on success.",
       resolve: async (g, _args, context) => (await context.services.progress.view(g)).progress,
@@ -165,13 +222,14 @@ builder.node(GenerationRef, {
 });
 
 const GenerateVideoInput = builder.inputType("GenerateVideoInput", {
+  description: "One image-to-video request: Seedance's parameters plus the gateway's own (idempotencyKey, deadline).",
   fields: (t) => ({
     prompt: t.string({ required: true, description: `What should happen; 1 to ${PROMPT_MAX_LENGTH} characters.` }),
     imageUrl: t.string({ required: true, description: "The first frame: an http(s) URL Segmind can fetch." }),
     duration: t.int({ required: true, description: "Seconds: 5 or 10." }),
-    resolution: t.field({ type: ResolutionEnum, required: true }),
+    resolution: t.field({ type: ResolutionEnum, required: true, description: "The video's size: SD_480P or HD_720P." }),
     seed: t.int({ description: `${SEED_MIN} to ${SEED_MAX}; omitted: the gateway draws one and records it.` }),
-    cameraFixed: t.boolean({ defaultValue: false }),
+    cameraFixed: t.boolean({ defaultValue: false, description: "true: ask the model to keep the camera still." }),
     idempotencyKey: t.string({
       description: "Retrying with the same key and input returns the first generation instead of paying twice.",
     }),
@@ -186,8 +244,13 @@ const GenerateVideoInput = builder.inputType("GenerateVideoInput", {
 const GenerateVideoPayload = builder
   .objectRef<{ generation: GenerationRow; replayed: boolean }>("GenerateVideoPayload")
   .implement({
+    description: "The request was accepted (or replayed): the generation runs in the background.",
     fields: (t) => ({
-      generation: t.field({ type: GenerationRef, resolve: (payload) => payload.generation }),
+      generation: t.field({
+        type: GenerationRef,
+        description: "The new generation (QUEUED), or the earlier one when replayed.",
+        resolve: (payload) => payload.generation,
+      }),
       replayed: t.exposeBoolean("replayed", {
         description: "true when an earlier generation with this idempotencyKey was returned.",
       }),
@@ -198,11 +261,14 @@ builder.mutationField("generateVideo", (t) =>
   t.field({
     type: GenerateVideoPayload,
     description: "Records the request durably and runs it in the background; returns at once (QUEUED).",
-    args: { input: t.arg({ type: GenerateVideoInput, required: true }) },
+    args: { input: t.arg({ type: GenerateVideoInput, required: true, description: "What to generate." }) },
     errors: {
       types: [InvalidInputError, IdempotencyConflictError, BudgetExceededError],
       directResult: true,
-      union: { name: "GenerateVideoResult" },
+      union: {
+        name: "GenerateVideoResult",
+        description: "GenerateVideoPayload, or why nothing was stored or sent (an Error).",
+      },
     },
     resolve: async (_root, { input }, context) => {
       requireScope(context.principal, "generate");
@@ -217,9 +283,10 @@ builder.mutationField("generateVideo", (t) =>
 );
 
 const GenerationFilter = builder.inputType("GenerationFilter", {
+  description: "Which generations to list; every given condition must hold.",
   fields: (t) => ({
     status: t.field({ type: [GenerationStatusEnum], description: "Any of these statuses." }),
-    seed: t.int(),
+    seed: t.int({ description: "Generations with exactly this seed (e.g. every take of a seed)." }),
     promptContains: t.string({ description: "Case-insensitive substring of the prompt." }),
     createdAfter: t.field({ type: "DateTime", description: "Inclusive." }),
     createdBefore: t.field({ type: "DateTime", description: "Exclusive." }),
@@ -232,7 +299,7 @@ builder.queryFields((t) => ({
     type: GenerationRef,
     nullable: true,
     description: "One generation by its global id (or its raw UUID); null when there is none the caller may see.",
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: "A Generation's global id (or its raw UUID)." }) },
     resolve: (_root, { id }, context) => {
       requireScope(context.principal, "read");
       // The loader sees only the caller's generations: another team's id is null, like a missing one.
@@ -243,7 +310,7 @@ builder.queryFields((t) => ({
     {
       type: GenerationRef,
       description: "The caller's generations (its team's; every team's with the admin scope), newest first.",
-      args: { filter: t.arg({ type: GenerationFilter }) },
+      args: { filter: t.arg({ type: GenerationFilter, description: "Which ones; omitted: all." }) },
       resolve: (_root, args, context) => {
         requireScope(context.principal, "read");
         return listGenerations(context, args);
@@ -251,6 +318,7 @@ builder.queryFields((t) => ({
     },
     {
       name: "GenerationConnection",
+      description: "A page of generations (Relay cursor connection).",
       fields: (c) => ({
         totalCount: c.int({
           description: "Generations matching the filter, across all pages.",
@@ -258,7 +326,7 @@ builder.queryFields((t) => ({
         }),
       }),
     },
-    { name: "GenerationEdge" },
+    { name: "GenerationEdge", description: "One generation in a page, with its cursor." },
   ),
 }));
 
@@ -278,8 +346,13 @@ export function generationIdFrom(id: string): string {
 }
 
 const CancelGenerationPayload = builder.objectRef<CancelResult>("CancelGenerationPayload").implement({
+  description: "The cancel took effect (or waits for a submit's answer: pending).",
   fields: (t) => ({
-    generation: t.field({ type: GenerationRef, resolve: (payload) => payload.generation }),
+    generation: t.field({
+      type: GenerationRef,
+      description: "The generation: CANCELED, or still SUBMITTING when pending.",
+      resolve: (payload) => payload.generation,
+    }),
     pending: t.exposeBoolean("pending", {
       description:
         "true when a submit was on the wire: the generation stays SUBMITTING until Segmind answers, then becomes CANCELED (with the upstream id, if Segmind accepted and so bills it).",
@@ -296,7 +369,7 @@ builder.mutationField("cancelGeneration", (t) =>
     errors: {
       types: [GenerationNotFoundError, GenerationAlreadyFinalError],
       directResult: true,
-      union: { name: "CancelGenerationResult" },
+      union: { name: "CancelGenerationResult", description: "CancelGenerationPayload, or why there was nothing to cancel." },
     },
     resolve: async (_root, { id }, context) => {
       // Stopping work spends (or saves) the team's money: a write, so `generate`, checked first.

@@ -9,8 +9,8 @@ import "./subscriptions";
 import "./reproducibility";
 import "./audit";
 
-builder.queryType({});
-builder.mutationType({});
-builder.subscriptionType({});
+builder.queryType({ description: "Reads: generations, credits and budgets, the audit trail." });
+builder.mutationType({ description: "Writes: start, regenerate and cancel generations." });
+builder.subscriptionType({ description: "Live updates of generations, over SSE (GraphQL over SSE)." });
 
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -24,7 +24,7 @@ const GenerationManifestRef = builder.objectRef<GenerationRow>("GenerationManife
     modelSlug: t.exposeString("modelSlug", { description: "The Segmind model slug it ran on." }),
     upstream: t.exposeString("upstream", { description: '"sandbox" (built-in stand-in) or "segmind".' }),
     upstreamMode: t.exposeString("upstreamMode", { description: '"v2" (async) or "v1" (sync).' }),
-    upstreamBaseUrl: t.exposeString("upstreamBaseUrl"),
+    upstreamBaseUrl: t.exposeString("upstreamBaseUrl", { description: "The base URL of the upstream it ran on." }),
     upstreamRequestBody: t.exposeString("upstreamRequestBody", {
       description: "The exact JSON body sent to Segmind, byte for byte (seed included).",
     }),
@@ -33,7 +33,7 @@ const GenerationManifestRef = builder.objectRef<GenerationRow>("GenerationManife
       description: "The seed the client asked for; null when it gave none and the gateway drew one.",
       resolve: (g) => (g.seedSource === "CLIENT" ? g.seed : null),
     }),
-    seedSource: t.field({ type: SeedSourceEnum, resolve: (g) => g.seedSource as "CLIENT" | "GATEWAY" }),
+    seedSource: t.field({ type: SeedSourceEnum, description: "Who chose the seed.", resolve: (g) => g.seedSource as "CLIENT" | "GATEWAY" }),
     seed: t.exposeInt("seed", { description: "The seed sent to Segmind (always known)." }),
     upstreamSeed: t.exposeInt("upstreamSeed", {
       nullable: true,
@@ -49,11 +49,11 @@ const GenerationManifestRef = builder.objectRef<GenerationRow>("GenerationManife
       description:
         "sha256 of the first frame as the gateway fetched it before submitting; null when it could not (an event says why).",
     }),
-    imageBytes: t.exposeInt("imageBytes", { nullable: true }),
+    imageBytes: t.exposeInt("imageBytes", { nullable: true, description: "Size of the first frame as fetched; null when it could not be." }),
     videoSha256: t.exposeString("videoSha256", { nullable: true, description: "sha256 of the stored video." }),
-    videoBytes: t.exposeInt("videoBytes", { nullable: true }),
-    videoContentType: t.exposeString("videoContentType", { nullable: true }),
-    createdAt: t.field({ type: "DateTime", resolve: (g) => g.createdAt }),
+    videoBytes: t.exposeInt("videoBytes", { nullable: true, description: "Size of the stored video." }),
+    videoContentType: t.exposeString("videoContentType", { nullable: true, description: "Media type of the stored video." }),
+    createdAt: t.field({ type: "DateTime", description: "When the request was recorded.", resolve: (g) => g.createdAt }),
   }),
 });
 
@@ -80,11 +80,11 @@ const RegenerateOverrides = builder.inputType("RegenerateOverrides", {
   description: "What to change; everything omitted is taken from the source's manifest, the seed included.",
   fields: (t) => ({
     prompt: t.string({ description: `1 to ${PROMPT_MAX_LENGTH} characters.` }),
-    imageUrl: t.string(),
+    imageUrl: t.string({ description: "Another first frame: an http(s) URL Segmind can fetch." }),
     duration: t.int({ description: "Seconds: 5 or 10." }),
-    resolution: t.field({ type: ResolutionEnum }),
+    resolution: t.field({ type: ResolutionEnum, description: "Another size." }),
     seed: t.int({ description: `${SEED_MIN} to ${SEED_MAX}; omitted: the source's seed (same input, same video).` }),
-    cameraFixed: t.boolean(),
+    cameraFixed: t.boolean({ description: "true: ask the model to keep the camera still." }),
     idempotencyKey: t.string({ description: "For this request; never copied from the source." }),
     deadline: t.field({ type: "DateTime", description: "For this request; never copied from the source." }),
   }),
@@ -93,9 +93,10 @@ const RegenerateOverrides = builder.inputType("RegenerateOverrides", {
 const RegenerateVideoPayload = builder
   .objectRef<{ generation: GenerationRow; replayed: boolean; source: GenerationRow }>("RegenerateVideoPayload")
   .implement({
+    description: "The new generation (QUEUED, linked to its source), or the earlier one when replayed.",
     fields: (t) => ({
-      generation: t.field({ type: GenerationRef, resolve: (payload) => payload.generation }),
-      source: t.field({ type: GenerationRef, resolve: (payload) => payload.source }),
+      generation: t.field({ type: GenerationRef, description: "The new generation.", resolve: (payload) => payload.generation }),
+      source: t.field({ type: GenerationRef, description: "The generation it was made from.", resolve: (payload) => payload.source }),
       replayed: t.exposeBoolean("replayed", {
         description: "true when an earlier generation with this idempotencyKey was returned.",
       }),
@@ -109,12 +110,15 @@ builder.mutationField("regenerateVideo", (t) =>
       "A new generation from another's manifest (its exact upstream body, same seed unless overridden), linked to it (derivedFrom), under your own budget. Needs the `generate` scope; an id you cannot see is not found.",
     args: {
       id: t.arg.id({ required: true, description: "The source Generation's global id (or its raw UUID)." }),
-      overrides: t.arg({ type: RegenerateOverrides }),
+      overrides: t.arg({ type: RegenerateOverrides, description: "What to change; omitted: nothing (same input, same seed)." }),
     },
     errors: {
       types: [InvalidInputError, IdempotencyConflictError, BudgetExceededError, GenerationNotFoundError],
       directResult: true,
-      union: { name: "RegenerateVideoResult" },
+      union: {
+        name: "RegenerateVideoResult",
+        description: "RegenerateVideoPayload, or why nothing was stored or sent (an Error).",
+      },
     },
     resolve: async (_root, { id, overrides }, context) => {
       requireScope(context.principal, "generate");

@@ -8,6 +8,7 @@ import { builder } from "./builder";
 import { GenerationEventRef, GenerationRef, GenerationStatusEnum, generationIdFrom } from "./generation";
 
 const UpdateKindEnum = builder.enumType("GenerationUpdateKind", {
+  description: "Why a GenerationUpdate was sent.",
   values: {
     EVENT: { description: "A new entry of the generation's history (see `event`)." },
     PROGRESS: { description: "A progress tick while nothing else happened." },
@@ -17,16 +18,22 @@ const UpdateKindEnum = builder.enumType("GenerationUpdateKind", {
 const GenerationUpdateRef = builder.objectRef<GenerationUpdate>("GenerationUpdate").implement({
   description: "One change of a generation, as a subscription delivers it.",
   fields: (t) => ({
-    kind: t.field({ type: UpdateKindEnum, resolve: (update) => update.kind }),
+    kind: t.field({ type: UpdateKindEnum, description: "A new event, or a progress tick.", resolve: (update) => update.kind }),
     sequence: t.exposeInt("sequence", {
       description: "The event's sequence (for a tick, the last one delivered). Resume with `after: sequence`.",
     }),
-    event: t.field({ type: GenerationEventRef, nullable: true, resolve: (update) => update.event }),
+    event: t.field({
+      type: GenerationEventRef,
+      nullable: true,
+      description: "EVENT: the new history entry; null for a PROGRESS tick.",
+      resolve: (update) => update.event,
+    }),
     generation: t.field({ type: GenerationRef, description: "Its state now.", resolve: (update) => update.generation }),
     progress: t.exposeFloat("progress", { description: "Never lower than earlier updates of this subscription." }),
     estimatedCompletionAt: t.field({
       type: "DateTime",
       nullable: true,
+      description: "When it is expected to finish; null once final.",
       resolve: (update) => update.estimatedCompletionAt,
     }),
   }),
@@ -43,7 +50,7 @@ builder.subscriptionFields((t) => ({
     description:
       "Every change of one generation: first its history after `after` (all of it when omitted), then live changes; ends after the final one.",
     args: {
-      id: t.arg.id({ required: true }),
+      id: t.arg.id({ required: true, description: "A Generation's global id (or its raw UUID)." }),
       after: t.arg.int({ description: "The last sequence this client already has." }),
     },
     subscribe: async (_root, args, context) => {
@@ -61,7 +68,10 @@ builder.subscriptionFields((t) => ({
     description:
       "Changes of every generation the caller may see (its team's; every team's with the admin scope), in sequence order: those after `after` (only new ones when omitted), of generations now in one of `status` when given.",
     args: {
-      status: t.arg({ type: [GenerationStatusEnum] }),
+      status: t.arg({
+        type: [GenerationStatusEnum],
+        description: "Only changes of generations now in one of these statuses; omitted: all.",
+      }),
       after: t.arg.int({ description: "The last sequence this client already has; 0 replays everything." }),
     },
     subscribe: (_root, args, context) => {

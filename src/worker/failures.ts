@@ -1,7 +1,9 @@
+import type { GenerationErrorCode } from "../error-codes";
 import type { SegmindError } from "../segmind/errors";
 
 export interface GenerationFailure {
-  errorCode: string;
+  /** Listed, with its description for clients, in src/error-codes.ts. */
+  errorCode: GenerationErrorCode;
   errorMessage: string;
 }
 
@@ -14,7 +16,7 @@ type Phase = "submit" | "poll" | "result" | "download";
 export function describeFailure(error: SegmindError, phase: Phase): GenerationFailure {
   const upstream = error.upstreamMessage ? ` Segmind said: "${error.upstreamMessage}".` : "";
   const status = error.httpStatus !== null ? ` (HTTP ${error.httpStatus})` : "";
-  const fail = (errorCode: string, text: string): GenerationFailure => ({
+  const fail = (errorCode: GenerationErrorCode, text: string): GenerationFailure => ({
     errorCode,
     errorMessage: `${text}${status}.${upstream}`,
   });
