@@ -57,6 +57,7 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
     apiKey: apiKey as string,
     timeoutMs: config.SEGMIND_TIMEOUT_MS,
     syncTimeoutMs: config.SEGMIND_SYNC_TIMEOUT_MS,
+    downloadIdleTimeoutMs: config.SEGMIND_DOWNLOAD_IDLE_TIMEOUT_MS,
   });
   const gateway = createGateway({
     db: database.db,

@@ -35,6 +35,7 @@ const EnvSchema = z.object({
   SEGMIND_MODE: z.enum(["v2", "v1"]).default("v2"),
   SEGMIND_TIMEOUT_MS: integer(100, 600_000).default(30_000),
   SEGMIND_SYNC_TIMEOUT_MS: integer(1_000, 1_800_000).default(180_000),
+  SEGMIND_DOWNLOAD_IDLE_TIMEOUT_MS: integer(100, 3_600_000).default(60_000),
   SEGMIND_POLL_INTERVAL_MS: integer(50, 600_000).optional(),
   SEGMIND_POLL_DEADLINE_MS: integer(1_000, 86_400_000).default(900_000),
   SUBMIT_MAX_ATTEMPTS: integer(1, 20).default(5),

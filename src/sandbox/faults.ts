@@ -19,7 +19,9 @@ export type FaultKind =
   /** Start the 200 like "truncate", then send nothing more, keeping the connection open (a stalled stream). */
   | "stall"
   /** A 200 whose body is not valid JSON (submit: the job is still created and billed). */
-  | "malformed";
+  | "malformed"
+  /** The normal answer, its body sent `chunkBytes` at a time with `intervalMs` between chunks (a slow link). */
+  | { trickle: { chunkBytes: number; intervalMs: number } };
 
 export interface Fault {
   route: FaultRoute | "any";
@@ -32,9 +34,12 @@ export interface Fault {
  * Faults that let the request run normally (a valid submit/sync is created and billed) and
  * then spoil what goes back. The others replace the request before anything is done.
  */
-export type DeliveryFault = Extract<FaultKind, "drop-after-accept" | "truncate" | "stall" | "malformed">;
+export type DeliveryFault =
+  | Extract<FaultKind, "drop-after-accept" | "truncate" | "stall" | "malformed">
+  | Extract<FaultKind, { trickle: unknown }>;
 
 export function isDeliveryFault(kind: FaultKind): kind is DeliveryFault {
+  if (typeof kind === "object") return "trickle" in kind;
   return kind === "drop-after-accept" || kind === "truncate" || kind === "stall" || kind === "malformed";
 }
 

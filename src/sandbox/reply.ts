@@ -70,6 +70,10 @@ export function deliver(res: ServerResponse, reply: Reply, fault?: DeliveryFault
     return;
   }
   res.writeHead(reply.status, { ...reply.headers, "content-length": body.length });
+  if (typeof fault === "object") {
+    void trickle(res, body, fault.trickle);
+    return;
+  }
   if (body.length <= STREAM_CHUNK_BYTES) {
     res.end(body);
     return;
@@ -81,4 +85,14 @@ function* slices(body: Buffer): Generator<Buffer> {
   for (let offset = 0; offset < body.length; offset += STREAM_CHUNK_BYTES) {
     yield body.subarray(offset, offset + STREAM_CHUNK_BYTES);
   }
+}
+
+/** Sends the body a chunk at a time with a pause between chunks; stops if the client goes. */
+async function trickle(res: ServerResponse, body: Buffer, pace: { chunkBytes: number; intervalMs: number }): Promise<void> {
+  for (let offset = 0; offset < body.length; offset += pace.chunkBytes) {
+    if (res.destroyed) return;
+    res.write(body.subarray(offset, offset + pace.chunkBytes));
+    if (offset + pace.chunkBytes < body.length) await new Promise((resolve) => setTimeout(resolve, pace.intervalMs));
+  }
+  res.end();
 }

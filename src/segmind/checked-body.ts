@@ -9,6 +9,8 @@ export interface BodyCheck {
   describe: (error: unknown) => SegmindError;
   /** The error for a body that ended short of (or ran past) `expectedBytes`. */
   lengthMismatch: (receivedBytes: number) => SegmindError;
+  /** Called as each chunk arrives (restarts an idle deadline). */
+  onChunk?: () => void;
 }
 
 /**
@@ -35,6 +37,7 @@ async function* verify(body: ReadableStream<Uint8Array> | null, check: BodyCheck
     for await (const chunk of source) {
       const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
       received += bytes.length;
+      check.onChunk?.();
       if (expectedBytes !== undefined && received > expectedBytes) throw check.lengthMismatch(received);
       yield bytes;
     }

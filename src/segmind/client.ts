@@ -28,10 +28,16 @@ export interface SegmindClientOptions {
   timeoutMs?: number;
   /** A v1 sync call, headers and body (~40 s upstream). Default 180 s. */
   syncTimeoutMs?: number;
-  /** A download, headers and body. Default 300 s. */
-  downloadTimeoutMs?: number;
+  /**
+   * An output download fails when nothing arrives for this long (headers, or body bytes since
+   * the last ones); a slow download that keeps moving is never cut. Default 60 s
+   * (SEGMIND_DOWNLOAD_IDLE_TIMEOUT_MS).
+   */
+  downloadIdleTimeoutMs?: number;
   fetch?: typeof fetch;
 }
+
+export const DEFAULT_DOWNLOAD_IDLE_TIMEOUT_MS = 60_000;
 
 const JOB_STATUSES: ReadonlySet<string> = new Set<UpstreamJobStatus>(["QUEUED", "PROCESSING", "COMPLETED", "FAILED"]);
 
@@ -40,7 +46,7 @@ export function createSegmindClient(options: SegmindClientOptions): SegmindClien
   const modelSlug = options.modelSlug ?? SEEDANCE_SLUG;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const syncTimeoutMs = options.syncTimeoutMs ?? 180_000;
-  const downloadTimeoutMs = options.downloadTimeoutMs ?? 300_000;
+  const downloadIdleTimeoutMs = options.downloadIdleTimeoutMs ?? DEFAULT_DOWNLOAD_IDLE_TIMEOUT_MS;
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const { apiKey } = options;
   // Upstream text is quoted into errors; make sure it can never carry our key along.
@@ -148,7 +154,8 @@ export function createSegmindClient(options: SegmindClientOptions): SegmindClien
         site: { method: "GET", path: parsed.pathname, keySent: false },
         url,
         headers: {},
-        timeoutMs: downloadTimeoutMs,
+        timeoutMs: downloadIdleTimeoutMs,
+        idleTimeoutMs: downloadIdleTimeoutMs,
         redirect: "follow",
       };
       return exchange(fetchImpl, request, callOptions, async (res, scope) => {
@@ -221,6 +228,7 @@ function streamedBody(res: Response, site: CallSite, scope: ExchangeScope): { bo
   const body = checkedBody(res.body, {
     expectedBytes: contentLength,
     describe: (error) => scope.describeFailure(error, res.status),
+    onChunk: scope.progressed,
     lengthMismatch: (received) =>
       new SegmindError({
         kind: "CONNECTION_DROPPED",

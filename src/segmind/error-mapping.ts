@@ -130,6 +130,8 @@ export interface TransportContext {
   /** The HTTP status, when headers had arrived before the failure. */
   httpStatus: number | null;
   timeoutMs: number;
+  /** timeoutMs is an idle timeout (nothing arrived for that long), not one for the whole call. */
+  idle?: boolean;
   /** The caller's own signal, to tell its abort from our timeout. */
   callerSignal?: AbortSignal;
   /** The combined signal the exchange ran under. */
@@ -147,7 +149,9 @@ export function errorForTransportFailure(error: unknown, context: TransportConte
       kind: "TIMEOUT",
       message: byCaller
         ? `The call ${where} was aborted by the caller before Segmind answered in full`
-        : `Segmind did not answer ${where} in full within ${context.timeoutMs} ms`,
+        : context.idle
+          ? `Nothing arrived on ${where} for ${context.timeoutMs} ms`
+          : `Segmind did not answer ${where} in full within ${context.timeoutMs} ms`,
       httpStatus,
     });
   }

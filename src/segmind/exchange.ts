@@ -14,7 +14,14 @@ export interface ExchangeRequest {
   url: string;
   headers: Record<string, string>;
   body?: string;
+  /** The whole exchange, headers and body. */
   timeoutMs: number;
+  /**
+   * Instead of `timeoutMs`: the call fails only when nothing arrives for this long (no
+   * headers yet, or no body bytes since the last ones), so a slow but moving download of a
+   * large file is never cut while a hung one is.
+   */
+  idleTimeoutMs?: number;
   /** "manual" for API calls: a redirect must not carry the key elsewhere. */
   redirect: RequestRedirect;
   /** Known before the call (status/result); otherwise taken from the answer. */
@@ -24,6 +31,8 @@ export interface ExchangeRequest {
 export interface ExchangeScope {
   /** Runs under the call's deadline; bodies streamed after `interpret` returns stay under it. */
   signal: AbortSignal;
+  /** Bytes arrived: restarts an idle deadline (`idleTimeoutMs`); does nothing otherwise. */
+  progressed: () => void;
   /** Classifies a failure while reading a streamed body later, with this call's context. */
   describeFailure: (error: unknown, httpStatus: number) => SegmindError;
 }
@@ -40,10 +49,17 @@ export async function exchange<T>(
   interpret: (res: Response, scope: ExchangeScope) => Promise<Interpreted<T>>,
 ): Promise<T> {
   const callerSignal = callOptions?.signal;
-  const timeout = AbortSignal.timeout(request.timeoutMs);
-  const signal = callerSignal ? AbortSignal.any([timeout, callerSignal]) : timeout;
+  const deadline = request.idleTimeoutMs === undefined ? wholeDeadline(request.timeoutMs) : idleDeadline(request.idleTimeoutMs);
+  const signal = callerSignal ? AbortSignal.any([deadline.signal, callerSignal]) : deadline.signal;
   const describe = (error: unknown, httpStatus: number | null) =>
-    errorForTransportFailure(error, { site: request.site, httpStatus, timeoutMs: request.timeoutMs, callerSignal, signal });
+    errorForTransportFailure(error, {
+      site: request.site,
+      httpStatus,
+      timeoutMs: request.idleTimeoutMs ?? request.timeoutMs,
+      idle: request.idleTimeoutMs !== undefined,
+      callerSignal,
+      signal,
+    });
 
   const started = performance.now();
   let response: Response | undefined;
@@ -56,7 +72,8 @@ export async function exchange<T>(
       redirect: request.redirect,
       signal,
     });
-    const interpreted = await interpret(response, { signal, describeFailure: describe });
+    deadline.progressed();
+    const interpreted = await interpret(response, { signal, describeFailure: describe, progressed: deadline.progressed });
     outcome = { ok: true, value: interpreted.value, requestId: interpreted.requestId };
   } catch (error) {
     outcome = { ok: false, error: describe(error, response?.status ?? null) };
@@ -77,4 +94,25 @@ export async function exchange<T>(
 
   if (!outcome.ok) throw outcome.error;
   return outcome.value;
+}
+
+interface Deadline {
+  signal: AbortSignal;
+  progressed: () => void;
+}
+
+function wholeDeadline(ms: number): Deadline {
+  return { signal: AbortSignal.timeout(ms), progressed: () => undefined };
+}
+
+/** Aborts once `ms` pass without progress; each `progressed()` starts the wait again. */
+function idleDeadline(ms: number): Deadline {
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`nothing arrived for ${ms} ms`, "TimeoutError")),
+    ms,
+  );
+  // A finished download leaves the timer behind: it must not keep the process alive.
+  timer.unref();
+  return { signal: controller.signal, progressed: () => void timer.refresh() };
 }

@@ -10,7 +10,7 @@ let client: SegmindClient;
 
 beforeAll(async () => {
   standIn = await startStandIn({ balanceUsd: 10, jobDurationMs: 50, syncDelayMs: 20 });
-  client = clientFor(standIn, { timeoutMs: 2_000, syncTimeoutMs: 2_000, downloadTimeoutMs: 2_000 });
+  client = clientFor(standIn, { timeoutMs: 2_000, syncTimeoutMs: 2_000, downloadIdleTimeoutMs: 2_000 });
 });
 afterAll(() => standIn.close());
 afterEach(() => standIn.clearFaults());
@@ -49,11 +49,11 @@ describe("timeouts", () => {
     expect(error.message).toContain("aborted by the caller");
   });
 
-  it("errors the body stream when the download deadline passes mid-body", async () => {
+  it("errors the body stream when nothing arrives for the download's idle timeout mid-body", async () => {
     const stalled = createSegmindClient({
       baseUrl: "http://segmind.invalid",
       apiKey: API_KEY,
-      downloadTimeoutMs: 100,
+      downloadIdleTimeoutMs: 100,
       // One chunk, then nothing until the client's signal fires.
       fetch: async (_url, init) =>
         new Response(

@@ -104,7 +104,7 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
     apiKey: TEST_API_KEY,
     timeoutMs: options.clientTimeoutMs ?? 2_000,
     syncTimeoutMs: options.clientTimeoutMs ?? 5_000,
-    downloadTimeoutMs: options.clientTimeoutMs ?? 5_000,
+    downloadIdleTimeoutMs: options.clientTimeoutMs ?? 5_000,
   });
   const segmind = options.wrapSegmind ? options.wrapSegmind(client) : client;
   const gateway = createGateway({
