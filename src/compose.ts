@@ -7,6 +7,7 @@ import type { Logger } from "./logger";
 import { cleanIncoming, createFsMediaStore } from "./media/fs-store";
 import { type SegmindStandIn, startSegmindStandIn } from "./sandbox/standin";
 import { createSegmindClient } from "./segmind/client";
+import { databaseFailure, mediaDirFailure } from "./startup-errors";
 
 export interface RunningGateway {
   gateway: Gateway;
@@ -21,9 +22,18 @@ export interface RunningGateway {
  * sandbox and production differ only in the base URL (and a throwaway key).
  */
 export async function composeGateway(config: Config, logger: Logger): Promise<RunningGateway> {
-  const database = await openDatabase(config.DATABASE_URL);
-  await cleanIncoming(config.MEDIA_DIR);
-  const media = createFsMediaStore(config.MEDIA_DIR);
+  // A failure here names the variable behind it (src/startup-errors.ts).
+  const database = await openDatabase(config.DATABASE_URL).catch((error: unknown) => {
+    throw databaseFailure(config.DATABASE_URL, error);
+  });
+  let media: ReturnType<typeof createFsMediaStore>;
+  try {
+    media = createFsMediaStore(config.MEDIA_DIR);
+    await cleanIncoming(config.MEDIA_DIR);
+  } catch (error) {
+    await database.close();
+    throw mediaDirFailure(config.MEDIA_DIR, error);
+  }
 
   let sandbox: SegmindStandIn | null = null;
   let baseUrl = config.SEGMIND_BASE_URL;

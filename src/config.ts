@@ -3,9 +3,27 @@ import { DEFAULT_PRICE_TABLE_TEXT, parsePriceTable } from "./budget/prices";
 
 /**
  * Every setting the gateway reads, parsed once at boot. A bad value stops the process with a
- * message naming the variable (see `loadConfig`). Each one is documented in `.env.example`.
+ * message naming the variable and showing the value (never a secret's), see `loadConfig`.
+ * An empty value means "use the default", so `.env.example` copied as is gives the defaults.
+ * Each one is documented in `.env.example`; a `.env` file is read by `readEnvironment`.
  */
-const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const integer = (min: number, max: number, what = "a whole number") =>
+  z
+    .string()
+    .trim()
+    .regex(/^[+-]?\d+$/, { error: `is not ${what} (${min} to ${max})` })
+    .transform(Number)
+    .pipe(z.number().min(min, { error: `is below ${min} (${min} to ${max})` }).max(max, { error: `is above ${max} (${min} to ${max})` }));
+const decimal = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^[+-]?(\d+\.?\d*|\.\d+)$/, { error: `is not a number (${min} to ${max})` })
+    .transform(Number)
+    .pipe(z.number().min(min, { error: `is below ${min}` }).max(max, { error: `is above ${max}` }));
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `is not one of ${values.join(", ")}` });
+const httpUrl = () => z.url({ protocol: /^https?$/, error: "is not an http(s) URL" });
 const optionalText = z
   .string()
   .trim()
@@ -15,24 +33,24 @@ const optionalText = z
  * An optional on/off switch: true/1/yes/on or false/0/no/off (any case); blank means unset.
  * Not z.coerce.boolean, which reads "false" and "0" as true.
  */
-const optionalFlag = optionalText.pipe(z.stringbool().optional());
+const optionalFlag = optionalText.pipe(z.stringbool({ error: "is not true or false (also 1/0, yes/no, on/off)" }).optional());
 
 const EnvSchema = z.object({
-  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  NODE_ENV: oneOf(["development", "production", "test"]).default("development"),
   HOST: z.string().trim().min(1).default("127.0.0.1"),
-  PORT: integer(0, 65535).default(4000),
-  PUBLIC_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  PORT: integer(0, 65535, "a port number").default(4000),
+  PUBLIC_URL: httpUrl().optional(),
   DATABASE_URL: z
     .string()
     .trim()
     .default("file:./data/gateway.db")
     .refine((url) => /^(file:|postgres(ql)?:\/\/)/.test(url), {
-      message: "must start with file: (SQLite) or postgresql:// (PostgreSQL)",
+      error: "does not start with file: (SQLite) or postgresql:// (PostgreSQL)",
     }),
   MEDIA_DIR: z.string().trim().min(1).default("./data/media"),
   SEGMIND_API_KEY: optionalText,
-  SEGMIND_BASE_URL: z.url({ protocol: /^https?$/ }).default("https://api.segmind.com"),
-  SEGMIND_MODE: z.enum(["v2", "v1"]).default("v2"),
+  SEGMIND_BASE_URL: httpUrl().default("https://api.segmind.com"),
+  SEGMIND_MODE: oneOf(["v2", "v1"]).default("v2"),
   SEGMIND_TIMEOUT_MS: integer(100, 600_000).default(30_000),
   SEGMIND_SYNC_TIMEOUT_MS: integer(1_000, 1_800_000).default(180_000),
   SEGMIND_DOWNLOAD_IDLE_TIMEOUT_MS: integer(100, 3_600_000).default(60_000),
@@ -44,7 +62,7 @@ const EnvSchema = z.object({
   WORKER_CONCURRENCY: integer(1, 256).default(4),
   CREDITS_CACHE_TTL_MS: integer(0, 3_600_000).default(30_000),
   SANDBOX_JOB_DURATION_MS: integer(0, 600_000).default(3_000),
-  SANDBOX_BALANCE_USD: z.coerce.number().min(0).max(1_000_000).default(10),
+  SANDBOX_BALANCE_USD: decimal(0, 1_000_000).default(10),
   PRICE_TABLE_USD: z
     .string()
     .default(DEFAULT_PRICE_TABLE_TEXT)
@@ -52,11 +70,12 @@ const EnvSchema = z.object({
       try {
         return parsePriceTable(text);
       } catch (error) {
-        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        // The message quotes the entry at fault: shown alone, not after the whole table.
+        ctx.addIssue({ code: "custom", message: (error as Error).message, params: { quotesValue: true } });
         return z.NEVER;
       }
     }),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  LOG_LEVEL: oneOf(["debug", "info", "warn", "error", "silent"]).default("info"),
   GRAPHQL_INTROSPECTION: optionalFlag,
   GRAPHIQL_ENABLED: optionalFlag,
   ALLOW_ANONYMOUS: optionalFlag,
@@ -73,7 +92,7 @@ const EnvSchema = z.object({
     .pipe(
       z.array(
         z.string().regex(/^https?:\/\/[^/\s*]+$/, {
-          message: "must be a comma-separated list of origins like https://app.example.com (no path, no *)",
+          error: "is not an origin like https://app.example.com (comma-separated; no path, no *)",
         }),
       ),
     ),
@@ -103,13 +122,22 @@ export class ConfigError extends Error {
   override readonly name = "ConfigError";
 }
 
+/** Variables whose values are never shown, in an error or anywhere else. */
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(["SEGMIND_API_KEY"]);
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
+  // Empty means unset, for every variable: the default applies.
+  const given = Object.fromEntries(
+    Object.entries(env).filter(([name, value]) => name in EnvSchema.shape && value !== undefined && value.trim() !== ""),
+  );
+  const parsed = EnvSchema.safeParse(given, { reportInput: true });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
-      const variable = issue.path.join(".") || "(environment)";
-      // Never echo the value: it may be a secret.
-      return `  ${variable}: ${issue.message}`;
+      const variable = String(issue.path[0] ?? "(environment)");
+      // An item of a list (CORS_ORIGINS) is shown alone; otherwise the value as it was given.
+      const value = issue.path.length > 1 ? issue.input : given[variable];
+      const quotesValue = issue.code === "custom" && issue.params?.quotesValue === true;
+      return `  ${variable}: ${quotesValue ? "" : `${shownValue(variable, value)} `}${issue.message}`;
     });
     throw new ConfigError(`Invalid configuration:\n${problems.join("\n")}`);
   }
@@ -130,4 +158,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A first try needs no key; a gateway spending real credits does, unless said otherwise.
     ALLOW_ANONYMOUS: values.ALLOW_ANONYMOUS ?? sandbox,
   };
+}
+
+/**
+ * How a bad value is quoted in an error: secrets not at all, a database URL by its scheme only
+ * (the rest may hold a password), any other URL without its credentials.
+ */
+function shownValue(variable: string, value: unknown): string {
+  if (SECRET_VARIABLES.has(variable)) return "(value hidden)";
+  if (typeof value !== "string") return JSON.stringify(value) ?? String(value);
+  if (variable === "DATABASE_URL") {
+    const scheme = /^[a-z][a-z0-9+.-]*:(\/\/)?/i.exec(value)?.[0];
+    return scheme ? JSON.stringify(`${scheme}…`) : "(not a URL)";
+  }
+  const shown = value.replace(/\/\/[^/@\s]*@/, "//…@");
+  return JSON.stringify(shown.length > 120 ? `${shown.slice(0, 120)}…` : shown);
 }

@@ -1,14 +1,20 @@
 import { createServer } from "node:http";
 import { ConfigError, loadConfig } from "./config";
 import { composeGateway } from "./compose";
+import { readEnvironment } from "./env-file";
 import { gatewayRequestListener } from "./http/request-target";
 import { createLogger } from "./logger";
+import { listenFailure } from "./startup-errors";
 
 /** Listens, wires signals, drains. Everything else lives in createGateway / composeGateway. */
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
+  let envFile: string | null;
   try {
-    config = loadConfig();
+    // The environment wins over a .env file in the working directory.
+    const environment = readEnvironment();
+    envFile = environment.file;
+    config = loadConfig(environment.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
@@ -63,9 +69,10 @@ async function main(): Promise<void> {
 
   running = await composeGateway(config, logger);
   if (stopping) return void (await running.close());
+  if (envFile) logger.info("read settings from .env (the environment wins over it)", { file: envFile });
   server = createServer(gatewayRequestListener(running.gateway.yoga));
   await new Promise<void>((resolve, reject) => {
-    server?.once("error", reject);
+    server?.once("error", (error) => reject(listenFailure(config.HOST, config.PORT, error)));
     server?.listen(config.PORT, config.HOST, resolve);
   });
   if (stopping) return;

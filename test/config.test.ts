@@ -1,6 +1,22 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseEnv } from "node:util";
 import { describe, expect, it } from "vitest";
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from "../src/config";
+import { readEnvironment } from "../src/env-file";
+
+const EXAMPLE = readFileSync(new URL("../.env.example", import.meta.url), "utf8");
+
+function configError(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error(`no error for ${JSON.stringify(env)}`);
+}
 
 describe("configuration", () => {
   it("runs in sandbox mode on embedded SQLite with no variables at all", () => {
@@ -33,19 +49,77 @@ describe("configuration", () => {
     expect(() => loadConfig({ [variable]: value })).toThrow(new RegExp(`\\b${variable}\\b`));
   });
 
-  it("never echoes a value in its error message (values may be secrets)", () => {
+  it.each([
+    [{ PORT: "abc" }, 'PORT: "abc" is not a port number (0 to 65535)'],
+    [{ PORT: "70000" }, 'PORT: "70000" is above 65535'],
+    [{ SEGMIND_POLL_INTERVAL_MS: "10" }, 'SEGMIND_POLL_INTERVAL_MS: "10" is below 50'],
+    [{ WORKER_CONCURRENCY: "2.5" }, 'WORKER_CONCURRENCY: "2.5" is not a whole number (1 to 256)'],
+    [{ SANDBOX_BALANCE_USD: "ten" }, 'SANDBOX_BALANCE_USD: "ten" is not a number'],
+    [{ SEGMIND_MODE: "v3" }, 'SEGMIND_MODE: "v3" is not one of v2, v1'],
+    [{ GRAPHIQL_ENABLED: "maybe" }, 'GRAPHIQL_ENABLED: "maybe" is not true or false'],
+    [{ PUBLIC_URL: "not a url" }, 'PUBLIC_URL: "not a url" is not an http(s) URL'],
+    [{ CORS_ORIGINS: "https://app.example.com, https://*.example.com" }, 'CORS_ORIGINS: "https://*.example.com" is not an origin'],
+    [{ PRICE_TABLE_USD: "480p:5=free" }, "PRICE_TABLE_USD: "],
+  ])("names the variable and shows the offending value, in words rather than zod's: %j", (env, expected) => {
+    const message = configError(env);
+    expect(message).toContain(expected);
+    // Not zod's internals: paths like CORS_ORIGINS.0, "received NaN", "Invalid input".
+    expect(message).not.toMatch(/[A-Z_]\.\d|NaN|Invalid input|expected|received/);
+  });
+
+  it("lists every bad variable at once", () => {
+    const message = configError({ PORT: "x", LOG_LEVEL: "loud" });
+    expect(message).toContain('PORT: "x"');
+    expect(message).toContain('LOG_LEVEL: "loud"');
+  });
+
+  it("never shows what may hide a password: only the scheme of a bad DATABASE_URL, no credentials of other URLs", () => {
+    const database = configError({ DATABASE_URL: "mysql://admin:hunter2@db.internal/gateway" });
+    expect(database).toContain('DATABASE_URL: "mysql://…" does not start with file: (SQLite) or postgresql://');
+    expect(database).not.toContain("hunter2");
+    expect(database).not.toContain("db.internal");
+    const other = configError({ SEGMIND_BASE_URL: "ftp://user:hunter2@segmind.example" });
+    expect(other).toContain("SEGMIND_BASE_URL");
+    expect(other).not.toContain("hunter2");
     const secretLookingValue = "postgres-is-not-this://SG_secret_value_123";
+    expect(configError({ DATABASE_URL: secretLookingValue })).not.toContain("SG_secret_value_123");
+  });
+
+  it("reads an empty value as unset, for every variable: the default applies", () => {
+    const defaults = loadConfig({});
+    for (const name of CONFIG_VARIABLES) {
+      expect(loadConfig({ [name]: "" }), name).toEqual(defaults);
+      expect(loadConfig({ [name]: "   " }), name).toEqual(defaults);
+    }
+  });
+
+  it(".env.example, copied as is, gives exactly the documented defaults", () => {
+    const fromExample = parseEnv(EXAMPLE) as Record<string, string>;
+    // It sets every variable (most of them empty); none of them changes a default.
+    expect(Object.keys(fromExample).sort()).toEqual([...CONFIG_VARIABLES].sort());
+    expect(loadConfig(fromExample)).toEqual(loadConfig({}));
+  });
+
+  it("reads .env from the working directory; a non-empty environment variable wins over it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "sg-dotenv-"));
     try {
-      loadConfig({ DATABASE_URL: secretLookingValue });
-      expect.unreachable();
-    } catch (error) {
-      expect(String(error)).not.toContain("SG_secret_value_123");
+      expect(readEnvironment({ PORT: "1" }, dir)).toEqual({ env: { PORT: "1" }, file: null });
+      writeFileSync(
+        join(dir, ".env"),
+        ["# comment", "PORT=4100", "LOG_LEVEL=debug", 'PUBLIC_URL="https://gateway.example"', "WORKER_CONCURRENCY=", ""].join("\n"),
+      );
+      const { env, file } = readEnvironment({ PORT: "4200", LOG_LEVEL: "", HOME: "/root" }, dir);
+      expect(file).toBe(join(dir, ".env"));
+      expect(env).toMatchObject({ PORT: "4200", LOG_LEVEL: "debug", PUBLIC_URL: "https://gateway.example", HOME: "/root" });
+      const config = loadConfig(env);
+      expect(config).toMatchObject({ PORT: 4200, LOG_LEVEL: "debug", publicUrl: "https://gateway.example", WORKER_CONCURRENCY: 4 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it("documents every variable it reads in .env.example", () => {
-    const example = readFileSync(new URL("../.env.example", import.meta.url), "utf8");
-    const documented = new Set([...example.matchAll(/^([A-Z_]+)=/gm)].map((match) => match[1]));
+    const documented = new Set([...EXAMPLE.matchAll(/^([A-Z_]+)=/gm)].map((match) => match[1]));
     expect(CONFIG_VARIABLES.filter((name) => !documented.has(name))).toEqual([]);
     expect([...documented].filter((name) => !CONFIG_VARIABLES.includes(name as string))).toEqual([]);
   });

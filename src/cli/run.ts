@@ -1,9 +1,11 @@
 import { ConfigError, loadConfig } from "../config";
 import { type OpenDatabase, openDatabase } from "../db/client";
+import { readEnvironment } from "../env-file";
+import { databaseFailure } from "../startup-errors";
 
 /**
  * The frame every command-line entry shares: read DATABASE_URL through the gateway's own
- * configuration, open (and so migrate) the database, run, close, and turn the outcome into
+ * configuration (environment, then ./.env), open (and so migrate) the database, run, close, and turn the outcome into
  * an exit code. No server needs to be running.
  */
 export function runWithDatabase(
@@ -13,7 +15,7 @@ export function runWithDatabase(
   const main = async (): Promise<number> => {
     let databaseUrl: string;
     try {
-      databaseUrl = loadConfig().DATABASE_URL;
+      databaseUrl = loadConfig(readEnvironment().env).DATABASE_URL;
     } catch (error) {
       if (error instanceof ConfigError) {
         process.stderr.write(`${error.message}\n`);
@@ -21,7 +23,9 @@ export function runWithDatabase(
       }
       throw error;
     }
-    const database = await openDatabase(databaseUrl);
+    const database = await openDatabase(databaseUrl).catch((error: unknown) => {
+      throw databaseFailure(databaseUrl, error);
+    });
     try {
       return await run(database);
     } finally {

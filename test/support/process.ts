@@ -6,14 +6,18 @@ import { join, resolve } from "node:path";
 import { CONFIG_VARIABLES } from "../../src/config";
 
 /**
- * The gateway as a real OS process, exactly as `npm start` runs it (tsx, src/server.ts), for
- * tests of what only a process has: exit codes, signals, stdout/stderr, restarts.
+ * The gateway as a real OS process (src/server.ts through tsx), for tests of what only a
+ * process has: exit codes, signals, stdout/stderr, restarts.
  *
  * `node --import tsx` rather than `npx tsx`: one process (npx and the tsx CLI each add a parent
  * that must relay signals, and an unrelayed SIGKILL would orphan the server), and ~0.5 s faster.
+ * The working directory is an empty one of this test run's own unless a test gives one: the
+ * gateway reads `.env` from it, and a developer's `.env` must never reach a test.
  */
-const REPO_ROOT = resolve(import.meta.dirname, "../..");
-const SERVER_ENTRY = "src/server.ts";
+export const REPO_ROOT = resolve(import.meta.dirname, "../..");
+const SERVER_ENTRY = join(REPO_ROOT, "src/server.ts");
+const TSX_LOADER = import.meta.resolve("tsx");
+const EMPTY_DIR = mkdtempSync(join(tmpdir(), "sg-cwd-"));
 
 /** Every child this module started and has not yet seen exit: `stopAllGateways` ends them. */
 const running = new Set<ChildProcess>();
@@ -21,6 +25,7 @@ const running = new Set<ChildProcess>();
 // Last line of defence if a test file dies without its afterAll: never leave a server behind.
 process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
+  rmSync(EMPTY_DIR, { recursive: true, force: true });
 });
 
 export interface ExitResult {
@@ -88,11 +93,16 @@ function childEnvironment(env: Record<string, string>): NodeJS.ProcessEnv {
   return { ...inherited, ...env };
 }
 
+export interface SpawnOptions {
+  /** The working directory (where `.env` is read from); default an empty directory. */
+  cwd?: string;
+}
+
 /** Starts the process and returns at once; see `startGateway` to also wait until it answers. */
-export function spawnGateway(env: Record<string, string>): GatewayProcess {
+export function spawnGateway(env: Record<string, string>, options: SpawnOptions = {}): GatewayProcess {
   const port = Number(env.PORT);
-  const child = spawn(process.execPath, ["--import", "tsx", SERVER_ENTRY], {
-    cwd: REPO_ROOT,
+  const child = spawn(process.execPath, ["--import", TSX_LOADER, SERVER_ENTRY], {
+    cwd: options.cwd ?? EMPTY_DIR,
     env: childEnvironment(env),
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -131,7 +141,7 @@ export function spawnGateway(env: Record<string, string>): GatewayProcess {
   };
 }
 
-export interface StartOptions {
+export interface StartOptions extends SpawnOptions {
   /** Give up (and kill the process) after this long. */
   readyTimeoutMs?: number;
 }
@@ -146,7 +156,7 @@ export async function startGateway(
   options: StartOptions = {},
 ): Promise<GatewayProcess> {
   const port = env.PORT ?? String(await freePort());
-  const gateway = spawnGateway({ ...env, PORT: port });
+  const gateway = spawnGateway({ ...env, PORT: port }, options);
   try {
     // Below info (the default) the "listening" line is never written; answering HTTP is then the only sign.
     const logsListening = ["info", "debug"].includes(env.LOG_LEVEL ?? "info");
