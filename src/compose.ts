@@ -78,6 +78,7 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
     upstream: { name: config.sandbox ? "sandbox" : "segmind", mode: config.SEGMIND_MODE },
     publicUrl: config.publicUrl,
     creditsCacheTtlMs: config.CREDITS_CACHE_TTL_MS,
+    creditsReadBudgetMs: config.CREDITS_READ_BUDGET_MS,
     prices: config.PRICE_TABLE_USD,
     worker: {
       concurrency: config.WORKER_CONCURRENCY,

@@ -61,6 +61,7 @@ const EnvSchema = z.object({
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(10_000),
   WORKER_CONCURRENCY: integer(1, 256).default(4),
   CREDITS_CACHE_TTL_MS: integer(0, 3_600_000).default(30_000),
+  CREDITS_READ_BUDGET_MS: integer(0, 600_000).default(2_000),
   SANDBOX_JOB_DURATION_MS: integer(0, 600_000).default(3_000),
   SANDBOX_BALANCE_USD: decimal(0, 1_000_000).default(10),
   PRICE_TABLE_USD: z

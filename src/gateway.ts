@@ -64,6 +64,8 @@ export interface GatewayDeps {
   logger?: Logger;
   worker?: Partial<WorkerSettings>;
   creditsCacheTtlMs?: number;
+  /** How long `credits` waits for Segmind before answering from the last known balance; default 2 s. */
+  creditsReadBudgetMs?: number;
   /** Per-shape cost estimates for budget holds (PRICE_TABLE_USD); default Segmind's list prices. */
   prices?: PriceTable;
   drawSeed?: () => number;
@@ -138,6 +140,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     logger,
     upstream: upstream.name,
     cacheTtlMs: deps.creditsCacheTtlMs ?? 30_000,
+    readBudgetMs: deps.creditsReadBudgetMs ?? 2_000,
     gate,
   });
   const services: GatewayServices = {

@@ -128,3 +128,110 @@ describeEachDatabase("credits with nothing known", (target) => {
     }
   });
 });
+
+describeEachDatabase("credits when Segmind's balance call hangs", (target) => {
+  let harness: Harness;
+  const clock = manualClock();
+  /** Held credits reads: each waits until the test lets it go. */
+  const held: Array<() => void> = [];
+  let holding = false;
+
+  beforeAll(async () => {
+    harness = await startHarness(target, {
+      clock,
+      start: false,
+      clientTimeoutMs: 5_000,
+      creditsReadBudgetMs: 300,
+      standInOptions: { balanceUsd: 5 },
+      wrapSegmind: (client) => ({
+        ...client,
+        baseUrl: client.baseUrl,
+        modelSlug: client.modelSlug,
+        getCredits: async (options) => {
+          if (holding) await new Promise<void>((resolve) => held.push(resolve));
+          return client.getCredits(options);
+        },
+      }),
+    });
+  });
+  afterAll(async () => {
+    holding = false;
+    for (const release of held.splice(0)) release();
+    await harness?.close();
+  });
+  beforeEach(() => clock.advance(60_000));
+
+  const credits = async () => {
+    const result = await harness.gql(CREDITS);
+    expect(result.errors).toBeUndefined();
+    return result.data.credits;
+  };
+  /** A balance read from Segmind (on a loaded machine the first read may outlast the budget). */
+  const known = async () => {
+    for (const deadline = Date.now() + 5_000; ; ) {
+      const answer = await credits();
+      if (answer.freshness === "LIVE" || answer.freshness === "CACHED") return answer;
+      if (Date.now() > deadline) throw new Error(`no balance read: ${JSON.stringify(answer)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  it("the read goes on in the background: once Segmind answers, the next request gets that balance without another read", async () => {
+    const before = await known();
+    clock.advance(60_000);
+    holding = true;
+    const reads = harness.standIn.stats.creditReads;
+    const first = await credits();
+    expect(first.freshness).toBe("STALE");
+    expect(first.upstreamError.code).toBe("TIMEOUT");
+    expect(held).toHaveLength(1);
+
+    // Segmind answers: the background read fills the cache.
+    holding = false;
+    held.splice(0).forEach((release) => release());
+    for (const deadline = Date.now() + 5_000; harness.standIn.stats.creditReads === reads; ) {
+      if (Date.now() > deadline) throw new Error("the background read never reached Segmind");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100)); // its snapshot write
+    const after = await credits();
+    expect(after.freshness).toBe("CACHED");
+    expect(after.balance.credits).toBe(5);
+    expect(new Date(after.balance.readAt).getTime()).toBeGreaterThan(new Date(before.balance.readAt).getTime());
+    expect(harness.standIn.stats.creditReads).toBe(reads + 1);
+  });
+
+  it("answers from the last known balance (STALE) within the read budget, not after Segmind's timeout", async () => {
+    clock.advance(60_000);
+    const live = await known();
+    clock.advance(60_000);
+
+    harness.standIn.inject({ route: "credits", kind: "hang" });
+    const reads = harness.standIn.stats.creditReads;
+    const started = Date.now();
+    const stale = await credits();
+    expect(Date.now() - started).toBeLessThan(2_500); // the budget is 300 ms; Segmind's timeout 5 s
+    expect(stale.freshness).toBe("STALE");
+    expect(stale.balance).toEqual(live.balance);
+    expect(stale.upstreamError.code).toBe("TIMEOUT");
+    expect(stale.upstreamError.message).toContain("CREDITS_READ_BUDGET_MS");
+
+    // While that read hangs, more requests share it (single flight) and get the same answer.
+    const more = await Promise.all([credits(), credits(), credits()]);
+    expect(more.map((each) => each.freshness)).toEqual(["STALE", "STALE", "STALE"]);
+    expect(harness.standIn.stats.creditReads).toBe(reads + 1);
+  });
+
+  it("with nothing known it answers UNAVAILABLE within the budget, with the reason", async () => {
+    const fresh = await startHarness(target, { start: false, creditsReadBudgetMs: 300, clientTimeoutMs: 5_000 });
+    try {
+      fresh.standIn.inject({ route: "credits", kind: "hang" });
+      const started = Date.now();
+      const result = await fresh.gql(CREDITS);
+      expect(Date.now() - started).toBeLessThan(2_500);
+      expect(result.data.credits).toMatchObject({ freshness: "UNAVAILABLE", balance: null, upstreamError: { code: "TIMEOUT" } });
+    } finally {
+      await fresh.close();
+    }
+  });
+});

@@ -33,6 +33,12 @@ export interface CreditsServiceDeps {
   upstream: string;
   cacheTtlMs: number;
   /**
+   * How long a request waits for Segmind's balance before it is answered from the last known
+   * one (STALE, or UNAVAILABLE when none is known) while the read goes on in the background
+   * (CREDITS_READ_BUDGET_MS). 0 waits for the read itself (bounded by SEGMIND_TIMEOUT_MS).
+   */
+  readBudgetMs?: number;
+  /**
    * The gateway's rate gate (SEGMIND_MAX_RPM, 429 pauses). A balance read never waits for it:
    * without a permit the last known balance is served as STALE.
    */
@@ -60,11 +66,34 @@ export class CreditsService {
     if (this.cached && now - this.cached.readAt.getTime() < this.deps.cacheTtlMs) {
       return { balance: this.cached, freshness: "CACHED", upstreamError: null };
     }
-    // Concurrent requests share one upstream read.
+    // Concurrent requests share one upstream read, and it outlives a request that stops
+    // waiting for it: its answer fills the cache for the next one.
     this.inFlight ??= this.readLive().finally(() => {
       this.inFlight = null;
     });
-    return this.inFlight;
+    const budgetMs = this.deps.readBudgetMs ?? 0;
+    if (budgetMs <= 0) return this.inFlight;
+    let timer: NodeJS.Timeout | undefined;
+    const outOfTime = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), budgetMs);
+    });
+    const outcome = await Promise.race([this.inFlight, outOfTime]);
+    clearTimeout(timer);
+    return (
+      outcome ??
+      this.lastKnown({
+        code: "TIMEOUT",
+        message: `Segmind did not send the balance within ${budgetMs} ms (CREDITS_READ_BUDGET_MS); the read goes on in the background`,
+      })
+    );
+  }
+
+  /** The last balance this gateway saw (this process, or persisted by an earlier one). */
+  private async lastKnown(upstreamError: NonNullable<CreditsReport["upstreamError"]>): Promise<BalanceOutcome> {
+    const last = this.cached ?? (await this.lastSnapshot());
+    return last
+      ? { balance: last, freshness: "STALE", upstreamError }
+      : { balance: null, freshness: "UNAVAILABLE", upstreamError };
   }
 
   private async readLive(): Promise<BalanceOutcome> {
@@ -87,10 +116,7 @@ export class CreditsService {
         ? { code: error.kind, message: error.message }
         : { code: "INTERNAL", message: "The balance could not be read" };
       this.deps.logger.warn("credits read failed; serving last known balance", { upstreamError });
-      const last = this.cached ?? (await this.lastSnapshot());
-      return last
-        ? { balance: last, freshness: "STALE", upstreamError }
-        : { balance: null, freshness: "UNAVAILABLE", upstreamError };
+      return this.lastKnown(upstreamError);
     }
   }
 

@@ -56,6 +56,8 @@ describe("SIGTERM", () => {
       SEGMIND_POLL_INTERVAL_MS: "100",
       SEGMIND_MAX_RPM: "0",
       CREDITS_CACHE_TTL_MS: "0",
+      // credits waits for Segmind's whole answer: the slow request in flight below.
+      CREDITS_READ_BUDGET_MS: "0",
       WORKER_CONCURRENCY: "2",
       SHUTDOWN_GRACE_MS: "8000",
     };

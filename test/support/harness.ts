@@ -42,6 +42,7 @@ export interface HarnessOptions {
   worker?: Partial<WorkerSettings>;
   clientTimeoutMs?: number;
   creditsCacheTtlMs?: number;
+  creditsReadBudgetMs?: number;
   /** Start the worker (resume + run). Default true. */
   start?: boolean;
   drawSeed?: () => number;
@@ -117,6 +118,7 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
     logger,
     worker: { ...FAST_WORKER, ...options.worker },
     creditsCacheTtlMs: options.creditsCacheTtlMs ?? 30_000,
+    creditsReadBudgetMs: options.creditsReadBudgetMs,
     drawSeed: options.drawSeed,
     clock: options.clock,
     corsOrigins: options.corsOrigins,
