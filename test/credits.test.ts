@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, expect, it } from "vitest";
 import type { Clock } from "../src/clock";
 import { describeEachDatabase } from "./support/databases";
-import { type Harness, VALID_INPUT, localId, startHarness } from "./support/harness";
+import { type TestTeam, makeTeam } from "./budget/support";
+import { GENERATE_VIDEO, type Harness, VALID_INPUT, localId, startHarness } from "./support/harness";
 
 const CREDITS = `{
   credits {
@@ -233,5 +234,58 @@ describeEachDatabase("credits when Segmind's balance call hangs", (target) => {
     } finally {
       await fresh.close();
     }
+  });
+});
+
+describeEachDatabase("credits: whose spending", (target) => {
+  let harness: Harness;
+  let teamA: TestTeam;
+  let teamB: TestTeam;
+  let admin: TestTeam;
+  const SPENT = "{ credits { spentUsd billedGenerations } }";
+
+  beforeAll(async () => {
+    harness = await startHarness(target);
+    teamA = await makeTeam(harness.db);
+    teamB = await makeTeam(harness.db);
+    admin = await makeTeam(harness.db, {}, {}, "admin");
+  });
+  afterAll(() => harness?.close());
+
+  const spentAs = async (key: string | null) => {
+    const result = await harness.gqlAs(key, SPENT);
+    expect(result.errors).toBeUndefined();
+    return result.data.credits;
+  };
+  const generateAs = async (key: string | null, resolution: string, seed: number) => {
+    const result = await harness.gqlAs(key, GENERATE_VIDEO, { input: { ...VALID_INPUT, resolution, seed } });
+    expect(result.data.generateVideo.__typename).toBe("GenerateVideoPayload");
+    await harness.waitForStatus(localId(result.data.generateVideo.generation.id), ["SUCCEEDED"]);
+  };
+
+  it("a team sees its own spending, never another team's; admin keys see the whole gateway's", async () => {
+    expect(await spentAs(teamA.key)).toEqual({ spentUsd: 0, billedGenerations: 0 });
+
+    await generateAs(teamB.key, "HD_720P", 11); // team B spends 0.225
+    await generateAs(teamB.key, "SD_480P", 12); // and 0.091
+    await generateAs(null, "SD_480P", 13); // an anonymous caller 0.091
+
+    // Team A watched nothing move: the issue's leak (team A saw team B's spending).
+    expect(await spentAs(teamA.key)).toEqual({ spentUsd: 0, billedGenerations: 0 });
+    const b = await spentAs(teamB.key);
+    expect(b.billedGenerations).toBe(2);
+    expect(b.spentUsd).toBeCloseTo(0.316, 6);
+    // Anonymous callers see anonymous spending only, as they see only anonymous generations.
+    const anonymous = await spentAs(null);
+    expect(anonymous.billedGenerations).toBe(1);
+    expect(anonymous.spentUsd).toBeCloseTo(0.091, 6);
+    const everyone = await spentAs(admin.key);
+    expect(everyone.billedGenerations).toBe(3);
+    expect(everyone.spentUsd).toBeCloseTo(0.407, 6);
+
+    await generateAs(teamA.key, "SD_480P", 14);
+    const a = await spentAs(teamA.key);
+    expect(a).toEqual({ spentUsd: 0.091, billedGenerations: 1 });
+    expect((await spentAs(teamB.key)).billedGenerations).toBe(2);
   });
 });

@@ -1,3 +1,4 @@
+import type { GenerationVisibility } from "../auth/visibility";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import type { Logger } from "../logger";
@@ -56,8 +57,13 @@ export class CreditsService {
 
   constructor(private readonly deps: CreditsServiceDeps) {}
 
-  async report(): Promise<CreditsReport> {
-    const [outcome, spent, lastRemaining] = await Promise.all([this.balance(), this.spent(), this.lastRemaining()]);
+  /**
+   * The account's balance, and the spending of the generations `visibility` lets the caller
+   * see (src/auth/visibility.ts): a team's own, only anonymous ones for an anonymous caller,
+   * every team's for an admin key.
+   */
+  async report(visibility: GenerationVisibility): Promise<CreditsReport> {
+    const [outcome, spent, lastRemaining] = await Promise.all([this.balance(), this.spent(visibility), this.lastRemaining()]);
     return { upstream: this.deps.upstream, ...outcome, ...spent, lastRemainingCredits: lastRemaining };
   }
 
@@ -128,9 +134,9 @@ export class CreditsService {
     return row ? { credits: row.credits, freeCredits: row.freeCredits, readAt: row.readAt } : null;
   }
 
-  private async spent(): Promise<{ spentUsd: number; billedGenerations: number }> {
+  private async spent(visibility: GenerationVisibility): Promise<{ spentUsd: number; billedGenerations: number }> {
     const totals = await this.deps.db.generation.aggregate({
-      where: { upstream: this.deps.upstream, costUsd: { not: null } },
+      where: { upstream: this.deps.upstream, costUsd: { not: null }, ...visibility },
       _sum: { costUsd: true },
       _count: { costUsd: true },
     });

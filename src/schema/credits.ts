@@ -1,5 +1,6 @@
 import type { BalanceReading, CreditsReport } from "../credits/service";
 import { requireScope } from "../auth/principal";
+import { visibleTo } from "../auth/visibility";
 import { builder } from "./builder";
 
 const FreshnessEnum = builder.enumType("CreditsFreshness", {
@@ -34,7 +35,7 @@ const UpstreamProblemRef = builder
   });
 
 export const CreditsRef = builder.objectRef<CreditsReport>("Credits").implement({
-  description: "What the Segmind account has left, and what this gateway has spent.",
+  description: "What the Segmind account has left, and what the caller's generations have spent.",
   fields: (t) => ({
     upstream: t.exposeString("upstream", { description: '"sandbox" or "segmind".' }),
     balance: t.field({
@@ -61,8 +62,13 @@ export const CreditsRef = builder.objectRef<CreditsReport>("Credits").implement(
       description: "When Segmind reported lastRemainingCredits.",
       resolve: (report) => report.lastRemainingCredits?.seenAt ?? null,
     }),
-    spentUsd: t.exposeFloat("spentUsd", { description: "Sum of the costs Segmind reported for this gateway's generations." }),
-    billedGenerations: t.exposeInt("billedGenerations", { description: "Generations with a recorded cost." }),
+    spentUsd: t.exposeFloat("spentUsd", {
+      description:
+        "Sum of the costs Segmind reported for the caller's generations: its team's (every team's for an admin key; anonymous callers: anonymous generations).",
+    }),
+    billedGenerations: t.exposeInt("billedGenerations", {
+      description: "The caller's generations with a recorded cost (its team's; every team's for an admin key).",
+    }),
   }),
 });
 
@@ -72,7 +78,7 @@ builder.queryField("credits", (t) =>
     description: "Never fails for an upstream outage: see `freshness`.",
     resolve: (_root, _args, context) => {
       requireScope(context.principal, "read");
-      return context.services.credits.report();
+      return context.services.credits.report(visibleTo(context.principal));
     },
   }),
 );

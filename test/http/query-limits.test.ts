@@ -21,9 +21,9 @@ beforeAll(async () => {
   url = await harness.listen();
   const credits = harness.gateway.services.credits;
   const report = credits.report.bind(credits);
-  credits.report = () => {
+  credits.report = (visibility) => {
     creditsReads += 1;
-    return report();
+    return report(visibility);
   };
   for (let index = 0; index < 3; index += 1) await harness.generate({ ...VALID_INPUT, seed: 100 + index });
 });
