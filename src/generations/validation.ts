@@ -58,9 +58,10 @@ export function validateGenerateVideo(input: GenerateVideoRequest, now: Date = n
   else if ([...prompt].length > PROMPT_MAX_LENGTH)
     problem("prompt", `must be at most ${PROMPT_MAX_LENGTH} characters`);
 
-  const imageUrl = input.imageUrl.trim();
-  const urlProblem = checkImageUrl(imageUrl);
-  if (urlProblem) problem("imageUrl", urlProblem);
+  const checkedUrl = checkImageUrl(input.imageUrl.trim());
+  if ("problem" in checkedUrl) problem("imageUrl", checkedUrl.problem);
+  // What is validated is what is stored and sent: the parsed URL's serialisation.
+  const imageUrl = "url" in checkedUrl ? checkedUrl.url : "";
 
   if (!(DURATIONS as readonly number[]).includes(input.duration))
     problem("duration", `must be one of ${DURATIONS.join(", ")} (seconds)`);
@@ -96,21 +97,40 @@ export function validateGenerateVideo(input: GenerateVideoRequest, now: Date = n
   };
 }
 
-function checkImageUrl(value: string): string | null {
-  if (value.length === 0) return "must not be empty";
-  if (value.length > IMAGE_URL_MAX_LENGTH) return `must be at most ${IMAGE_URL_MAX_LENGTH} characters`;
-  // The URL parser would drop a tab or newline and percent-encode other controls, but the text
-  // as given is what is stored and sent: it must already be a clean URL.
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return "must not contain control characters";
+/**
+ * The first frame's URL as it will be stored and sent, or why it is refused.
+ *
+ * Segmind (curl, Python) and the WHATWG parser we validate with do not always read the same
+ * host out of one string: `http://example.com\@127.0.0.1/` is example.com to WHATWG but
+ * 127.0.0.1 to curl and urlsplit, which treat the backslash as part of userinfo. So what is
+ * sent is never the client's text but the WHATWG serialisation of the URL we validated
+ * (`url.href`): canonical, percent-encoded, no backslashes, spaces, userinfo or odd host
+ * spellings, so every RFC 3986 parser reads the host we checked. On top of that, inputs whose
+ * only purpose is to be read two ways are refused outright rather than quietly rewritten into
+ * a URL the client did not mean: backslashes, control characters (tabs, newlines), userinfo.
+ */
+function checkImageUrl(value: string): { url: string } | { problem: string } {
+  const problem = (text: string) => ({ problem: text });
+  if (value.length === 0) return problem("must not be empty");
+  if (value.length > IMAGE_URL_MAX_LENGTH) return problem(`must be at most ${IMAGE_URL_MAX_LENGTH} characters`);
+  // The URL parser would drop a tab or newline and percent-encode other controls; the text as
+  // given must already be a clean URL.
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return problem("must not contain control characters");
+  if (value.includes("\\")) return problem("must not contain a backslash (parsers disagree on what it means)");
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return "must be an absolute http(s) URL";
+    return problem("must be an absolute http(s) URL");
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return "must use http or https";
-  if (url.hostname.length === 0) return "must name a host";
-  if (url.username || url.password) return "must not contain credentials";
+  if (url.protocol !== "http:" && url.protocol !== "https:") return problem("must use http or https");
+  if (url.hostname.length === 0) return problem("must name a host");
+  // Any "@" before the host, even with empty credentials (`http://@host/`, `http://:@host/`).
+  if (url.username || url.password || /^[a-z][a-z0-9+.-]*:\/*[^/?#]*@/i.test(value)) {
+    return problem("must not contain credentials (user information before an @)");
+  }
+  if (url.href.length > IMAGE_URL_MAX_LENGTH) return problem(`must be at most ${IMAGE_URL_MAX_LENGTH} characters once normalised`);
   // Segmind fetches this URL: refuse the obvious server-side request forgery targets.
-  return unsafeHostProblem(url);
+  const unsafe = unsafeHostProblem(url);
+  return unsafe ? problem(unsafe) : { url: url.href };
 }
