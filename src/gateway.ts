@@ -13,7 +13,8 @@ import { type GenerationNotifier, InProcessNotifier } from "./generations/notifi
 import { ProgressEstimator } from "./generations/progress";
 import type { UpstreamTarget } from "./generations/types";
 import { type QueryLimits, DEFAULT_QUERY_LIMITS, armorPlugins } from "./http/armor";
-import { createGraphiQL } from "./http/graphiql";
+import { corsOptions, corsRefusal } from "./http/cors";
+import { createGraphiQL, graphiqlOptions } from "./http/graphiql";
 import { DEFAULT_MAX_REQUEST_BYTES, jsonBodiesOnly, malformedGetParamsAre400 } from "./http/request-body";
 import { mediaRoute } from "./http/media-route";
 import { requestIdFor } from "./http/request-id";
@@ -167,9 +168,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    graphiql: deps.graphiql === false ? false : { title: "seedance-gateway" },
+    graphiql: deps.graphiql === false ? false : graphiqlOptions({ allowAnonymous: deps.allowAnonymous ?? true }),
     renderGraphiQL: graphiql.render,
-    cors: corsFor(deps.corsOrigins ?? []),
+    cors: corsOptions(deps.corsOrigins ?? []),
     context: async ({ request, req }: { request: Request; req?: IncomingMessage }) => {
       const principal = await authenticate(request, req?.socket.remoteAddress ?? null, {
         db: deps.db,
@@ -198,6 +199,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       },
     },
     plugins: [
+      corsRefusal({ origins: deps.corsOrigins ?? [], publicUrl: services.publicUrl, logger }),
       guardedOnRequest(mediaRoute(deps.media), logger),
       requestIdHeader(),
       unexpectedErrorLog(logger),
@@ -219,23 +221,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
     services,
     start: () => worker.start(),
     stop: () => worker.stop(),
-  };
-}
-
-/**
- * yoga's default reflects any origin with credentials, and its plugin treats an empty list
- * as "allow all": a gateway that spends money must answer cross-origin only to origins the
- * operator named. Credentials stay off: clients authenticate with headers, not cookies.
- */
-function corsFor(origins: string[]) {
-  if (origins.length === 0) return false as const;
-  return {
-    origin: origins,
-    credentials: false,
-    methods: ["GET", "POST"],
-    allowedHeaders: ["content-type", "accept", "authorization", "x-request-id"],
-    exposedHeaders: ["x-request-id"],
-    maxAge: 600,
   };
 }
 

@@ -49,6 +49,11 @@ export class InvalidInputError extends Error {
   }
 }
 
+/** Why `duration` is not a length Seedance makes; null when it is one. */
+export function durationProblem(duration: number): string | null {
+  return (DURATIONS as readonly number[]).includes(duration) ? null : `must be one of ${DURATIONS.join(", ")} (seconds)`;
+}
+
 export function validateGenerateVideo(input: GenerateVideoRequest, now: Date = new Date()): ValidGenerateVideoRequest {
   const problems: FieldProblem[] = [];
   const problem = (field: string, message: string) => problems.push({ field, message });
@@ -63,8 +68,8 @@ export function validateGenerateVideo(input: GenerateVideoRequest, now: Date = n
   // What is validated is what is stored and sent: the parsed URL's serialisation.
   const imageUrl = "url" in checkedUrl ? checkedUrl.url : "";
 
-  if (!(DURATIONS as readonly number[]).includes(input.duration))
-    problem("duration", `must be one of ${DURATIONS.join(", ")} (seconds)`);
+  const durationIssue = durationProblem(input.duration);
+  if (durationIssue) problem("duration", durationIssue);
 
   if (!(RESOLUTIONS as readonly string[]).includes(input.resolution))
     problem("resolution", `must be one of ${RESOLUTIONS.join(", ")}`);

@@ -1,4 +1,8 @@
+import { requireScope } from "../auth/principal";
 import { type BudgetView, BudgetExceededError, readBudgets } from "../budget/ledger";
+import { estimateCostUsd } from "../budget/prices";
+import type { Duration, Resolution } from "../generations/status";
+import { InvalidInputError, durationProblem } from "../generations/validation";
 import { roundUsd } from "../money";
 import { type LedgerEntryRow, listLedger } from "../budget/list";
 import type { GatewayContext } from "../context";
@@ -6,7 +10,7 @@ import type { CreditsReport } from "../credits/service";
 import { builder } from "./builder";
 import { CreditsRef } from "./credits";
 import { ErrorInterface } from "./errors";
-import { GenerationRef, generationIdFrom } from "./generation";
+import { GenerationRef, ResolutionEnum, generationIdFrom } from "./generation";
 
 const BudgetLimitEnum = builder.enumType("BudgetLimit", {
   description: "Which limit a generation would have broken.",
@@ -210,3 +214,40 @@ builder.objectFields(CreditsRef, (t) => ({
     { name: "LedgerEdge", description: "One ledger entry in a page, with its cursor." },
   ),
 }));
+
+const CostEstimateRef = builder
+  .objectRef<{ duration: Duration; resolution: Resolution; estimateUsd: number }>("CostEstimate")
+  .implement({
+    description: "What one generation of a shape is expected to cost: the hold generateVideo would place.",
+    fields: (t) => ({
+      duration: t.exposeInt("duration", { description: "Seconds." }),
+      resolution: t.field({ type: ResolutionEnum, description: "The video's size.", resolve: (estimate) => estimate.resolution }),
+      estimateUsd: t.exposeFloat("estimateUsd", {
+        description: "Dollars, from the price table (PRICE_TABLE_USD); Segmind's reported cost settles it afterwards.",
+      }),
+    }),
+  });
+
+builder.queryField("estimateCost", (t) =>
+  t.field({
+    type: CostEstimateRef,
+    description:
+      "The cost estimate of a generation of this shape, before submitting it (compare with credits.team.budget). Changes nothing.",
+    args: {
+      duration: t.arg.int({ required: true, description: "Seconds: 5 or 10." }),
+      resolution: t.arg({ type: ResolutionEnum, required: true, description: "The video's size." }),
+    },
+    errors: {
+      types: [InvalidInputError],
+      directResult: true,
+      union: { name: "EstimateCostResult", description: "CostEstimate, or InvalidInputError for a shape that does not exist." },
+    },
+    resolve: (_root, { duration, resolution }, context) => {
+      requireScope(context.principal, "read");
+      const problem = durationProblem(duration);
+      if (problem) throw new InvalidInputError([{ field: "duration", message: problem }]);
+      const shape = { duration: duration as Duration, resolution };
+      return { ...shape, estimateUsd: estimateCostUsd(context.services.prices, resolution, shape.duration) };
+    },
+  }),
+);

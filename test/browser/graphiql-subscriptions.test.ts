@@ -9,6 +9,7 @@ import {
   onCI,
   openGraphiQL,
   replaceEditorText,
+  replaceVariables,
   visibleText,
 } from "../support/browser";
 import {
@@ -85,7 +86,7 @@ describe.skipIf(!hasChromium && !onCI)(`GraphiQL subscriptions in Chromium (need
 
     // Created only now, so that the subscription below starts while the job still runs.
     const id = await createGeneration(11);
-    await replaceEditorText(page, ".graphiql-editor-tool", JSON.stringify({ id }));
+    await replaceVariables(page, JSON.stringify({ id }));
     const subscription = waitForOperation(page, "generationUpdated");
     await page.locator(".graphiql-execute-button").click();
     await expectSseTransport(await subscription, { id });
@@ -118,7 +119,7 @@ describe.skipIf(!hasChromium && !onCI)(`GraphiQL subscriptions in Chromium (need
   it("shows generationsUpdated receiving generations' updates as they happen", async () => {
     const page = await openGraphiQL(await context.newPage(), gateway.url);
     await replaceEditorText(page, ".graphiql-query-editor", ALL);
-    await replaceEditorText(page, ".graphiql-editor-tool", "{}");
+    await replaceVariables(page, "{}");
     const recorder = await recordPane(page);
 
     const subscription = waitForOperation(page, "generationsUpdated");

@@ -8,6 +8,7 @@ import {
   onCI,
   openGraphiQL as open,
   replaceEditorText,
+  replaceVariables,
   visibleText,
 } from "../support/browser";
 import {
@@ -67,8 +68,8 @@ describe.skipIf(!hasChromium && !onCI)(`GraphiQL and media in Chromium (needs ${
     const page = await openGraphiQL();
     await expect.poll(() => page.title()).toContain("seedance-gateway");
     await page.locator(".graphiql-execute-button").waitFor({ state: "visible" });
-    // The default query's comment is visible text: the editor really painted.
-    await expect.poll(() => visibleText(page, ".graphiql-query-editor")).toContain("Welcome to seedance-gateway");
+    // The first default tab's comment is visible text: the editor really painted.
+    await expect.poll(() => visibleText(page, ".graphiql-query-editor")).toContain("Start a generation");
     if (process.env.GRAPHIQL_SCREENSHOT) await page.screenshot({ path: process.env.GRAPHIQL_SCREENSHOT });
 
     expect(requested.length).toBeGreaterThan(0);
@@ -76,10 +77,44 @@ describe.skipIf(!hasChromium && !onCI)(`GraphiQL and media in Chromium (needs ${
     await page.close();
   }, 60_000);
 
+  it("starts on the README's operations in tabs, runnable as they are, with the key header as a placeholder", async () => {
+    // A fresh browser profile: GraphiQL keeps its tabs in localStorage, so only a first visit shows the defaults.
+    const fresh = await browser.newContext();
+    fresh.on("request", (request) => requested.push(request.url()));
+    const page = await open(await fresh.newPage(), gateway.url);
+    const tabs = page.locator(".graphiql-tab");
+    await expect.poll(() => tabs.allInnerTexts()).toEqual(["Generate", "History", "Credits", "Watch"]);
+    // The Headers pane opens by itself on a tab that has headers.
+    await expect
+      .poll(() => visibleText(page, ".graphiql-editor-tool"))
+      .toContain('// "Authorization": "Bearer sgw_live_<prefix>_<secret>"');
+
+    // The Generate tab, untouched: it queues a generation (anonymous in sandbox mode).
+    const generated = page.waitForResponse((response) => /generateVideo/.test(response.request().postData() ?? ""));
+    await page.locator(".graphiql-execute-button").click();
+    const body = (await (await generated).json()) as { data: { generateVideo: { generation: { id: string; status: string } } } };
+    expect(body.data.generateVideo.generation.status).toBe("QUEUED");
+    const sentHeaders = (await generated).request().headers();
+    expect(sentHeaders.authorization).toBeUndefined();
+
+    // The Credits tab: the balance and the estimate of a 5 s 480p video.
+    // The tab strip is a drag-to-reorder list that swallows a synthetic mouse press in headless
+    // Chromium; the tab's own click handler is what a user's click reaches.
+    await page.locator(".graphiql-tab-button", { hasText: "Credits" }).dispatchEvent("click");
+    await expect.poll(() => page.locator(".graphiql-tab-active").innerText()).toBe("Credits");
+    const credits = page.waitForResponse((response) => /estimateCost/.test(response.request().postData() ?? ""));
+    await page.locator(".graphiql-execute-button").click();
+    const creditsBody = (await (await credits).json()) as { data: { estimateCost: { estimateUsd: number } } };
+    expect(creditsBody.data.estimateCost.estimateUsd).toBe(0.091);
+    await expect.poll(() => visibleText(page, ".result-window"), { timeout: 10_000 }).toContain("estimateUsd");
+    expect(foreignRequests()).toEqual([]);
+    await fresh.close();
+  }, 90_000);
+
   it("runs generateVideo through the GraphiQL UI; the generation then succeeds", async () => {
     const page = await openGraphiQL();
     await replaceEditorText(page, ".graphiql-query-editor", GENERATE_VIDEO.replace(/\s+/g, " "));
-    await replaceEditorText(page, ".graphiql-editor-tool", JSON.stringify({ input: QUICK_START_INPUT }));
+    await replaceVariables(page, JSON.stringify({ input: QUICK_START_INPUT }));
 
     const answered = page.waitForResponse(
       (response) => response.request().method() === "POST" && /generateVideo/.test(response.request().postData() ?? ""),

@@ -49,6 +49,15 @@ export async function replaceEditorText(page: Page, container: string, text: str
   await page.keyboard.press("Escape"); // close any suggestion widget
 }
 
+/**
+ * Replaces the Variables pane's text. The default tabs carry headers, so GraphiQL opens on the
+ * Headers pane: switch to Variables first.
+ */
+export async function replaceVariables(page: Page, text: string): Promise<void> {
+  await page.locator(".graphiql-editor-tools").getByRole("button", { name: "Variables" }).click();
+  await replaceEditorText(page, ".graphiql-editor-tool", text);
+}
+
 /** What a Monaco editor shows (it renders spaces as no-break spaces). */
 export async function visibleText(page: Page, container: string): Promise<string> {
   return (await page.locator(container).innerText()).replace(/\u00a0/g, " ");
