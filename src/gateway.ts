@@ -17,6 +17,8 @@ import { corsOptions, corsRefusal } from "./http/cors";
 import { createGraphiQL, graphiqlOptions } from "./http/graphiql";
 import { DEFAULT_MAX_REQUEST_BYTES, jsonBodiesOnly, malformedGetParamsAre400 } from "./http/request-body";
 import { mediaRoute } from "./http/media-route";
+import { accessLog } from "./http/access-log";
+import { requestFactsPlugin } from "./http/request-facts";
 import { requestIdFor } from "./http/request-id";
 import { guardedOnRequest, safetyNet } from "./http/safety-net";
 import { storableTextOnly } from "./http/text-input";
@@ -199,6 +201,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
       },
     },
     plugins: [
+      // First: the request's arrival time and what it ran, for the access log (and metrics).
+      requestFactsPlugin(),
+      accessLog(logger),
       corsRefusal({ origins: deps.corsOrigins ?? [], publicUrl: services.publicUrl, logger }),
       guardedOnRequest(mediaRoute(deps.media), logger),
       requestIdHeader(),

@@ -1,10 +1,14 @@
+import { pino } from "pino";
+
 /**
- * A small structured logger: one JSON line per entry on stderr. Callers pass facts, never
- * secrets; `redact` is the last line of defence for the few strings known to be secret.
+ * The gateway's structured log: one JSON line per entry on stderr, written by pino. Callers
+ * pass facts, never secrets; the scrubbing of the few strings known to be secret (the Segmind
+ * key) is the last line of defence, applied to every finished line.
+ *
+ * A line: {"level":"info","time":"2026-11-29T00:00:00.000Z","message":"...", ...fields}.
+ * Errors anywhere in the fields are written with their name, message, code and stack.
  */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
-
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 
 export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
@@ -13,35 +17,62 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(options: {
+export interface LoggerOptions {
   level: LogLevel;
+  /** Strings replaced by "[redacted]" wherever they appear in a line. */
   secrets?: string[];
+  /** Where each line goes (without its newline); default stderr, written synchronously. */
   write?: (line: string) => void;
-}): Logger {
-  const threshold = ORDER[options.level];
-  const secrets = (options.secrets ?? []).filter((secret) => secret.length > 0);
-  const write = options.write ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const redact = (text: string) =>
-    secrets.reduce((result, secret) => result.split(secret).join("[redacted]"), text);
+}
 
-  const log = (level: LogLevel, message: string, fields?: Record<string, unknown>) => {
-    if (ORDER[level] < threshold) return;
-    const entry = { time: new Date().toISOString(), level, message, ...fields };
-    write(redact(JSON.stringify(entry, errorReplacer)));
-  };
+export function createLogger(options: LoggerOptions): Logger {
+  const secrets = (options.secrets ?? []).filter((secret) => secret.length > 0);
+  const redact = (text: string) => secrets.reduce((result, secret) => result.split(secret).join("[redacted]"), text);
+  const { write } = options;
+  // Synchronous on stderr: the last lines before an exit (a failed start, a stop) are kept.
+  const destination = write
+    ? { write: (chunk: string) => write(chunk.endsWith("\n") ? chunk.slice(0, -1) : chunk) }
+    : options.level === "silent"
+      ? { write: () => undefined }
+      : pino.destination({ dest: 2, sync: true });
+  const log = pino(
+    {
+      level: options.level,
+      base: undefined,
+      messageKey: "message",
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: {
+        level: (label) => ({ level: label }),
+        log: (fields) => withErrorsSpelledOut(fields) as Record<string, unknown>,
+      },
+      hooks: { streamWrite: redact },
+    },
+    destination,
+  );
   return {
-    debug: (message, fields) => log("debug", message, fields),
-    info: (message, fields) => log("info", message, fields),
-    warn: (message, fields) => log("warn", message, fields),
-    error: (message, fields) => log("error", message, fields),
+    debug: (message, fields) => log.debug(fields ?? {}, message),
+    info: (message, fields) => log.info(fields ?? {}, message),
+    warn: (message, fields) => log.warn(fields ?? {}, message),
+    error: (message, fields) => log.error(fields ?? {}, message),
   };
 }
 
-function errorReplacer(_key: string, value: unknown): unknown {
+/** JSON would write an Error as `{}`: spell out every one found in the fields (a few levels deep). */
+function withErrorsSpelledOut(value: unknown, depth = 0): unknown {
   if (value instanceof Error) {
-    return { name: value.name, message: value.message, stack: value.stack };
+    const code = (value as { code?: unknown }).code;
+    return {
+      name: value.name,
+      message: value.message,
+      ...(code === undefined ? {} : { code }),
+      stack: value.stack,
+      ...(value.cause === undefined || depth > 4 ? {} : { cause: withErrorsSpelledOut(value.cause, depth + 1) }),
+    };
   }
-  return value;
+  if (depth > 4 || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((item) => withErrorsSpelledOut(item, depth + 1));
+  if (Object.getPrototypeOf(value) !== Object.prototype) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withErrorsSpelledOut(item, depth + 1)]));
 }
 
 export const silentLogger: Logger = createLogger({ level: "silent" });

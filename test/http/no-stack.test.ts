@@ -175,7 +175,12 @@ describe("the final safety net", () => {
     expectNoStack(body);
     expect(body).not.toContain("/srv/gateway");
 
-    const logged = harness.logs.map((line) => JSON.parse(line)).filter((entry) => entry.requestId === requestId);
+    // The error line, besides the access-log line ("request") every request gets.
+    const lines = harness.logs.map((line) => JSON.parse(line)).filter((entry) => entry.requestId === requestId);
+    const logged = lines.filter((entry) => entry.message !== "request");
+    expect(lines.filter((entry) => entry.message === "request")).toEqual([
+      expect.objectContaining({ level: "warn", status: 500, path: "/media/…" }),
+    ]);
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ level: "error", path: "/media/generations/x.mp4" });
     expect(JSON.stringify(logged[0].error)).toContain("EACCES");
