@@ -4,6 +4,7 @@ import { assertBudgetFits, lockTeamBudget, placeHold } from "../budget/ledger";
 import { DEFAULT_PRICE_TABLE, type PriceTable, estimateCostUsd } from "../budget/prices";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
+import { BusyError, isContention } from "../db/contention";
 import { uuidv7 } from "../ids";
 import { GATEWAY_VERSION } from "../version";
 import type { SeedanceRequestBody } from "../segmind/types";
@@ -161,6 +162,9 @@ export async function createGeneration(
     // Two requests with one new key raced; the loser answers like a late retry would.
     const earlier = isUniqueViolation(error) ? await replayEarlier() : null;
     if (earlier) return earlier;
+    // Waited too long for its turn on the team's budget (or a connection): nothing was
+    // stored, and the client may simply retry.
+    if (isContention(error)) throw new BusyError();
     throw error;
   }
 }

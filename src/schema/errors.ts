@@ -1,4 +1,5 @@
 import { GenerationAlreadyFinalError, GenerationNotFoundError } from "../generations/cancel";
+import { BusyError } from "../db/contention";
 import { IdempotencyConflictError } from "../generations/create";
 import { type FieldProblem, InvalidInputError } from "../generations/validation";
 import type { ErrorCode } from "../error-codes";
@@ -65,5 +66,15 @@ builder.objectType(GenerationAlreadyFinalError, {
   fields: (t) => ({
     status: t.field({ type: GenerationStatusEnum, description: "The final status it is in.", resolve: (error) => error.status }),
     generation: t.field({ type: GenerationRef, description: "The generation, as it is now.", resolve: (error) => error.generation }),
+  }),
+});
+
+builder.objectType(BusyError, {
+  name: "BusyError",
+  description:
+    "Too many of the team's requests at once: this one could not be checked against the budget in time. Nothing was stored or sent; retrying is safe.",
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    retryAfterMs: t.exposeInt("retryAfterMs", { description: "Wait at least this long before retrying (milliseconds)." }),
   }),
 });

@@ -8,6 +8,7 @@ import {
   cancelGeneration,
 } from "../generations/cancel";
 import { BudgetExceededError } from "../budget/ledger";
+import { BusyError } from "../db/contention";
 import { IdempotencyConflictError, createGeneration } from "../generations/create";
 import { clientIdempotencyKey } from "../generations/idempotency-scope";
 import { listGenerations } from "../generations/list";
@@ -263,7 +264,7 @@ builder.mutationField("generateVideo", (t) =>
     description: "Records the request durably and runs it in the background; returns at once (QUEUED).",
     args: { input: t.arg({ type: GenerateVideoInput, required: true, description: "What to generate." }) },
     errors: {
-      types: [InvalidInputError, IdempotencyConflictError, BudgetExceededError],
+      types: [InvalidInputError, IdempotencyConflictError, BudgetExceededError, BusyError],
       directResult: true,
       union: {
         name: "GenerateVideoResult",

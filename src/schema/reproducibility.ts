@@ -2,6 +2,7 @@ import { GraphQLError } from "graphql";
 import { requireScope } from "../auth/principal";
 import { visibleTo } from "../auth/visibility";
 import { BudgetExceededError } from "../budget/ledger";
+import { BusyError } from "../db/contention";
 import { GenerationNotFoundError } from "../generations/cancel";
 import { IdempotencyConflictError, createGeneration } from "../generations/create";
 import { generationIdFromResultUrl, regenerationRequest } from "../generations/regenerate";
@@ -113,7 +114,7 @@ builder.mutationField("regenerateVideo", (t) =>
       overrides: t.arg({ type: RegenerateOverrides, description: "What to change; omitted: nothing (same input, same seed)." }),
     },
     errors: {
-      types: [InvalidInputError, IdempotencyConflictError, BudgetExceededError, GenerationNotFoundError],
+      types: [InvalidInputError, IdempotencyConflictError, BudgetExceededError, BusyError, GenerationNotFoundError],
       directResult: true,
       union: {
         name: "RegenerateVideoResult",
