@@ -1,26 +1,26 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { GenerationInput, Resolution } from "./validation";
+import type { Duration, GenerationInput, Resolution } from "./validation";
 
 /**
- * The stand-in's "generated" video: a committed H.264 fixture per resolution (2 s, testsrc2,
- * made with ffmpeg — see README.md) plus one top-level MP4 `free` box appended at the end.
- * Players skip `free` boxes, so the file still plays, while its payload names the canonical
- * request: the same input and seed give byte-identical files, another seed gives other bytes.
+ * The stand-in's "generated" video: a committed H.264 fixture per shape, lasting the requested
+ * seconds at the requested size (made once with ffmpeg by scripts/sandbox-fixtures.sh; see
+ * README.md), plus one top-level MP4 `free` box appended at the end. Players skip `free`
+ * boxes, so the file still plays, while its payload names the canonical request: the same
+ * input and seed give byte-identical files, another seed gives other bytes.
  */
 
-const FIXTURE_FILES: Record<Resolution, string> = {
-  "480p": "sandbox-480p.mp4",
-  "720p": "sandbox-720p.mp4",
-};
+type Shape = `${Resolution}-${Duration}s`;
 
-const fixtureCache = new Map<Resolution, Buffer>();
+const fixtureCache = new Map<Shape, Buffer>();
 
-function fixture(resolution: Resolution): Buffer {
-  let bytes = fixtureCache.get(resolution);
+/** The committed video of this shape: src/sandbox/fixtures/sandbox-<resolution>-<seconds>s.mp4. */
+export function fixture(resolution: Resolution, duration: Duration): Buffer {
+  const shape: Shape = `${resolution}-${duration}s`;
+  let bytes = fixtureCache.get(shape);
   if (!bytes) {
-    bytes = readFileSync(new URL(`./fixtures/${FIXTURE_FILES[resolution]}`, import.meta.url));
-    fixtureCache.set(resolution, bytes);
+    bytes = readFileSync(new URL(`./fixtures/sandbox-${shape}.mp4`, import.meta.url));
+    fixtureCache.set(shape, bytes);
   }
   return bytes;
 }
@@ -39,19 +39,19 @@ export function canonicalRequestSha256(input: GenerationInput, seed: number): st
 }
 
 /**
- * The output file: the fixture for the resolution, then (when `paddingBytes` > 0) a `free` box
+ * The output file: the fixture for the shape, then (when `paddingBytes` > 0) a `free` box
  * of that many zero bytes, standing in for a large video, then the stamp box.
  */
 export function renderVideo(input: GenerationInput, seed: number, paddingBytes = 0): Buffer {
   const padding = paddingBytes > 0 ? [freeBoxHeader(paddingBytes), Buffer.alloc(paddingBytes)] : [];
   const stamp = stampPayload(input, seed);
-  return Buffer.concat([fixture(input.resolution), ...padding, freeBoxHeader(stamp.length), stamp]);
+  return Buffer.concat([fixture(input.resolution, input.duration), ...padding, freeBoxHeader(stamp.length), stamp]);
 }
 
 /** The size of `renderVideo`'s file, without rendering it. */
 export function renderedVideoSize(input: GenerationInput, seed: number, paddingBytes = 0): number {
   const padding = paddingBytes > 0 ? 8 + paddingBytes : 0;
-  return fixture(input.resolution).length + padding + 8 + stampPayload(input, seed).length;
+  return fixture(input.resolution, input.duration).length + padding + 8 + stampPayload(input, seed).length;
 }
 
 function stampPayload(input: GenerationInput, seed: number): Buffer {

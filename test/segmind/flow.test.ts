@@ -28,7 +28,7 @@ async function runToEnd(body = requestBody()): Promise<{ requestId: string; seen
   return { requestId, seen, final };
 }
 
-/** Walks the top-level MP4 boxes; throws if their sizes do not add up to the file. */
+/** Walks the top-level MP4 boxes (or a container box's children); throws if their sizes do not add up. */
 function topLevelBoxes(bytes: Buffer): { type: string; payload: Buffer }[] {
   const boxes: { type: string; payload: Buffer }[] = [];
   for (let offset = 0; offset < bytes.length; ) {
@@ -38,6 +38,22 @@ function topLevelBoxes(bytes: Buffer): { type: string; payload: Buffer }[] {
     offset += size;
   }
   return boxes;
+}
+
+/** What a player reads from an MP4: the movie's duration (mvhd) and the video track's size (tkhd). */
+function mp4Shape(bytes: Buffer): { seconds: number; width: number; height: number } {
+  const moov = topLevelBoxes(bytes).find((box) => box.type === "moov")!.payload;
+  const mvhd = topLevelBoxes(moov).find((box) => box.type === "mvhd")!.payload;
+  const version = mvhd[0];
+  // version 0: 4 bytes each of creation, modification, timescale, duration; version 1: 8, 8, 4, 8.
+  const timescale = version === 1 ? mvhd.readUInt32BE(20) : mvhd.readUInt32BE(12);
+  const duration = version === 1 ? Number(mvhd.readBigUInt64BE(24)) : mvhd.readUInt32BE(16);
+  const trak = topLevelBoxes(moov).find((box) => box.type === "trak")!.payload;
+  const tkhd = topLevelBoxes(trak).find((box) => box.type === "tkhd")!.payload;
+  // width and height are the last 8 bytes, 16.16 fixed point.
+  const width = tkhd.readUInt32BE(tkhd.length - 8) / 65536;
+  const height = tkhd.readUInt32BE(tkhd.length - 4) / 65536;
+  return { seconds: duration / timescale, width, height };
 }
 
 async function downloadResult(requestId: string): Promise<Buffer> {
@@ -75,6 +91,20 @@ describe("v2 async flow against the stand-in", () => {
       expect(timed.stats).toMatchObject({ submitAttempts: 1, submitsAccepted: 1, statusPolls: 5 });
     } finally {
       await timed.close();
+    }
+  });
+
+  it("makes the video the request asked for: 5 or 10 seconds, 854x480 or 1280x720", async () => {
+    const sizes = { "480p": [854, 480], "720p": [1280, 720] } as const;
+    for (const resolution of ["480p", "720p"] as const) {
+      for (const duration of [5, 10] as const) {
+        const { requestId } = await runToEnd(requestBody({ resolution, duration }));
+        const bytes = await downloadResult(requestId);
+        const [width, height] = sizes[resolution];
+        expect(mp4Shape(bytes), `${resolution} ${duration} s`).toEqual({ seconds: duration, width, height });
+        // Still small: a 10 s 720p video is well under 100 kB.
+        expect(bytes.length).toBeLessThan(100_000);
+      }
     }
   });
 
