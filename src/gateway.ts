@@ -19,7 +19,17 @@ import { DEFAULT_MAX_REQUEST_BYTES, jsonBodiesOnly, malformedGetParamsAre400 } f
 import { mediaRoute } from "./http/media-route";
 import { accessLog } from "./http/access-log";
 import { requestFactsPlugin } from "./http/request-facts";
+import { healthRoutes } from "./http/health";
 import { requestIdFor } from "./http/request-id";
+import {
+  type ReadinessCheck,
+  Readiness,
+  databaseCheck,
+  migrationsCheck,
+  segmindCheck,
+  workerCheck,
+} from "./observability/readiness";
+import { SegmindReachability, observeSegmind } from "./observability/segmind";
 import { guardedOnRequest, safetyNet } from "./http/safety-net";
 import { storableTextOnly } from "./http/text-input";
 import { type Logger, silentLogger } from "./logger";
@@ -87,6 +97,8 @@ export interface GatewayDeps {
   maxRequestBytes?: number;
   /** Depth, alias, cost, token and directive limits on GraphQL documents (GraphQL Armor). */
   queryLimits?: Partial<QueryLimits>;
+  /** Readiness checks beyond the database, migrations and worker (e.g. Redis, where used). */
+  readinessChecks?: ReadinessCheck[];
   /**
    * Fingerprints each first frame for the manifest (sha256, size). Default: a real fetch under
    * the SSRF rules (src/generations/image-fetch.ts); null: not fingerprinted.
@@ -101,6 +113,8 @@ export interface Gateway {
   start(): Promise<void>;
   /** Stops the worker; unfinished generations stay resumable. Does not close the database. */
   stop(): Promise<void>;
+  /** What /readyz answers: starting until start() finished, draining from stop() on. */
+  readiness: Readiness;
 }
 
 /** Builds the gateway; never listens (src/server.ts does), so tests can call `yoga.fetch`. */
@@ -113,6 +127,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     baseUrl: deps.segmind.baseUrl,
     modelSlug: deps.segmind.modelSlug,
   };
+  // Every Segmind exchange is also observed: reachability for /readyz (src/observability/).
+  const reachability = new SegmindReachability(() => clock.now());
+  const segmind = observeSegmind(deps.segmind, reachability.observe);
   const notifier = deps.notifier ?? new InProcessNotifier();
   const journal = new GenerationJournal(deps.db, clock, { provider: deps.databaseProvider, notifier });
   // One gate for every keyed Segmind call this gateway makes (worker and credits alike).
@@ -125,7 +142,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     {
       db: deps.db,
       journal,
-      segmind: deps.segmind,
+      segmind,
       media: deps.media,
       clock,
       logger,
@@ -138,7 +155,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
   );
   const credits = new CreditsService({
     db: deps.db,
-    segmind: deps.segmind,
+    segmind,
     clock,
     logger,
     upstream: upstream.name,
@@ -151,7 +168,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     databaseProvider: deps.databaseProvider,
     clock,
     logger,
-    segmind: deps.segmind,
+    segmind,
     media: deps.media,
     worker,
     credits,
@@ -165,6 +182,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     prices: deps.prices ?? DEFAULT_PRICE_TABLE,
   };
   const graphiql = createGraphiQL();
+  const readiness = new Readiness([
+    databaseCheck(deps.db),
+    migrationsCheck(deps.db, deps.databaseProvider),
+    workerCheck(worker),
+    segmindCheck(reachability),
+    ...(deps.readinessChecks ?? []),
+  ]);
 
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -204,6 +228,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // First: the request's arrival time and what it ran, for the access log (and metrics).
       requestFactsPlugin(),
       accessLog(logger),
+      healthRoutes(readiness),
       corsRefusal({ origins: deps.corsOrigins ?? [], publicUrl: services.publicUrl, logger }),
       guardedOnRequest(mediaRoute(deps.media), logger),
       requestIdHeader(),
@@ -224,8 +249,16 @@ export function createGateway(deps: GatewayDeps): Gateway {
   return {
     yoga,
     services,
-    start: () => worker.start(),
-    stop: () => worker.stop(),
+    readiness,
+    async start() {
+      await worker.start();
+      readiness.state = "ready";
+    },
+    stop() {
+      // Draining: /readyz answers 503 at once, so a load balancer stops sending traffic.
+      readiness.state = "draining";
+      return worker.stop();
+    },
   };
 }
 

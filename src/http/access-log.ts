@@ -1,5 +1,6 @@
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "../logger";
+import { HEALTH_PATHS } from "./health";
 import { elapsedMs, loggablePath, requestFacts } from "./request-facts";
 import { requestIdFor } from "./request-id";
 
@@ -11,6 +12,8 @@ import { requestIdFor } from "./request-id";
  * out), status, duration, GraphQL operation name and type, team id, key prefix and the codes
  * of the errors answered; never a key, a prompt, variables or a Segmind body.
  */
+const QUIET_PATHS: ReadonlySet<string> = new Set([HEALTH_PATHS.liveness, HEALTH_PATHS.readiness, "/metrics"]);
+
 export function accessLog(logger: Logger): Plugin {
   return {
     onResponse({ request, response }) {
@@ -31,6 +34,8 @@ export function accessLog(logger: Logger): Plugin {
           ...(facts.errorCodes.length > 0 ? { errorCodes: facts.errorCodes.slice(0, 10) } : {}),
         };
         if (response.status >= 500) logger.warn("request", fields);
+        // Probes and scrapes come every few seconds: logged at debug while they succeed.
+        else if (QUIET_PATHS.has(fields.path) && response.status < 400) logger.debug("request", fields);
         else logger.info("request", fields);
       } catch {
         // A log line must never cost the client its answer.

@@ -17,6 +17,8 @@ export interface GenerationRunner {
   stop(): Promise<void>;
   /** Resolves when nothing is running or waiting (for tests and draining). */
   idle(): Promise<void>;
+  /** True between a successful start and stop: work is being taken (readiness checks it). */
+  isRunning(): boolean;
 }
 
 export interface WorkerOptions {
@@ -75,6 +77,10 @@ export class InProcessWorker implements GenerationRunner {
     this.abort.abort(new Error("worker stopping"));
     await Promise.allSettled(this.running.values());
     this.notifyIfIdle();
+  }
+
+  isRunning(): boolean {
+    return this.started && !this.stopping;
   }
 
   idle(): Promise<void> {

@@ -121,8 +121,12 @@ export function databaseTargets(): DatabaseTarget[] {
 }
 
 /** `describe(name [provider])` once per provider; see the rules for an unreachable PostgreSQL above. */
-export function describeEachDatabase(name: string, fn: (target: DatabaseTarget) => void): void {
-  for (const target of databaseTargets()) {
+export function describeEachDatabase(
+  name: string,
+  fn: (target: DatabaseTarget) => void,
+  options: { only?: DatabaseProvider[] } = {},
+): void {
+  for (const target of databaseTargets().filter((t) => !options.only || options.only.includes(t.provider))) {
     const title = `${name} [${target.provider}]`;
     if (!target.unavailable) {
       describe(title, () => fn(target));

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Clock } from "../../src/clock";
 import { type QueryEvent, openDatabase } from "../../src/db/client";
-import { type Gateway, type WorkerSettings, createGateway } from "../../src/gateway";
+import { type Gateway, type GatewayDeps, type WorkerSettings, createGateway } from "../../src/gateway";
 import type { ImageFetcher } from "../../src/generations/image-fetch";
 import { gatewayRequestListener } from "../../src/http/request-target";
 import type { GenerationStatus } from "../../src/generations/status";
@@ -30,6 +30,8 @@ export const FAST_WORKER: Partial<WorkerSettings> = {
 };
 
 export interface HarnessOptions {
+  /** Readiness checks beyond the built-in ones (GatewayDeps.readinessChecks). */
+  readinessChecks?: GatewayDeps["readinessChecks"];
   /** Reuse a database (e.g. a second gateway on the first one's database). */
   database?: FreshDatabase;
   /** Reuse a running stand-in. */
@@ -124,6 +126,7 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
     corsOrigins: options.corsOrigins,
     allowAnonymous: options.allowAnonymous,
     imageFetcher: options.imageFetcher ?? null,
+    readinessChecks: options.readinessChecks,
   });
   if (options.start !== false) await gateway.start();
 
