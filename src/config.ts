@@ -60,6 +60,8 @@ const EnvSchema = z.object({
   SEGMIND_MAX_RPM: integer(0, 100_000).optional(),
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(10_000),
   WORKER_CONCURRENCY: integer(1, 256).default(4),
+  MAX_SUBSCRIPTIONS_PER_KEY: integer(0, 100_000).default(25),
+  MAX_SUBSCRIPTIONS_PER_ADDRESS: integer(0, 100_000).default(50),
   CREDITS_CACHE_TTL_MS: integer(0, 3_600_000).default(30_000),
   CREDITS_READ_BUDGET_MS: integer(0, 600_000).default(2_000),
   SANDBOX_JOB_DURATION_MS: integer(0, 600_000).default(3_000),

@@ -8,6 +8,7 @@ import type { GenerationNotifier } from "./generations/notifier";
 import type { ProgressEstimator } from "./generations/progress";
 import type { UpstreamTarget } from "./generations/types";
 import { type Loaders, createLoaders } from "./loaders";
+import type { SubscriptionLimiter } from "./limits/subscriptions";
 import type { Logger } from "./logger";
 import type { MediaStore } from "./media/store";
 import type { SegmindClient } from "./segmind/types";
@@ -34,6 +35,8 @@ export interface GatewayServices {
   drawSeed?: () => number;
   /** Per-shape cost estimates for budget holds (src/budget/prices.ts). */
   prices: PriceTable;
+  /** Open subscriptions per key and per client address (src/limits/subscriptions.ts). */
+  subscriptionLimiter: SubscriptionLimiter;
 }
 
 /** What every resolver sees: the services plus this request's own id and DataLoaders. */

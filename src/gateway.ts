@@ -32,6 +32,7 @@ import {
 import { SegmindReachability, observeSegmind } from "./observability/segmind";
 import { guardedOnRequest, safetyNet } from "./http/safety-net";
 import { storableTextOnly } from "./http/text-input";
+import { DEFAULT_SUBSCRIPTION_LIMITS, type SubscriptionLimits, SubscriptionLimiter } from "./limits/subscriptions";
 import { type Logger, silentLogger } from "./logger";
 import type { MediaStore } from "./media/store";
 import { schema } from "./schema";
@@ -87,6 +88,8 @@ export interface GatewayDeps {
   allowAnonymous?: boolean;
   /** Browser origins allowed cross-origin; none (the default) means same-origin only. */
   corsOrigins?: string[];
+  /** Open subscriptions allowed per API key and per client address (0: no limit); default 25 and 50. */
+  subscriptionLimits?: Partial<SubscriptionLimits>;
   /** How often subscriptions send a progress tick while waiting; default 2 s. */
   progressTickMs?: number;
   /** Wakes subscribers when events are written; in-process by default. */
@@ -180,6 +183,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     publicUrl: deps.publicUrl.replace(/\/+$/, ""),
     drawSeed: deps.drawSeed,
     prices: deps.prices ?? DEFAULT_PRICE_TABLE,
+    subscriptionLimiter: new SubscriptionLimiter({ ...DEFAULT_SUBSCRIPTION_LIMITS, ...deps.subscriptionLimits }),
   };
   const graphiql = createGraphiQL();
   const readiness = new Readiness([

@@ -4,6 +4,7 @@ import { visibleTo } from "../auth/visibility";
 import { GENERATION_STATUSES } from "../generations/status";
 import { type GenerationUpdate, allGenerationUpdates, generationUpdates } from "../generations/updates";
 import type { GatewayContext } from "../context";
+import { holdingLease } from "../limits/subscriptions";
 import { builder } from "./builder";
 import { GenerationEventRef, GenerationRef, GenerationStatusEnum, generationIdFrom } from "./generation";
 
@@ -59,7 +60,8 @@ builder.subscriptionFields((t) => ({
       // The loader sees only the caller's generations: another team's is "not found" too.
       const exists = await context.loaders.generationById.load(id);
       if (!exists) throw new GraphQLError("Generation not found", { extensions: { code: "NOT_FOUND" } });
-      return generationUpdates(streamDeps(context), id, args.after ?? null, context.signal);
+      const lease = context.services.subscriptionLimiter.acquire(context.principal);
+      return holdingLease(lease, generationUpdates(streamDeps(context), id, args.after ?? null, context.signal), context.signal);
     },
     resolve: (update) => update,
   }),
@@ -76,13 +78,15 @@ builder.subscriptionFields((t) => ({
     },
     subscribe: (_root, args, context) => {
       requireScope(context.principal, "read");
-      return allGenerationUpdates(
+      const lease = context.services.subscriptionLimiter.acquire(context.principal);
+      const stream = allGenerationUpdates(
         streamDeps(context),
         args.after ?? null,
         args.status?.filter((status) => GENERATION_STATUSES.includes(status)) ?? null,
         visibleTo(context.principal),
         context.signal,
       );
+      return holdingLease(lease, stream, context.signal);
     },
     resolve: (update) => update,
   }),

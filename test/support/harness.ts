@@ -53,6 +53,8 @@ export interface HarnessOptions {
   /** Wraps the real client (e.g. to hold a submit on the wire until the test lets it go). */
   wrapSegmind?: (client: SegmindClient) => SegmindClient;
   corsOrigins?: string[];
+  /** Open subscriptions per key and per address (default: the gateway's). */
+  subscriptionLimits?: { perKey?: number; perAddress?: number };
   /** Requests without an API key act anonymously (default true, as in sandbox mode). */
   allowAnonymous?: boolean;
   /**
@@ -124,6 +126,7 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
     drawSeed: options.drawSeed,
     clock: options.clock,
     corsOrigins: options.corsOrigins,
+    subscriptionLimits: options.subscriptionLimits,
     allowAnonymous: options.allowAnonymous,
     imageFetcher: options.imageFetcher ?? null,
     readinessChecks: options.readinessChecks,
