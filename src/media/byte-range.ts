@@ -41,3 +41,14 @@ export function chooseByteRange(rangeHeader: string | null, size: number): ByteR
   if (start >= size) return UNSATISFIABLE;
   return { kind: "partial", start, end: Math.min(requestedEnd, size - 1) };
 }
+
+/**
+ * The one check every store's `read(key, range)` makes: both ends safe integers, inclusive,
+ * start <= end. Thrown synchronously, before any I/O.
+ */
+export function assertInclusiveRange(range: { start: number; end: number }): void {
+  const { start, end } = range;
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+    throw new RangeError(`Invalid byte range ${start}-${end}`);
+  }
+}

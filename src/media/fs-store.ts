@@ -4,6 +4,7 @@ import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 
+import { assertInclusiveRange } from "./byte-range";
 import { fsyncDirectory, writeNewFileDurably, writeStreamToNewFile } from "./fs-durable";
 import { assertValidMediaKey } from "./media-key";
 import type { MediaStore, ObjectStat, StoredObject } from "./store";
@@ -79,11 +80,8 @@ export function createFsMediaStore(dir: string): MediaStore {
     read(key: string, range?: { start: number; end: number }): Readable {
       const file = dataPath(key);
       if (!range) return createReadStream(file);
-      const { start, end } = range;
-      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
-        throw new RangeError(`Invalid byte range ${start}-${end}`);
-      }
-      return createReadStream(file, { start, end }); // both inclusive, as in HTTP
+      assertInclusiveRange(range);
+      return createReadStream(file, { start: range.start, end: range.end }); // both inclusive, as in HTTP
     },
 
     async remove(key: string): Promise<void> {
