@@ -1,13 +1,14 @@
 import { randomBytes } from "node:crypto";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Config } from "./config";
 import { openDatabase } from "./db/client";
 import { type Gateway, createGateway } from "./gateway";
 import type { Logger } from "./logger";
-import { cleanIncoming, createFsMediaStore } from "./media/fs-store";
+import { openMediaStore } from "./media/open-store";
 import { type SegmindStandIn, startSegmindStandIn } from "./sandbox/standin";
 import { createSegmindClient } from "./segmind/client";
-import { databaseFailure, mediaDirFailure } from "./startup-errors";
+import { databaseFailure } from "./startup-errors";
 
 export interface RunningGateway {
   gateway: Gateway;
@@ -26,20 +27,20 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
   const database = await openDatabase(config.DATABASE_URL).catch((error: unknown) => {
     throw databaseFailure(config.DATABASE_URL, error);
   });
-  let media: ReturnType<typeof createFsMediaStore>;
-  try {
-    media = createFsMediaStore(config.MEDIA_DIR);
-    await cleanIncoming(config.MEDIA_DIR);
-  } catch (error) {
+  // MEDIA_STORE: the directory store (default) or an S3 bucket every instance shares.
+  const mediaStore = await openMediaStore(config.mediaStore, logger).catch(async (error: unknown) => {
     await database.close();
-    throw mediaDirFailure(config.MEDIA_DIR, error);
-  }
+    throw error;
+  });
+  logger.info("media store ready", mediaStore.description);
+  const media = mediaStore.media;
 
   let sandbox: SegmindStandIn | null = null;
   let baseUrl = config.SEGMIND_BASE_URL;
   let apiKey = config.SEGMIND_API_KEY;
   if (config.sandbox) {
     apiKey = `sandbox-${randomBytes(12).toString("hex")}`;
+    await mkdir(config.MEDIA_DIR, { recursive: true }); // there already with the directory store; not with S3
     sandbox = await startSegmindStandIn({
       apiKey,
       balanceUsd: config.SANDBOX_BALANCE_USD,
@@ -111,6 +112,7 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
     async close() {
       await gateway.stop();
       await sandbox?.close();
+      mediaStore.close();
       await database.close();
     },
   };

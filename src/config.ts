@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_PRICE_TABLE_TEXT, parsePriceTable } from "./budget/prices";
+import type { MediaStoreSettings } from "./media/open-store";
 
 /**
  * Every setting the gateway reads, parsed once at boot. A bad value stops the process with a
@@ -34,6 +35,69 @@ const optionalText = z
  * Not z.coerce.boolean, which reads "false" and "0" as true.
  */
 const optionalFlag = optionalText.pipe(z.stringbool({ error: "is not true or false (also 1/0, yes/no, on/off)" }).optional());
+
+// --- Media store: where result videos live (MEDIA_STORE=fs|s3), gathered by mediaStoreSettings.
+const MEDIA_KEY_PREFIX = /^$|^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/;
+const MEDIA_STORE_ENV = {
+  MEDIA_STORE: oneOf(["fs", "s3"]).default("fs"),
+  S3_BUCKET: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]$/, { error: "is not a bucket name (3-63 letters, digits, . _ -)" })
+      .optional(),
+  ),
+  S3_PREFIX: optionalText.pipe(
+    z
+      .string()
+      .transform((prefix) => prefix.replace(/^\/+|\/+$/g, ""))
+      .pipe(z.string().regex(MEDIA_KEY_PREFIX, { error: "is not /-separated segments of letters, digits, . _ -" }))
+      .optional(),
+  ),
+  S3_ENDPOINT: optionalText.pipe(
+    httpUrl()
+      .refine((url) => !/^[a-z]+:\/\/[^/]*@/i.test(url), {
+        error: "holds credentials: use S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY",
+      })
+      .optional(),
+  ),
+  S3_REGION: optionalText,
+  S3_FORCE_PATH_STYLE: optionalFlag,
+  S3_ACCESS_KEY_ID: optionalText,
+  S3_SECRET_ACCESS_KEY: optionalText,
+  S3_MAX_SOCKETS: integer(1, 10_000).default(256),
+};
+
+type MediaStoreEnv = z.output<z.ZodObject<typeof MEDIA_STORE_ENV>> & { MEDIA_DIR: string };
+
+function checkMediaStoreEnv(values: MediaStoreEnv, ctx: z.RefinementCtx): void {
+  if (values.MEDIA_STORE === "s3" && values.S3_BUCKET === undefined) {
+    ctx.addIssue({ code: "custom", path: ["S3_BUCKET"], message: "is required when MEDIA_STORE=s3", params: { quotesValue: true } });
+  }
+  if ((values.S3_ACCESS_KEY_ID === undefined) !== (values.S3_SECRET_ACCESS_KEY === undefined)) {
+    const missing = values.S3_ACCESS_KEY_ID === undefined ? "S3_ACCESS_KEY_ID" : "S3_SECRET_ACCESS_KEY";
+    ctx.addIssue({
+      code: "custom",
+      path: [missing],
+      message: "is missing: set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither (the AWS SDK's own credential chain)",
+      params: { quotesValue: true },
+    });
+  }
+}
+
+function mediaStoreSettings(values: MediaStoreEnv): MediaStoreSettings {
+  if (values.MEDIA_STORE === "fs") return { kind: "fs", dir: values.MEDIA_DIR };
+  const { S3_ACCESS_KEY_ID: accessKeyId, S3_SECRET_ACCESS_KEY: secretAccessKey } = values;
+  return {
+    kind: "s3",
+    bucket: values.S3_BUCKET as string, // checkMediaStoreEnv
+    prefix: values.S3_PREFIX ? `${values.S3_PREFIX}/` : "",
+    ...(values.S3_ENDPOINT ? { endpoint: values.S3_ENDPOINT } : {}),
+    ...(values.S3_REGION ? { region: values.S3_REGION } : {}),
+    forcePathStyle: values.S3_FORCE_PATH_STYLE ?? false,
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey } } : {}),
+    maxSockets: values.S3_MAX_SOCKETS,
+  };
+}
 
 const EnvSchema = z.object({
   NODE_ENV: oneOf(["development", "production", "test"]).default("development"),
@@ -99,7 +163,8 @@ const EnvSchema = z.object({
         }),
       ),
     ),
-});
+  ...MEDIA_STORE_ENV,
+}).superRefine(checkMediaStoreEnv);
 
 export type Env = z.infer<typeof EnvSchema>;
 
@@ -119,6 +184,8 @@ export interface Config extends Env {
   pollIntervalMs: number;
   /** SEGMIND_MAX_RPM, defaulted: 5 (Segmind's free plan) against Segmind, no cap in sandbox mode. */
   maxRequestsPerMinute: number;
+  /** MEDIA_STORE and its S3_* variables, checked and gathered. */
+  mediaStore: MediaStoreSettings;
 }
 
 export class ConfigError extends Error {
@@ -126,7 +193,7 @@ export class ConfigError extends Error {
 }
 
 /** Variables whose values are never shown, in an error or anywhere else. */
-const SECRET_VARIABLES: ReadonlySet<string> = new Set(["SEGMIND_API_KEY"]);
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(["SEGMIND_API_KEY", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"]);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty means unset, for every variable: the default applies.
@@ -160,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     GRAPHIQL_ENABLED: values.GRAPHIQL_ENABLED ?? values.NODE_ENV !== "production",
     // A first try needs no key; a gateway spending real credits does, unless said otherwise.
     ALLOW_ANONYMOUS: values.ALLOW_ANONYMOUS ?? sandbox,
+    mediaStore: mediaStoreSettings(values),
   };
 }
 

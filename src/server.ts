@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({
     level: config.LOG_LEVEL,
-    secrets: config.SEGMIND_API_KEY ? [config.SEGMIND_API_KEY] : [],
+    secrets: [config.SEGMIND_API_KEY, config.S3_SECRET_ACCESS_KEY].filter((secret) => secret !== undefined),
   });
 
   // Signals are wired before anything starts, so a stop during start-up still drains.

@@ -119,8 +119,75 @@ describe("configuration", () => {
   });
 
   it("documents every variable it reads in .env.example", () => {
-    const documented = new Set([...EXAMPLE.matchAll(/^([A-Z_]+)=/gm)].map((match) => match[1]));
+    const documented = new Set([...EXAMPLE.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]));
     expect(CONFIG_VARIABLES.filter((name) => !documented.has(name))).toEqual([]);
     expect([...documented].filter((name) => !CONFIG_VARIABLES.includes(name as string))).toEqual([]);
+  });
+
+  describe("media store (MEDIA_STORE and S3_*)", () => {
+    const S3 = { MEDIA_STORE: "s3", S3_BUCKET: "videos" };
+
+    it("defaults to the directory store in MEDIA_DIR", () => {
+      expect(loadConfig({}).mediaStore).toEqual({ kind: "fs", dir: "./data/media" });
+      expect(loadConfig({ MEDIA_DIR: "/srv/media", S3_BUCKET: "ignored" }).mediaStore).toEqual({ kind: "fs", dir: "/srv/media" });
+    });
+
+    it("gathers the S3 settings, normalising the prefix to end in one slash", () => {
+      expect(
+        loadConfig({
+          ...S3,
+          S3_PREFIX: "/gateway/media/",
+          S3_ENDPOINT: "http://127.0.0.1:9000",
+          S3_REGION: "auto",
+          S3_FORCE_PATH_STYLE: "true",
+          S3_ACCESS_KEY_ID: "AKIAEXAMPLE",
+          S3_SECRET_ACCESS_KEY: "s3cr3t",
+          S3_MAX_SOCKETS: "64",
+        }).mediaStore,
+      ).toEqual({
+        kind: "s3",
+        bucket: "videos",
+        prefix: "gateway/media/",
+        endpoint: "http://127.0.0.1:9000",
+        region: "auto",
+        forcePathStyle: true,
+        credentials: { accessKeyId: "AKIAEXAMPLE", secretAccessKey: "s3cr3t" },
+        maxSockets: 64,
+      });
+      // Nothing but the bucket: AWS S3, the SDK's region and credential chains, no prefix.
+      expect(loadConfig(S3).mediaStore).toEqual({ kind: "s3", bucket: "videos", prefix: "", forcePathStyle: false, maxSockets: 256 });
+    });
+
+    it.each([
+      [{ MEDIA_STORE: "s3" }, "S3_BUCKET"],
+      [{ MEDIA_STORE: "azure" }, "MEDIA_STORE"],
+      [{ ...S3, S3_BUCKET: "a/b" }, "S3_BUCKET"],
+      [{ ...S3, S3_PREFIX: "a/../b" }, "S3_PREFIX"],
+      [{ ...S3, S3_PREFIX: "a//b" }, "S3_PREFIX"],
+      [{ ...S3, S3_ENDPOINT: "minio:9000" }, "S3_ENDPOINT"],
+      [{ ...S3, S3_FORCE_PATH_STYLE: "maybe" }, "S3_FORCE_PATH_STYLE"],
+      [{ ...S3, S3_ACCESS_KEY_ID: "AKIAEXAMPLE" }, "S3_SECRET_ACCESS_KEY"],
+      [{ ...S3, S3_SECRET_ACCESS_KEY: "s3cr3t" }, "S3_ACCESS_KEY_ID"],
+      [{ ...S3, S3_MAX_SOCKETS: "0" }, "S3_MAX_SOCKETS"],
+    ])("rejects %j naming %s", (env, variable) => {
+      expect(() => loadConfig(env)).toThrow(new RegExp(`\\b${variable}\\b`));
+    });
+
+    it("never echoes credentials, not even ones put in the endpoint URL", () => {
+      const attempts = [
+        { ...S3, S3_SECRET_ACCESS_KEY: "wJalrXUtnFEMI-secret" },
+        { ...S3, S3_ENDPOINT: "http://minio:wJalrXUtnFEMI-secret@127.0.0.1:9000" },
+      ];
+      for (const env of attempts) {
+        let message = "";
+        try {
+          loadConfig(env);
+        } catch (error) {
+          message = String(error);
+        }
+        expect(message).toMatch(/S3_/);
+        expect(message).not.toContain("wJalrXUtnFEMI-secret");
+      }
+    });
   });
 });

@@ -12,6 +12,7 @@ import type { GenerationStatus } from "../../src/generations/status";
 import type { GenerationRow } from "../../src/generations/types";
 import { type Logger, createLogger } from "../../src/logger";
 import { createFsMediaStore } from "../../src/media/fs-store";
+import type { MediaStore } from "../../src/media/store";
 import { type SegmindStandIn, type StandInOptions, startSegmindStandIn } from "../../src/sandbox/standin";
 import { createSegmindClient } from "../../src/segmind/client";
 import type { SegmindClient } from "../../src/segmind/types";
@@ -40,6 +41,8 @@ export interface HarnessOptions {
   /** Point the client somewhere else (e.g. a closed port). */
   baseUrl?: string;
   mediaDir?: string;
+  /** Store videos here instead of a directory store in `mediaDir` (e.g. an S3 store). */
+  media?: MediaStore;
   mode?: "v2" | "v1";
   worker?: Partial<WorkerSettings>;
   clientTimeoutMs?: number;
@@ -116,7 +119,7 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
     db: opened.db,
     databaseProvider: opened.provider,
     segmind,
-    media: createFsMediaStore(mediaDir),
+    media: options.media ?? createFsMediaStore(mediaDir),
     upstream: { name: "sandbox", mode: options.mode ?? "v2" },
     publicUrl,
     logger,
