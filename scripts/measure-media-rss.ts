@@ -21,7 +21,7 @@ import { Readable } from "node:stream";
 import { CreateBucketCommand } from "@aws-sdk/client-s3";
 
 import { createFsMediaStore } from "../src/media/fs-store";
-import { createS3Client } from "../src/media/open-store";
+import { createS3Client } from "../src/media/s3-open";
 import { createS3MediaStore } from "../src/media/s3-store";
 import type { MediaStore } from "../src/media/store";
 

@@ -1,10 +1,6 @@
-import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
-
-import { ConfigError } from "../config";
 import type { Logger } from "../logger";
 import { mediaDirFailure } from "../startup-errors";
 import { cleanIncoming, createFsMediaStore } from "./fs-store";
-import { createS3MediaStore, describeS3Error, httpStatusOf } from "./s3-store";
 import type { MediaStore } from "./store";
 
 /** Which media store to run, as configured (MEDIA_STORE and its variables, src/config.ts). */
@@ -31,10 +27,6 @@ export interface OpenedMediaStore {
   close(): void;
 }
 
-/** An S3 conversation that goes quiet this long fails (a put retries; a viewer re-requests). */
-const S3_CONNECT_TIMEOUT_MS = 5_000;
-const S3_SOCKET_IDLE_TIMEOUT_MS = 60_000;
-
 /**
  * Builds the configured store and proves it usable before the gateway takes work: the
  * directory store sweeps temp files a crash left behind; the S3 store resolves its region
@@ -52,51 +44,7 @@ export async function openMediaStore(settings: MediaStoreSettings, logger: Logge
     }
   }
 
-  const client = createS3Client(settings);
-  try {
-    await client.config.region();
-  } catch {
-    client.destroy();
-    throw new ConfigError("S3_REGION: not set, and the AWS SDK found none (AWS_REGION, a profile); R2 uses \"auto\"");
-  }
-  try {
-    await client.send(new HeadBucketCommand({ Bucket: settings.bucket }));
-  } catch (error) {
-    client.destroy();
-    const status = httpStatusOf(error);
-    const hint =
-      status === 404
-        ? "the bucket does not exist (create it, or fix S3_BUCKET / S3_ENDPOINT)"
-        : status === 403 || status === 401
-          ? "access denied (check the credentials and that they may use this bucket)"
-          : "check S3_ENDPOINT, S3_REGION and S3_FORCE_PATH_STYLE";
-    const detail = describeS3Error("HeadBucket", settings.bucket, error).message;
-    throw new ConfigError(`S3_BUCKET: ${JSON.stringify(settings.bucket)} is not usable: ${hint}. ${detail}`);
-  }
-  return {
-    media: createS3MediaStore({ client, bucket: settings.bucket, prefix: settings.prefix, logger }),
-    description: {
-      mediaStore: "s3",
-      bucket: settings.bucket,
-      prefix: settings.prefix,
-      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-    },
-    close: () => client.destroy(),
-  };
-}
-
-export function createS3Client(settings: Extract<MediaStoreSettings, { kind: "s3" }>): S3Client {
-  return new S3Client({
-    ...(settings.region ? { region: settings.region } : {}),
-    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-    forcePathStyle: settings.forcePathStyle,
-    ...(settings.credentials ? { credentials: settings.credentials } : {}),
-    requestHandler: {
-      connectionTimeout: S3_CONNECT_TIMEOUT_MS,
-      socketTimeout: S3_SOCKET_IDLE_TIMEOUT_MS,
-      // Every video being watched holds one socket while it streams; the SDK's default is 50.
-      httpAgent: { maxSockets: settings.maxSockets, keepAlive: true },
-      httpsAgent: { maxSockets: settings.maxSockets, keepAlive: true },
-    },
-  });
+  // Loaded only when used: the AWS SDK adds about a second to every start on this machine.
+  const { openS3MediaStore } = await import("./s3-open");
+  return openS3MediaStore(settings, logger);
 }

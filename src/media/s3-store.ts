@@ -21,9 +21,11 @@ import type { MediaStore, ObjectStat, StoredObject } from "./store";
  *
  * Atomicity comes from S3 itself: an object appears under its key only when its PutObject or
  * CompleteMultipartUpload succeeds, never part-way. `put` streams the body through a hashing
- * step into lib-storage's `Upload`, which holds at most `queueSize` parts of `partSizeBytes`
- * (plus the one being filled) in memory: a body smaller than one part goes up as one
- * PutObject, a larger one as a multipart upload. Any failure (the body errors, a part is
+ * step into lib-storage's `Upload`: a body smaller than one part goes up as one PutObject, a
+ * larger one as a multipart upload, one part at a time by default. Memory is bounded by the
+ * part size, not the body: cutting a part briefly holds the incoming chunks, their copy and the
+ * previous part's buffer, about 16 MiB at peak with 5 MiB parts (scripts/measure-media-rss.ts);
+ * each extra part in flight (`queueSize`) adds one part. Any failure (the body errors, a part is
  * refused) aborts the multipart upload, so nothing appears under the key and no parts are
  * left behind to pay for; if even the abort fails it is logged, and a bucket lifecycle rule
  * (AbortIncompleteMultipartUpload) is the backstop.

@@ -3,7 +3,7 @@ import { readdirSync } from "node:fs";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-import { createS3Client } from "../../src/media/open-store";
+import { createS3Client } from "../../src/media/s3-open";
 import { createS3MediaStore } from "../../src/media/s3-store";
 import { describeEachDatabase } from "../support/databases";
 import { GENERATION_QUERY, type Harness, VALID_INPUT, localId, startHarness } from "../support/harness";

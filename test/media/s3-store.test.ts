@@ -3,8 +3,10 @@ import { Readable } from "node:stream";
 import { HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
+import { ConfigError } from "../../src/config";
 import { createLogger } from "../../src/logger";
-import { createS3Client, openMediaStore } from "../../src/media/open-store";
+import { openMediaStore } from "../../src/media/open-store";
+import { createS3Client } from "../../src/media/s3-open";
 import { MediaStoreError, createS3MediaStore } from "../../src/media/s3-store";
 import { type TestS3Server, startS3Server } from "../support/s3";
 import { patternBytes, readAll } from "./fixtures";
@@ -216,7 +218,7 @@ describe("openMediaStore (MEDIA_STORE=s3 at start-up)", () => {
   });
 
   it("refuses to start on a bucket that does not exist, naming S3_BUCKET", async () => {
-    await expect(openMediaStore(s3.settings("no-such-bucket-here"), logger)).rejects.toThrow(/S3_BUCKET "no-such-bucket-here".*does not exist/);
+    await expect(openMediaStore(s3.settings("no-such-bucket-here"), logger)).rejects.toThrow(/^S3_BUCKET: "no-such-bucket-here" .*does not exist/);
   });
 
   it("refuses to start with credentials S3 rejects, without showing the secret", async () => {
@@ -224,7 +226,8 @@ describe("openMediaStore (MEDIA_STORE=s3 at start-up)", () => {
     const secret = "definitely-not-the-secret-42";
     const settings = s3.settings(name, { credentials: { accessKeyId: "AKIDUNKNOWN", secretAccessKey: secret } });
     const error = (await openMediaStore(settings, logger).catch((failure: unknown) => failure)) as Error;
-    expect(error.message).toMatch(/S3_BUCKET .* access denied/);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toMatch(/^S3_BUCKET: .* access denied/);
     expect(error.message).not.toContain(secret);
   });
 
@@ -237,7 +240,7 @@ describe("openMediaStore (MEDIA_STORE=s3 at start-up)", () => {
     process.env.AWS_SHARED_CREDENTIALS_FILE = "/nonexistent/aws-credentials";
     try {
       const { region: _unset, ...withoutRegion } = s3.settings(await freshBucket());
-      await expect(openMediaStore(withoutRegion, logger)).rejects.toThrow(/S3_REGION/);
+      await expect(openMediaStore(withoutRegion, logger)).rejects.toThrow(/^S3_REGION: /);
     } finally {
       process.env = saved;
     }

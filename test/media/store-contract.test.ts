@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { createFsMediaStore } from "../../src/media/fs-store";
 import { InvalidMediaKeyError } from "../../src/media/media-key";
-import { createS3Client } from "../../src/media/open-store";
+import { createS3Client } from "../../src/media/s3-open";
 import { createS3MediaStore } from "../../src/media/s3-store";
 import type { MediaStore } from "../../src/media/store";
 import { type TestS3Server, startS3Server } from "../support/s3";
