@@ -60,7 +60,13 @@ describe("npm start with MEDIA_STORE=s3", () => {
       LOG_LEVEL: "debug",
       ...s3Env(),
     });
-    expect(gateway.stderr()).toContain('"message":"media store ready","mediaStore":"s3"');
+    const ready = gateway
+      .stderr()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((entry) => entry.message === "media store ready");
+    expect(ready).toMatchObject({ mediaStore: "s3", bucket, prefix: "gateway/media/", endpoint: s3.endpoint });
 
     const created = await postGraphQL(gateway.url, GENERATE_VIDEO, { input: QUICK_START_INPUT });
     const id: string = created.data.generateVideo.generation.id;
