@@ -32,6 +32,7 @@ import {
 import { SegmindReachability, observeSegmind } from "./observability/segmind";
 import { guardedOnRequest, safetyNet } from "./http/safety-net";
 import { storableTextOnly } from "./http/text-input";
+import { argumentBounds } from "./http/argument-bounds";
 import { DEFAULT_SUBSCRIPTION_LIMITS, type SubscriptionLimits, SubscriptionLimiter } from "./limits/subscriptions";
 import { type Logger, silentLogger } from "./logger";
 import type { MediaStore } from "./media/store";
@@ -241,6 +242,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       jsonBodiesOnly(),
       malformedGetParamsAre400(),
       storableTextOnly(),
+      argumentBounds(),
       ...armorPlugins({
         limits: { ...DEFAULT_QUERY_LIMITS, ...deps.queryLimits },
         introspection: deps.introspection !== false,

@@ -1,0 +1,144 @@
+import {
+  type DocumentNode,
+  type ExecutionArgs,
+  GraphQLError,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  TypeInfo,
+  getArgumentValues,
+  getNamedType,
+  getNullableType,
+  getVariableValues,
+  isInputObjectType,
+  isListType,
+  visit,
+  visitWithTypeInfo,
+} from "graphql";
+import type { Plugin } from "graphql-yoga";
+import { IMAGE_URL_MAX_LENGTH, PROMPT_MAX_LENGTH } from "../generations/validation";
+
+/**
+ * Every list and string argument of every field is bounded before anything executes. Without
+ * it a 60,000-character `promptContains` reached SQLite as a LIKE pattern ("LIKE or GLOB
+ * pattern too complex") and a `nodes(ids:)` or status list of 15,000–90,000 items reached the
+ * database as that many parameters ("query parameter limit exceeded"): internal errors for
+ * what is the client's mistake. Now such a request is refused with one GraphQL error,
+ * `extensions.code` ARGUMENT_TOO_LARGE (naming the argument and its limit), and runs nothing.
+ *
+ * The rule is generic (it walks the schema's argument types, input objects included), so a
+ * new argument is bounded the day it is added. The inputs of generateVideo and
+ * regenerateVideo are left to their own validation (src/generations/validation.ts), which
+ * answers the typed InvalidInputError naming each field.
+ */
+export const ARGUMENT_TOO_LARGE = "ARGUMENT_TOO_LARGE";
+
+/** Items in any list argument (a page is at most 100 too). */
+export const MAX_LIST_ITEMS = 100;
+/** Characters in any string or ID argument, unless a coordinate below says otherwise. */
+export const MAX_STRING_LENGTH = 1_024;
+
+const STRING_LIMITS: Record<string, number> = {
+  // A substring of a prompt is never longer than a prompt.
+  "Query.generations.filter.promptContains": PROMPT_MAX_LENGTH,
+  "Query.videoOrigin.resultUrl": IMAGE_URL_MAX_LENGTH,
+};
+
+/** Arguments validated by their resolver into InvalidInputError (typed, per field). */
+const VALIDATED_BY_RESOLVER = new Set(["Mutation.generateVideo.input", "Mutation.regenerateVideo.overrides"]);
+
+export function argumentBounds(): Plugin {
+  const refuse = (args: ExecutionArgs, setResult: (result: { errors: GraphQLError[] }) => void) => {
+    const problem = oversizedArgument(args.schema, args.document, args.operationName, args.variableValues);
+    if (problem) setResult({ errors: [problem] });
+  };
+  return {
+    onExecute({ args, setResultAndStopExecution }) {
+      refuse(args, setResultAndStopExecution);
+    },
+    onSubscribe({ args, setResultAndStopExecution }) {
+      refuse(args, setResultAndStopExecution);
+    },
+  };
+}
+
+/** The first argument value past its bound, as the error to answer; null when all fit. */
+export function oversizedArgument(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+  rawVariables: Record<string, unknown> | null | undefined,
+): GraphQLError | null {
+  const operation = document.definitions.find(
+    (definition): definition is OperationDefinitionNode =>
+      definition.kind === Kind.OPERATION_DEFINITION && (!operationName || definition.name?.value === operationName),
+  );
+  if (!operation) return null;
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {}, { maxErrors: 1 });
+  // Variables that do not fit their types: execution reports that itself.
+  if (coerced.errors) return null;
+  const variables = coerced.coerced;
+
+  const typeInfo = new TypeInfo(schema);
+  let found: GraphQLError | null = null;
+  const definitions = document.definitions.filter((definition) => definition === operation || definition.kind === Kind.FRAGMENT_DEFINITION);
+  visit(
+    { kind: Kind.DOCUMENT, definitions },
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        if (found) return false;
+        const field = typeInfo.getFieldDef();
+        const parent = typeInfo.getParentType();
+        if (!field || !parent || field.args.length === 0 || !node.arguments?.length) return undefined;
+        let values: Record<string, unknown>;
+        try {
+          values = getArgumentValues(field, node, variables);
+        } catch {
+          return undefined; // a value that does not fit its type: execution reports it
+        }
+        for (const arg of field.args) {
+          const coordinate = `${parent.name}.${field.name}.${arg.name}`;
+          if (VALIDATED_BY_RESOLVER.has(coordinate) || values[arg.name] == null) continue;
+          found = check(values[arg.name], arg.type, coordinate, `${field.name}(${arg.name})`);
+          if (found) return false;
+        }
+        return undefined;
+      },
+    }),
+  );
+  return found;
+}
+
+function check(value: unknown, type: GraphQLInputType, coordinate: string, where: string): GraphQLError | null {
+  if (value == null) return null;
+  const inner = getNullableType(type);
+  if (isListType(inner)) {
+    if (!Array.isArray(value)) return check(value, inner.ofType, coordinate, where);
+    if (value.length > MAX_LIST_ITEMS) return tooLarge(where, coordinate, `${value.length} items`, MAX_LIST_ITEMS, "items");
+    for (const item of value) {
+      const problem = check(item, inner.ofType, coordinate, where);
+      if (problem) return problem;
+    }
+    return null;
+  }
+  const named = getNamedType(type);
+  if (isInputObjectType(named) && typeof value === "object") {
+    for (const field of Object.values(named.getFields())) {
+      const problem = check((value as Record<string, unknown>)[field.name], field.type, `${coordinate}.${field.name}`, `${where}.${field.name}`);
+      if (problem) return problem;
+    }
+    return null;
+  }
+  if (typeof value === "string") {
+    const limit = STRING_LIMITS[coordinate] ?? MAX_STRING_LENGTH;
+    if (value.length > limit) return tooLarge(where, coordinate, `${value.length} characters`, limit, "characters");
+  }
+  return null;
+}
+
+function tooLarge(where: string, coordinate: string, size: string, limit: number, unit: string): GraphQLError {
+  return new GraphQLError(`Argument ${where} is too large (${size}); at most ${limit} ${unit}.`, {
+    extensions: { code: ARGUMENT_TOO_LARGE, argument: coordinate, limit, http: { status: 400 } },
+  });
+}
