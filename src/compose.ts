@@ -9,6 +9,7 @@ import { openMediaStore } from "./media/open-store";
 import { type SegmindStandIn, startSegmindStandIn } from "./sandbox/standin";
 import { createSegmindClient } from "./segmind/client";
 import { databaseFailure } from "./startup-errors";
+import { connectRedis } from "./redis";
 
 export interface RunningGateway {
   gateway: Gateway;
@@ -34,6 +35,14 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
   });
   logger.info("media store ready", mediaStore.description);
   const media = mediaStore.media;
+  // Several instances share work, the Segmind rate limit and live updates through Redis.
+  const redis = config.REDIS_URL
+    ? await connectRedis(config.REDIS_URL, logger).catch(async (error: unknown) => {
+        mediaStore.close();
+        await database.close();
+        throw error;
+      })
+    : null;
 
   let sandbox: SegmindStandIn | null = null;
   let baseUrl = config.SEGMIND_BASE_URL;
@@ -81,8 +90,13 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
     creditsCacheTtlMs: config.CREDITS_CACHE_TTL_MS,
     creditsReadBudgetMs: config.CREDITS_READ_BUDGET_MS,
     prices: config.PRICE_TABLE_USD,
+    shared: redis ? { connection: redis, prefix: config.REDIS_PREFIX } : undefined,
     worker: {
       concurrency: config.WORKER_CONCURRENCY,
+      sweepIntervalMs: config.WORKER_RECONCILE_INTERVAL_MS,
+      maxInFlight: config.SEGMIND_MAX_IN_FLIGHT,
+      rpmScope: config.SEGMIND_RPM_SCOPE,
+      lockDurationMs: config.QUEUE_LOCK_DURATION_MS,
       pollIntervalMs: config.pollIntervalMs,
       pollDeadlineMs: config.SEGMIND_POLL_DEADLINE_MS,
       submitMaxAttempts: config.SUBMIT_MAX_ATTEMPTS,
@@ -113,6 +127,7 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
       await gateway.stop();
       await sandbox?.close();
       mediaStore.close();
+      await redis?.quit().catch(() => redis.disconnect());
       await database.close();
     },
   };

@@ -38,22 +38,33 @@ import { type Logger, silentLogger } from "./logger";
 import type { MediaStore } from "./media/store";
 import { schema } from "./schema";
 import type { SegmindClient } from "./segmind/types";
-import type { LifecycleSettings } from "./worker/lifecycle";
-import { type GenerationRunner, InProcessWorker } from "./worker/worker";
-import { RateGate } from "./worker/rate-gate";
+import type { Redis } from "ioredis";
+import { RedisNotifier } from "./generations/redis-notifier";
+import { backoffDelayMs } from "./worker/backoff";
+import { BullMqStepQueue } from "./worker/bullmq-queue";
+import { InFlightCalls } from "./worker/in-flight";
+import { InProcessStepQueue } from "./worker/in-process-queue";
+import { type RpmScope, createUpstreamLimiter } from "./worker/limiter";
+import type { StepQueue } from "./worker/queue";
+import type { StepSettings } from "./worker/steps/deps";
+import { type GenerationRunner, GenerationWorker } from "./worker/worker";
 import { databaseUnavailableError, isDatabaseUnavailable } from "./db/unavailable";
 
-export interface WorkerSettings extends LifecycleSettings {
+export interface WorkerSettings extends StepSettings {
+  /** Steps (one upstream exchange or one copy each) run at once in this instance. */
   concurrency: number;
+  /** How often unfinished rows without a job are enqueued (the reconciler). */
   sweepIntervalMs: number;
-  /** How often rows past their deadline are expired. */
-  deadlineCheckMs: number;
-  /** Keyed Segmind requests per rolling minute, for the whole gateway (SEGMIND_MAX_RPM); 0 = no cap. */
+  /** Keyed Segmind requests per clock minute, for the whole deployment (SEGMIND_MAX_RPM); 0 = no cap. */
   maxRequestsPerMinute: number;
+  /** Which calls SEGMIND_MAX_RPM counts: every keyed call, or only submits (SEGMIND_RPM_SCOPE). */
+  rpmScope: RpmScope;
+  /** BullMQ only: how long an instance's job lock lasts without renewal (stalled-job recovery). */
+  lockDurationMs: number;
 }
 
 export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
-  concurrency: 4,
+  concurrency: 64,
   sweepIntervalMs: 15_000,
   pollIntervalMs: 5_000,
   pollDeadlineMs: 900_000,
@@ -62,9 +73,19 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   submitInFlightMs: 60_000,
   backoffBaseMs: 1_000,
   rateLimitMaxWaits: 20,
-  deadlineCheckMs: 1_000,
   maxRequestsPerMinute: 0,
+  rpmScope: "all",
+  maxInFlight: 0,
+  lockDurationMs: 30_000,
 };
+
+/** Several instances share work through Redis: BullMQ queue, shared rate limit, notifier. */
+export interface SharedCoordination {
+  /** Made with `maxRetriesPerRequest: null`; its owner (compose.ts, a test) closes it after `stop`. */
+  connection: Redis;
+  /** Prefix of every key this deployment uses; one per deployment (tests: one per test). */
+  prefix: string;
+}
 
 export interface GatewayDeps {
   db: Db;
@@ -93,8 +114,10 @@ export interface GatewayDeps {
   subscriptionLimits?: Partial<SubscriptionLimits>;
   /** How often subscriptions send a progress tick while waiting; default 2 s. */
   progressTickMs?: number;
-  /** Wakes subscribers when events are written; in-process by default. */
+  /** Wakes subscribers when events are written; in-process by default, Redis with `shared`. */
   notifier?: GenerationNotifier;
+  /** Absent: one process (in-process queue, limiter and notifier); set: shared through Redis. */
+  shared?: SharedCoordination;
   /** Answer introspection (`__schema`, `__type`); default true. Production should say false. */
   introspection?: boolean;
   /** Request bodies larger than this get 413 before they are parsed; default 1 MiB. */
@@ -134,15 +157,30 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // Every Segmind exchange is also observed: reachability for /readyz (src/observability/).
   const reachability = new SegmindReachability(() => clock.now());
   const segmind = observeSegmind(deps.segmind, reachability.observe);
-  const notifier = deps.notifier ?? new InProcessNotifier();
+  const redisNotifier = !deps.notifier && deps.shared ? new RedisNotifier(deps.shared.connection, deps.shared.prefix, logger) : null;
+  const notifier = deps.notifier ?? redisNotifier ?? new InProcessNotifier();
   const journal = new GenerationJournal(deps.db, clock, { provider: deps.databaseProvider, notifier });
-  // One gate for every keyed Segmind call this gateway makes (worker and credits alike).
-  const gate = new RateGate({
+  // One limiter for every keyed Segmind call of the deployment (worker and credits alike).
+  const limiter = createUpstreamLimiter({
     maxPerMinute: settings.maxRequestsPerMinute,
+    scope: settings.rpmScope,
     clock,
     backoffBaseMs: settings.backoffBaseMs,
+    redis: deps.shared ? { client: deps.shared.connection, keyPrefix: deps.shared.prefix } : undefined,
   });
-  const worker: GenerationRunner = new InProcessWorker(
+  const progress = new ProgressEstimator(deps.db, clock);
+  const retryDelayMs = (failures: number) => backoffDelayMs(failures, { baseMs: 500, capMs: 30_000 });
+  const queue: StepQueue = deps.shared
+    ? new BullMqStepQueue({
+        connection: deps.shared.connection,
+        prefix: deps.shared.prefix,
+        concurrency: settings.concurrency,
+        logger,
+        retryDelayMs,
+        lockDurationMs: settings.lockDurationMs,
+      })
+    : new InProcessStepQueue({ concurrency: settings.concurrency, logger, retryDelayMs });
+  const worker: GenerationRunner = new GenerationWorker(
     {
       db: deps.db,
       journal,
@@ -151,11 +189,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
       clock,
       logger,
       settings,
-      gate,
-      notifier,
+      limiter,
+      calls: new InFlightCalls(deps.db, notifier),
+      progress,
       imageFetcher: deps.imageFetcher === undefined ? createImageFetcher() : deps.imageFetcher,
     },
-    settings,
+    queue,
+    { reconcileIntervalMs: settings.sweepIntervalMs },
   );
   const credits = new CreditsService({
     db: deps.db,
@@ -165,7 +205,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     upstream: upstream.name,
     cacheTtlMs: deps.creditsCacheTtlMs ?? 30_000,
     readBudgetMs: deps.creditsReadBudgetMs ?? 2_000,
-    gate,
+    limiter,
   });
   const services: GatewayServices = {
     db: deps.db,
@@ -179,7 +219,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     upstream,
     notifier,
     journal,
-    progress: new ProgressEstimator(deps.db, clock),
+    progress,
     progressTickMs: deps.progressTickMs ?? 2_000,
     publicUrl: deps.publicUrl.replace(/\/+$/, ""),
     drawSeed: deps.drawSeed,
@@ -257,13 +297,15 @@ export function createGateway(deps: GatewayDeps): Gateway {
     services,
     readiness,
     async start() {
+      await redisNotifier?.start();
       await worker.start();
       readiness.state = "ready";
     },
-    stop() {
+    async stop() {
       // Draining: /readyz answers 503 at once, so a load balancer stops sending traffic.
       readiness.state = "draining";
-      return worker.stop();
+      await worker.stop();
+      await redisNotifier?.close();
     },
   };
 }

@@ -5,6 +5,7 @@ import type { Logger } from "../logger";
 import { roundUsd } from "../money";
 import { SegmindError, isSegmindError } from "../segmind/errors";
 import type { SegmindClient } from "../segmind/types";
+import type { UpstreamLimiter } from "../worker/limiter";
 
 export type CreditsFreshness = "LIVE" | "CACHED" | "STALE" | "UNAVAILABLE";
 
@@ -40,10 +41,10 @@ export interface CreditsServiceDeps {
    */
   readBudgetMs?: number;
   /**
-   * The gateway's rate gate (SEGMIND_MAX_RPM, 429 pauses). A balance read never waits for it:
-   * without a permit the last known balance is served as STALE.
+   * The deployment's Segmind limiter (SEGMIND_MAX_RPM, 429 pauses). A balance read never waits
+   * for it: without a permit the last known balance is served as STALE.
    */
-  gate?: { tryAcquire(): boolean; rateLimited(resetAt?: Date): Date; passed(): void };
+  limiter?: Pick<UpstreamLimiter, "acquire" | "rateLimited" | "passed">;
 }
 
 /**
@@ -104,20 +105,20 @@ export class CreditsService {
 
   private async readLive(): Promise<BalanceOutcome> {
     try {
-      if (this.deps.gate && !this.deps.gate.tryAcquire()) {
+      if (this.deps.limiter && !(await this.deps.limiter.acquire("credits")).granted) {
         throw new SegmindError({
           kind: "RATE_LIMITED",
           message: "Not read now, to keep the gateway under Segmind's rate limit (SEGMIND_MAX_RPM, or a 429 pause)",
         });
       }
       const { credits, freeCredits } = await this.deps.segmind.getCredits();
-      this.deps.gate?.passed();
+      this.deps.limiter?.passed();
       const reading = { credits, freeCredits, readAt: this.deps.clock.now() };
       this.cached = reading;
       await this.deps.db.creditSnapshot.create({ data: { upstream: this.deps.upstream, ...reading } });
       return { balance: reading, freshness: "LIVE", upstreamError: null };
     } catch (error) {
-      if (isSegmindError(error) && error.httpStatus === 429) this.deps.gate?.rateLimited(error.resetAt);
+      if (isSegmindError(error) && error.httpStatus === 429) await this.deps.limiter?.rateLimited(error.resetAt);
       const upstreamError = isSegmindError(error)
         ? { code: error.kind, message: error.message }
         : { code: "INTERNAL", message: "The balance could not be read" };

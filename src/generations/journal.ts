@@ -37,13 +37,36 @@ export class GenerationJournal {
   ) {}
 
   /** Runs `write` in a transaction that may add events, then wakes subscribers once it committed. */
-  private async writeEvents<T>(id: string, write: (tx: Tx) => Promise<T>): Promise<T> {
-    const result = await this.db.$transaction(async (tx) => {
-      await lockEventSequence(tx, this.options.provider);
-      return write(tx);
-    });
+  private async writeEvents<T>(id: string, write: (tx: Tx) => Promise<T>): Promise<T | false> {
+    let result: T;
+    try {
+      result = await this.db.$transaction(async (tx) => {
+        await lockEventSequence(tx, this.options.provider);
+        return write(tx);
+      });
+    } catch (error) {
+      if (error instanceof TransitionWithdrawn) return false;
+      throw error;
+    }
     this.options.notifier?.notify(id);
     return result;
+  }
+
+  /**
+   * Claims a QUEUED row for a submit (QUEUED -> SUBMITTING) unless `maxInFlight` generations
+   * (SUBMITTING to STORING, every instance's) are already in flight; false when the row moved
+   * or the cap is reached. The count is taken after the row's own write, under one lock on
+   * PostgreSQL (SQLite has one writer at a time), so two claims cannot both see room for one.
+   */
+  claimForSubmit(id: string, patch: GenerationPatch, details: EventDetails, maxInFlight: number): Promise<boolean> {
+    const unless =
+      maxInFlight > 0
+        ? async (tx: Tx) => {
+            if (this.options.provider === "postgresql") await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${CLAIM_LOCK})`);
+            return (await tx.generation.count({ where: { status: { in: [...IN_FLIGHT_STATUSES] } } })) > maxInFlight;
+          }
+        : undefined;
+    return this.transition(id, "QUEUED", "SUBMITTING", patch, details, { unless });
   }
 
   /**
@@ -57,6 +80,7 @@ export class GenerationJournal {
     to: GenerationStatus,
     patch: GenerationPatch = {},
     details: EventDetails = {},
+    options: TransitionOptions = {},
   ): Promise<boolean> {
     const now = this.clock.now();
     return this.writeEvents(id, async (tx) => {
@@ -65,6 +89,7 @@ export class GenerationJournal {
         data: { ...patch, status: to, updatedAt: now },
       });
       if (count === 0) return false;
+      if (options.unless && (await options.unless(tx))) throw new TransitionWithdrawn();
       if (details.calls?.length) {
         await tx.generationEvent.createMany({ data: callEvents(id, details.calls, details.attempt, now) });
       }
@@ -114,6 +139,18 @@ export class GenerationJournal {
     await this.writeEvents(id, (tx) => tx.generationEvent.create({ data: event }));
   }
 }
+
+export interface TransitionOptions {
+  /** Checked after the row's update, in its transaction: true withdraws the transition (rolled back). */
+  unless?: (tx: Tx) => Promise<boolean>;
+}
+
+/** Accepted by Segmind (or on the wire) and not finished: what SEGMIND_MAX_IN_FLIGHT counts. */
+export const IN_FLIGHT_STATUSES: readonly GenerationStatus[] = ["SUBMITTING", "SUBMITTED", "RUNNING", "STORING"];
+// Any fixed key, apart from the event-sequence one: serialises submit claims when capped.
+const CLAIM_LOCK = 0x5eedacf;
+
+class TransitionWithdrawn extends Error {}
 
 /** One row per exchange, in order; createMany keeps it to one statement. */
 function callEvents(id: string, calls: readonly UpstreamCall[], attempt: number | undefined, now: Date) {

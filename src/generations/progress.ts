@@ -23,7 +23,7 @@ export interface ProgressView {
  */
 export class ProgressEstimator {
   /** Promises, so concurrent readers of one shape share one query. */
-  private readonly cache = new Map<string, { estimateMs: Promise<number>; readAt: number }>();
+  private readonly cache = new Map<string, { medianMs: Promise<number | null>; readAt: number }>();
 
   constructor(
     private readonly db: Db,
@@ -36,18 +36,23 @@ export class ProgressEstimator {
     return progressAt(row, this.clock.now(), estimateMs);
   }
 
-  estimateMs(duration: number, resolution: string): Promise<number> {
+  async estimateMs(duration: number, resolution: string): Promise<number> {
+    return (await this.recordedMedianMs(duration, resolution)) ?? DEFAULT_ESTIMATE_MS;
+  }
+
+  /** The median submitted-to-completed time of recent successes of this shape; null before any. */
+  recordedMedianMs(duration: number, resolution: string): Promise<number | null> {
     const key = `${duration}:${resolution}`;
     const now = this.clock.now().getTime();
     const cached = this.cache.get(key);
-    if (cached && now - cached.readAt < CACHE_TTL_MS) return cached.estimateMs;
-    const estimateMs = this.medianLatency(duration, resolution);
-    this.cache.set(key, { estimateMs, readAt: now });
-    estimateMs.catch(() => this.cache.delete(key));
-    return estimateMs;
+    if (cached && now - cached.readAt < CACHE_TTL_MS) return cached.medianMs;
+    const medianMs = this.medianLatency(duration, resolution);
+    this.cache.set(key, { medianMs, readAt: now });
+    medianMs.catch(() => this.cache.delete(key));
+    return medianMs;
   }
 
-  private async medianLatency(duration: number, resolution: string): Promise<number> {
+  private async medianLatency(duration: number, resolution: string): Promise<number | null> {
     const recent = await this.db.generation.findMany({
       where: { status: "SUCCEEDED", duration, resolution, submittedAt: { not: null }, completedAt: { not: null } },
       orderBy: { id: "desc" },
@@ -58,7 +63,7 @@ export class ProgressEstimator {
       .map((row) => (row.completedAt as Date).getTime() - (row.submittedAt as Date).getTime())
       .filter((ms) => ms > 0)
       .sort((a, b) => a - b);
-    if (latencies.length === 0) return DEFAULT_ESTIMATE_MS;
+    if (latencies.length === 0) return null;
     return latencies[Math.floor(latencies.length / 2)] as number;
   }
 }

@@ -29,6 +29,11 @@ export interface StandInStats {
   resultFetches: number;
   downloads: number;
   creditReads: number;
+  /**
+   * Keyed requests (everything but output downloads) per UTC clock minute, keyed by the
+   * minute's start (ISO): what an account-wide requests-per-minute limit sees.
+   */
+  keyedRequestsPerMinute: Record<string, number>;
 }
 
 export interface SandboxContext {

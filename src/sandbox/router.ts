@@ -143,6 +143,10 @@ function matchRoute(pathname: string): MatchedRoute | undefined {
 
 function countRequest(ctx: SandboxContext, route: RouteName): void {
   const { stats } = ctx;
+  if (route !== "download") {
+    const minute = new Date(Math.floor(ctx.now() / 60_000) * 60_000).toISOString();
+    stats.keyedRequestsPerMinute[minute] = (stats.keyedRequestsPerMinute[minute] ?? 0) + 1;
+  }
   if (route === "submit") stats.submitAttempts += 1;
   else if (route === "sync") stats.syncRuns += 1;
   else if (route === "status" || route === "legacyPoll") stats.statusPolls += 1;

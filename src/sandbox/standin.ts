@@ -112,6 +112,7 @@ export async function startSegmindStandIn(options: StandInOptions): Promise<Segm
       resultFetches: 0,
       downloads: 0,
       creditReads: 0,
+      keyedRequestsPerMinute: {},
     },
     modelRetired: false,
   };

@@ -386,6 +386,8 @@ builder.mutationField("cancelGeneration", (t) =>
         clientAddress,
       });
       context.loaders.generationById.clear(localId).prime(localId, result.generation);
+      // Its next step (ending a pending cancel, or noticing the end) need not wait for its timer.
+      context.services.worker.wake(localId);
       return result;
     },
   }),

@@ -1,6 +1,7 @@
 import type { GenerationJournal } from "../generations/journal";
 import type { ImageFetcher } from "../generations/image-fetch";
 import type { GenerationRow } from "../generations/types";
+import { CallAbandoned } from "./in-flight";
 
 /**
  * Before the first submit, the worker fetches the first frame once and records its sha256 and
@@ -12,14 +13,14 @@ import type { GenerationRow } from "../generations/types";
 export async function fingerprintFirstFrame(
   deps: { journal: GenerationJournal; imageFetcher: ImageFetcher },
   row: GenerationRow,
+  /** Runs the fetch as an abandonable call (in-flight.ts): a stop or a cancel cuts it short. */
   run: <T>(work: (signal: AbortSignal) => Promise<T>) => Promise<T>,
-  abandoned: () => boolean,
 ): Promise<void> {
   let fingerprint: Awaited<ReturnType<ImageFetcher>>;
   try {
     fingerprint = await run((signal) => deps.imageFetcher(row.imageUrl, signal));
   } catch (error) {
-    if (abandoned()) return;
+    if (error instanceof CallAbandoned) return;
     const reason = error instanceof Error ? error.message : String(error);
     await deps.journal.recordEvent(row.id, "NOTE", {
       errorCode: "IMAGE_NOT_FINGERPRINTED",

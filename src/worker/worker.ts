@@ -1,164 +1,110 @@
-import { endEarly } from "../generations/cancel";
 import { TERMINAL_STATUSES } from "../generations/status";
-import type { Logger } from "../logger";
-import { backoffDelayMs, sleep } from "./backoff";
-import { type LifecycleDeps, driveGeneration } from "./lifecycle";
+import { advanceGeneration } from "./advance";
+import type { StepQueue, StepQueueCounts } from "./queue";
+import type { StepDeps } from "./steps/deps";
 
 /**
- * What the gateway needs from whatever runs generations. Today an in-process worker; a
- * queue-backed one (several instances, Redis) can stand behind the same four methods.
+ * What the gateway needs from whatever runs generations: one worker logic (advance.ts) on a
+ * queue that is either in this process or BullMQ on Redis (queue.ts).
  */
 export interface GenerationRunner {
-  /** Picks up what a previous process left, then runs new work as it is enqueued. */
+  /** Picks up what a previous process left (the reconciler), then runs new work as it comes. */
   start(): Promise<void>;
   /** Asks for a recorded generation to be run; returns at once. */
   enqueue(id: string): void;
-  /** Stops taking work and lets each in-flight step end; rows stay resumable. */
+  /** Someone else changed the row (a cancel): its next step should not wait for its timer. */
+  wake(id: string): void;
+  /** Stops taking work and lets each step in flight end; rows stay resumable. */
   stop(): Promise<void>;
-  /** Resolves when nothing is running or waiting (for tests and draining). */
+  /** Resolves when nothing is running or scheduled (for tests and draining). */
   idle(): Promise<void>;
   /** True between a successful start and stop: work is being taken (readiness checks it). */
   isRunning(): boolean;
+  /** Steps scheduled and running (metrics). */
+  counts(): Promise<StepQueueCounts>;
 }
 
 export interface WorkerOptions {
-  /** Generations driven at once; the rest wait QUEUED, in creation order. */
-  concurrency: number;
-  /** How often to look for rows nobody is driving (e.g. enqueued by another process). */
-  sweepIntervalMs: number;
-  /** How often to expire rows past their deadline that no drive is looking at. */
-  deadlineCheckMs: number;
+  /** How often to enqueue unfinished rows that have no job (after a Redis flush, another process). */
+  reconcileIntervalMs: number;
 }
 
-export class InProcessWorker implements GenerationRunner {
-  private readonly waiting: string[] = [];
-  private readonly known = new Set<string>();
-  private readonly running = new Map<string, Promise<void>>();
-  private readonly abort = new AbortController();
-  private idleWaiters: Array<() => void> = [];
-  private sweepTimer: NodeJS.Timeout | undefined;
-  private deadlineTimer: NodeJS.Timeout | undefined;
-  private started = false;
-  private stopping = false;
+const RECONCILE_PAGE = 1_000;
+
+export class GenerationWorker implements GenerationRunner {
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private state: "new" | "running" | "stopped" = "new";
 
   constructor(
-    private readonly deps: LifecycleDeps,
+    private readonly deps: StepDeps,
+    private readonly queue: StepQueue,
     private readonly options: WorkerOptions,
-    private readonly logger: Logger = deps.logger,
   ) {}
 
   async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    const resumed = await this.sweep();
-    if (resumed > 0) this.logger.info("resuming unfinished generations", { count: resumed });
-    this.sweepTimer = setInterval(() => {
-      this.sweep().catch((error) => this.logger.warn("worker sweep failed", { error }));
-    }, this.options.sweepIntervalMs);
-    this.sweepTimer.unref();
-    this.deadlineTimer = setInterval(() => {
-      this.expireOverdue().catch((error) => this.logger.warn("deadline sweep failed", { error }));
-    }, this.options.deadlineCheckMs);
-    this.deadlineTimer.unref();
+    if (this.state !== "new") return;
+    this.state = "running";
+    await this.queue.start((id, signal) => advanceGeneration(this.deps, id, signal));
+    const resumed = await this.reconcile();
+    if (resumed > 0) this.deps.logger.info("resuming unfinished generations", { count: resumed });
+    this.reconcileTimer = setInterval(() => {
+      this.reconcile().catch((error) => this.deps.logger.warn("reconciler failed; trying again later", { error }));
+    }, this.options.reconcileIntervalMs);
+    this.reconcileTimer.unref();
   }
 
   enqueue(id: string): void {
-    if (this.stopping || this.known.has(id)) return;
-    this.known.add(id);
-    this.waiting.push(id);
-    if (this.started) this.pump();
+    if (this.state === "stopped") return;
+    // The row is already stored: if the queue cannot take the job now, the reconciler will.
+    this.queue.schedule(id).catch((error) =>
+      this.deps.logger.warn("could not enqueue a generation; the reconciler will", { generationId: id, error }),
+    );
+  }
+
+  wake(id: string): void {
+    if (this.state === "stopped") return;
+    this.queue.wake(id).catch((error) => this.deps.logger.debug("wake-up not delivered", { generationId: id, error }));
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
-    clearInterval(this.sweepTimer);
-    clearInterval(this.deadlineTimer);
-    this.waiting.length = 0;
-    this.abort.abort(new Error("worker stopping"));
-    await Promise.allSettled(this.running.values());
-    this.notifyIfIdle();
-  }
-
-  isRunning(): boolean {
-    return this.started && !this.stopping;
+    if (this.state === "stopped") return;
+    this.state = "stopped";
+    clearInterval(this.reconcileTimer);
+    await this.queue.stop();
+    this.deps.calls.close();
   }
 
   idle(): Promise<void> {
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.queue.idle();
   }
 
-  /** Enqueues every unfinished row not already known here, oldest first. */
-  private async sweep(): Promise<number> {
-    const rows = await this.deps.db.generation.findMany({
-      where: { status: { notIn: [...TERMINAL_STATUSES] } },
-      select: { id: true },
-      orderBy: { id: "asc" },
-    });
-    let added = 0;
-    for (const { id } of rows) {
-      if (!this.known.has(id)) {
-        this.enqueue(id);
-        added += 1;
-      }
-    }
-    this.pump();
-    return added;
+  isRunning(): boolean {
+    return this.state === "running";
+  }
+
+  counts(): Promise<StepQueueCounts> {
+    return this.queue.counts();
   }
 
   /**
-   * Rows past their deadline end as EXPIRED even while they wait for a worker slot. Rows being
-   * driven are woken by the write and stop; a row mid-submit is left to its drive, which ends
-   * it once Segmind has answered.
+   * The row is the source of truth: every unfinished row gets a job unless it has one (the
+   * queue deduplicates by id and never moves a job that exists). Oldest first, in pages.
    */
-  private async expireOverdue(): Promise<number> {
-    const now = this.deps.clock.now();
-    const rows = await this.deps.db.generation.findMany({
-      where: { deadlineAt: { lte: now }, status: { notIn: [...TERMINAL_STATUSES, "SUBMITTING"] } },
-      orderBy: { id: "asc" },
-      take: 500,
-    });
-    let expired = 0;
-    for (const row of rows) {
-      if (await endEarly(this.deps, row, "EXPIRED")) expired += 1;
-    }
-    return expired;
-  }
-
-  private pump(): void {
-    while (!this.stopping && this.running.size < this.options.concurrency && this.waiting.length > 0) {
-      const id = this.waiting.shift() as string;
-      const run = this.drive(id).finally(() => {
-        this.running.delete(id);
-        this.known.delete(id);
-        this.pump();
-        this.notifyIfIdle();
+  private async reconcile(): Promise<number> {
+    let after: string | undefined;
+    let count = 0;
+    for (;;) {
+      const rows = await this.deps.db.generation.findMany({
+        where: { status: { notIn: [...TERMINAL_STATUSES] }, ...(after ? { id: { gt: after } } : {}) },
+        select: { id: true },
+        orderBy: { id: "asc" },
+        take: RECONCILE_PAGE,
       });
-      this.running.set(id, run);
+      if (rows.length === 0 || this.state !== "running") return count;
+      await this.queue.scheduleMany(rows.map((row) => row.id));
+      count += rows.length;
+      after = rows.at(-1)?.id;
+      if (rows.length < RECONCILE_PAGE) return count;
     }
-  }
-
-  /** Drives one generation; unexpected faults (a database outage) are retried, not dropped. */
-  private async drive(id: string): Promise<void> {
-    for (let attempt = 1; !this.abort.signal.aborted; attempt += 1) {
-      try {
-        await driveGeneration(this.deps, id, this.abort.signal);
-        return;
-      } catch (error) {
-        this.logger.error("generation step failed unexpectedly; will retry", { generationId: id, attempt, error });
-        await sleep(backoffDelayMs(attempt, { baseMs: 500, capMs: 30_000 }), this.abort.signal).catch(() => undefined);
-      }
-    }
-  }
-
-  private isIdle(): boolean {
-    return this.running.size === 0 && this.waiting.length === 0;
-  }
-
-  private notifyIfIdle(): void {
-    if (!this.isIdle()) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
   }
 }

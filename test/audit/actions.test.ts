@@ -62,7 +62,7 @@ describeEachDatabase("audit: each generation action writes exactly one entry", (
   let alphaKeyId: string;
 
   beforeAll(async () => {
-    h = await startHarness(target, { standInOptions: { jobDurationMs: 500 }, worker: { deadlineCheckMs: 25 } });
+    h = await startHarness(target, { standInOptions: { jobDurationMs: 500 }, });
     url = await h.listen();
     alpha = await seedTeam(h.db, "alpha", { gen: "generate,read" });
     beta = await seedTeam(h.db, "beta", { gen: "generate,read" });

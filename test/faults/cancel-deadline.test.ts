@@ -129,7 +129,7 @@ describe("cancelGeneration", () => {
   });
 
   it("a generation waiting out a 429 pause (asleep, or at the gate) is released at once when canceled", async () => {
-    const h = await start({ worker: { concurrency: 2 } });
+    const h = await start();
     const resetAt = new Date(Date.now() + 10_000);
     h.standIn.inject({
       route: "submit",
@@ -204,7 +204,7 @@ describe("deadline", () => {
   it("passed while waiting in the queue: the sweep expires it, nothing is sent", async () => {
     harness = await startHarness(sqlite, {
       standInOptions: { jobDurationMs: 2_000 },
-      worker: { concurrency: 1, deadlineCheckMs: 50 },
+      worker: { maxInFlight: 1 },
     });
     const busy = localId((await harness.generate({ ...VALID_INPUT, seed: 1 })).generation.id);
     await harness.waitForStatus(busy, ["SUBMITTED", "RUNNING"]);

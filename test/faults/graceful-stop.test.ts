@@ -58,7 +58,7 @@ describe("SIGTERM", () => {
       CREDITS_CACHE_TTL_MS: "0",
       // credits waits for Segmind's whole answer: the slow request in flight below.
       CREDITS_READ_BUDGET_MS: "0",
-      WORKER_CONCURRENCY: "2",
+      SEGMIND_MAX_IN_FLIGHT: "2",
       SHUTDOWN_GRACE_MS: "8000",
     };
     const statuses = async () =>
@@ -71,7 +71,7 @@ describe("SIGTERM", () => {
       const { errors } = await postGraphQL(gateway.url, GENERATE_VIDEO, { input: { ...QUICK_START_INPUT, seed } });
       expect(errors).toBeUndefined();
     }
-    // Two run upstream (concurrency 2); the third waits its turn.
+    // Two run upstream (SEGMIND_MAX_IN_FLIGHT 2); the third waits its turn.
     for (const deadline = Date.now() + 5_000; ; ) {
       const now = await statuses();
       if (["SUBMITTED", "RUNNING"].includes(now[1]!) && ["SUBMITTED", "RUNNING"].includes(now[2]!) && now[3] === "QUEUED") break;

@@ -61,7 +61,7 @@ describe("SIGKILL while generations are queued, submitting, running and storing"
       SEGMIND_TIMEOUT_MS: "5000", // a submit may be on the wire for 5 s: SUBMITTING rows settle 10 s after their claim
       SEGMIND_POLL_INTERVAL_MS: "100",
       SEGMIND_MAX_RPM: "0",
-      WORKER_CONCURRENCY: "5",
+      SEGMIND_MAX_IN_FLIGHT: "5",
     };
     const rows = async () =>
       (await queryDatabase(

@@ -58,7 +58,7 @@ describeEachDatabase("regenerateVideo, derivedFrom/derivations and videoOrigin",
     // No periodic sweeps: the batching test counts every database operation, the worker's too.
     h = await startHarness(target, {
       imageFetcher: images.fetcher,
-      worker: { deadlineCheckMs: 3_600_000, sweepIntervalMs: 3_600_000 },
+      worker: { sweepIntervalMs: 3_600_000 },
     });
     alpha = await seedTeam(h.db, "alpha", { gen: "generate,read", reader: "read" });
     beta = await seedTeam(h.db, "beta", { gen: "generate,read" });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Clock } from "../../src/clock";
 import { type QueryEvent, openDatabase } from "../../src/db/client";
-import { type Gateway, type GatewayDeps, type WorkerSettings, createGateway } from "../../src/gateway";
+import { type Gateway, type GatewayDeps, type SharedCoordination, type WorkerSettings, createGateway } from "../../src/gateway";
 import type { ImageFetcher } from "../../src/generations/image-fetch";
 import { gatewayRequestListener } from "../../src/http/request-target";
 import type { GenerationStatus } from "../../src/generations/status";
@@ -65,6 +65,8 @@ export interface HarnessOptions {
    * never reach for the example.com image URLs they use (and event histories stay as they were).
    */
   imageFetcher?: ImageFetcher | null;
+  /** Share the queue, rate limit and notifier through Redis (BullMQ), as REDIS_URL does. */
+  shared?: SharedCoordination;
 }
 
 export interface GraphQLResponse<T = any> {
@@ -133,6 +135,7 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
     allowAnonymous: options.allowAnonymous,
     imageFetcher: options.imageFetcher ?? null,
     readinessChecks: options.readinessChecks,
+    shared: options.shared,
   });
   if (options.start !== false) await gateway.start();
 

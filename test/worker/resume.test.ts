@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { SUBMIT_INTERRUPTED } from "../../src/worker/lifecycle";
+import { SUBMIT_INTERRUPTED } from "../../src/worker/steps/interrupted";
 import { type SegmindStandIn, startSegmindStandIn } from "../../src/sandbox/standin";
 import { type FreshDatabase, describeEachDatabase } from "../support/databases";
 import { type Harness, TEST_API_KEY, VALID_INPUT, localId, startHarness } from "../support/harness";
@@ -28,7 +28,7 @@ describeEachDatabase("resume after restart", (target) => {
 
   it("a second gateway on the same database finishes what the first left, submitting nothing twice", async () => {
     // First gateway: two generations reach Segmind, then it stops (as on a deploy).
-    const first = await startHarness(target, { ...shared(), worker: { concurrency: 2 } });
+    const first = await startHarness(target, { ...shared(), worker: { maxInFlight: 2 } });
     const submitted = [
       await first.generate({ ...VALID_INPUT, seed: 11 }),
       await first.generate({ ...VALID_INPUT, seed: 12 }),

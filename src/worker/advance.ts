@@ -1,0 +1,38 @@
+import { earlyEndFor, endEarly } from "../generations/cancel";
+import { type GenerationStatus, TERMINAL_STATUSES } from "../generations/status";
+import type { StepDeps } from "./steps/deps";
+import { settleInterruptedSubmit } from "./steps/interrupted";
+import { pollSubmitted } from "./steps/poll";
+import { storeFromOutputUrl } from "./steps/store";
+import { submitQueued } from "./steps/submit";
+
+/**
+ * One step of one generation, whatever queue runs it: read the row, do the one thing its
+ * status calls for, and say when the next step is due (null: nothing more to do). Because each
+ * step starts from the row, the same code runs fresh work and resumes a dead instance's: queued
+ * rows are submitted, rows with an upstream id are polled (never resubmitted), and a row caught
+ * mid-submit is settled by the interrupted-submit rule.
+ */
+export async function advanceGeneration(deps: StepDeps, id: string, signal: AbortSignal): Promise<number | null> {
+  const row = await deps.db.generation.findUnique({ where: { id } });
+  if (!row || TERMINAL_STATUSES.has(row.status as GenerationStatus)) return null;
+  if (signal.aborted) return 0;
+  // Canceled or past its deadline: stop here. A row mid-submit waits for Segmind's answer first.
+  const end = earlyEndFor(row, deps.clock.now());
+  if (end && row.status !== "SUBMITTING") {
+    return (await endEarly(deps, row, end)) ? null : 0;
+  }
+  switch (row.status as GenerationStatus) {
+    case "QUEUED":
+      return submitQueued(deps, row, signal);
+    case "SUBMITTING":
+      return settleInterruptedSubmit(deps, row);
+    case "SUBMITTED":
+    case "RUNNING":
+      return pollSubmitted(deps, row, signal);
+    case "STORING":
+      return storeFromOutputUrl(deps, row, signal);
+    default:
+      return null;
+  }
+}

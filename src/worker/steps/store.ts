@@ -1,0 +1,100 @@
+import type { Readable } from "node:stream";
+import type { EventDetails } from "../../generations/journal";
+import type { GenerationRow } from "../../generations/types";
+import { mediaKeyFor } from "../../media/keys";
+import type { StoredObject } from "../../media/store";
+import { isSegmindError } from "../../segmind/errors";
+import type { UpstreamCall } from "../../segmind/types";
+import { backoffDelayMs } from "../backoff";
+import { type GenerationFailure, describeFailure } from "../failures";
+import { CallAbandoned } from "../in-flight";
+import { type StepDeps, errorText, fail, normaliseVideoType } from "./deps";
+
+/**
+ * A row in STORING: copy the finished output from Segmind's storage into the media store, then
+ * SUCCEEDED. Downloads are GETs without the key: safe to repeat, not rate-limited, retried with
+ * backoff up to `downloadMaxAttempts`. The whole copy is abandoned if the worker stops (the row
+ * stays STORING and is copied again) or the row ends meanwhile.
+ */
+export async function storeFromOutputUrl(deps: StepDeps, row: GenerationRow, signal: AbortSignal): Promise<number> {
+  if (!row.upstreamOutputUrl) {
+    // Only a v1 call leaves STORING without an output URL: its bytes were mid-stream when
+    // the process stopped, and v1 offers no way to fetch them again.
+    await fail(deps, row.id, "STORING", {
+      errorCode: "RESULT_LOST",
+      errorMessage:
+        "The gateway stopped while receiving this video from a v1 call; Segmind billed it and offers no way to fetch it again",
+    });
+    return 0;
+  }
+  // Each failed copy left a RETRY_SCHEDULED event: the attempt number survives restarts.
+  const attempt =
+    1 + (await deps.db.generationEvent.count({ where: { generationId: row.id, type: "RETRY_SCHEDULED" } }));
+  const calls: UpstreamCall[] = [];
+  const outputUrl = row.upstreamOutputUrl;
+  try {
+    await deps.calls.during(row.id, signal, async (callSignal) => {
+      const download = await deps.segmind.download(outputUrl, { onCall: (call) => calls.push(call), signal: callSignal });
+      await storeAndSucceed(deps, row.id, download.body, download.contentType, { attempt, calls: calls.splice(0) });
+    });
+    return 0;
+  } catch (error) {
+    await deps.journal.recordCalls(row.id, calls, attempt);
+    if (error instanceof CallAbandoned) return 0;
+    const permanent = isSegmindError(error) && !error.transient;
+    if (permanent || attempt >= deps.settings.downloadMaxAttempts) {
+      const failure: GenerationFailure = isSegmindError(error)
+        ? describeFailure(error, "download")
+        : { errorCode: "RESULT_DOWNLOAD_FAILED", errorMessage: `The video could not be copied: ${errorText(error)}` };
+      await fail(deps, row.id, "STORING", {
+        errorCode: "RESULT_DOWNLOAD_FAILED",
+        errorMessage: `${failure.errorMessage} The output stays at upstreamOutputUrl until Segmind deletes it.`,
+      });
+      return 0;
+    }
+    await deps.journal.recordEvent(row.id, "RETRY_SCHEDULED", {
+      attempt,
+      errorCode: isSegmindError(error) ? error.kind : "STREAM_ERROR",
+      message: `download failed (${errorText(error)}); downloads are safe to repeat`,
+    });
+    return backoffDelayMs(attempt, { baseMs: deps.settings.backoffBaseMs });
+  }
+}
+
+/** The body comes from the Segmind client, which errors it when fewer bytes than announced arrive. */
+export async function storeAndSucceed(
+  deps: StepDeps,
+  id: string,
+  body: Readable,
+  contentType: string,
+  /** The download's exchange, recorded with the outcome. */
+  details: Pick<EventDetails, "attempt" | "calls"> = {},
+): Promise<void> {
+  let stored: StoredObject;
+  try {
+    stored = await deps.media.put(mediaKeyFor(id), body, normaliseVideoType(contentType));
+  } catch (error) {
+    if (details.calls?.length) await deps.journal.recordCalls(id, details.calls, details.attempt);
+    throw error;
+  }
+  const succeeded = await deps.journal.transition(
+    id,
+    "STORING",
+    "SUCCEEDED",
+    {
+      mediaKey: stored.key,
+      videoSha256: stored.sha256,
+      videoBytes: stored.bytes,
+      videoContentType: stored.contentType,
+      completedAt: deps.clock.now(),
+    },
+    details,
+  );
+  if (!succeeded) {
+    if (details.calls?.length) await deps.journal.recordCalls(id, details.calls, details.attempt);
+    // Canceled or expired while the copy ran: no record points at the file, so it goes. (If
+    // another process stored the same bytes and succeeded first, its record keeps the file.)
+    const now = await deps.db.generation.findUnique({ where: { id }, select: { status: true } });
+    if (now?.status !== "SUCCEEDED") await deps.media.remove(stored.key);
+  }
+}

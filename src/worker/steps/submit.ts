@@ -1,0 +1,231 @@
+import { earlyEndFor, endEarly } from "../../generations/cancel";
+import { IN_FLIGHT_STATUSES } from "../../generations/journal";
+import type { GenerationRow } from "../../generations/types";
+import { type SegmindError, isSegmindError } from "../../segmind/errors";
+import type { SegmindClient, UpstreamCall } from "../../segmind/types";
+import { backoffDelayMs } from "../backoff";
+import { describeFailure } from "../failures";
+import { fingerprintFirstFrame, needsFingerprint } from "../image-fingerprint";
+import { type StepDeps, fail, msUntil, persistCritically, requestBody, untilDeadline } from "./deps";
+import { expectedDoneAfterMs } from "./poll-timing";
+import { storeAndSucceed } from "./store";
+
+/**
+ * A QUEUED row that is due: take a permit, fingerprint the first frame (once, before the first
+ * submit), claim the row (QUEUED -> SUBMITTING, guarded, so one submit per attempt even with
+ * several workers) and submit. Returns the wait before the next step.
+ */
+export async function submitQueued(deps: StepDeps, row: GenerationRow, signal: AbortSignal): Promise<number> {
+  const now = deps.clock.now();
+  const dueIn = (row.nextAttemptAt?.getTime() ?? 0) - now.getTime();
+  if (dueIn > 0) return untilDeadline(dueIn, row, now);
+  // SEGMIND_MAX_IN_FLIGHT: a look before taking a permit; the claim below enforces it exactly.
+  if (deps.settings.maxInFlight > 0 && (await inFlightCount(deps)) >= deps.settings.maxInFlight) {
+    return untilDeadline(jitter(deps.settings.pollIntervalMs), row, now);
+  }
+  const permit = await deps.limiter.acquire("submit");
+  if (!permit.granted) return untilDeadline(msUntil(permit.retryAt, now) + jitter(250), row, now);
+
+  let attempt: number | null;
+  let claimed = row;
+  try {
+    if (deps.imageFetcher && needsFingerprint(row)) {
+      await fingerprintFirstFrame({ journal: deps.journal, imageFetcher: deps.imageFetcher }, row, (work) =>
+        deps.calls.during(row.id, signal, work),
+      );
+      // The fetch took time: a cancel, a deadline or another worker may have come meanwhile.
+      const fresh = await deps.db.generation.findUnique({ where: { id: row.id } });
+      if (!fresh || fresh.status !== "QUEUED" || earlyEndFor(fresh, deps.clock.now()) || signal.aborted) {
+        await deps.limiter.release("submit");
+        return 0;
+      }
+      claimed = fresh;
+    }
+    attempt = await claimRow(deps, claimed);
+  } catch (error) {
+    await deps.limiter.release("submit");
+    throw error;
+  }
+  if (attempt === null) {
+    await deps.limiter.release("submit");
+    // Moved on (canceled, claimed elsewhere), or the in-flight cap filled up meanwhile.
+    return untilDeadline(deps.settings.maxInFlight > 0 ? jitter(deps.settings.pollIntervalMs) : 0, row, deps.clock.now());
+  }
+  return claimed.upstreamMode === "v1"
+    ? submitSync(deps, claimed, attempt, signal)
+    : submitAsync(deps, claimed, attempt, signal);
+}
+
+async function claimRow(deps: StepDeps, row: GenerationRow): Promise<number | null> {
+  const attempt = row.attempts + 1;
+  const claimed = await deps.journal.claimForSubmit(
+    row.id,
+    { attempts: attempt, nextAttemptAt: null },
+    { attempt, message: `submit attempt ${attempt} to ${row.upstream}` },
+    deps.settings.maxInFlight,
+  );
+  return claimed ? attempt : null;
+}
+
+function inFlightCount(deps: StepDeps): Promise<number> {
+  return deps.db.generation.count({ where: { status: { in: [...IN_FLIGHT_STATUSES] } } });
+}
+
+async function submitAsync(deps: StepDeps, row: GenerationRow, attempt: number, signal: AbortSignal): Promise<number> {
+  const calls: UpstreamCall[] = [];
+  let requestId: string;
+  try {
+    ({ requestId } = await deps.segmind.submit(requestBody(row), { onCall: (call) => calls.push(call) }));
+  } catch (error) {
+    return handleSubmitFailure(deps, row, attempt, error, calls);
+  }
+  deps.limiter.passed();
+  // Segmind has accepted and will bill this job: its id must reach the database.
+  await persistCritically(deps, row.id, requestId, signal, () =>
+    deps.journal.transition(
+      row.id,
+      "SUBMITTING",
+      "SUBMITTED",
+      { upstreamRequestId: requestId, submittedAt: deps.clock.now() },
+      { attempt, calls },
+    ),
+  );
+  // A cancel that came while the submit was on the wire is settled by the next step, at once;
+  // otherwise the first status read waits until the job is likely done (poll-timing.ts).
+  const fresh = await deps.db.generation.findUnique({ where: { id: row.id }, select: { cancelRequestedAt: true } });
+  if (fresh?.cancelRequestedAt) return 0;
+  return untilDeadline(await expectedDoneAfterMs(deps, row), row, deps.clock.now());
+}
+
+async function submitSync(deps: StepDeps, row: GenerationRow, attempt: number, signal: AbortSignal): Promise<number> {
+  const calls: UpstreamCall[] = [];
+  let result: Awaited<ReturnType<SegmindClient["runSync"]>>;
+  try {
+    result = await deps.segmind.runSync(requestBody(row), { onCall: (call) => calls.push(call) });
+  } catch (error) {
+    return handleSubmitFailure(deps, row, attempt, error, calls);
+  }
+  deps.limiter.passed();
+  await persistCritically(deps, row.id, result.requestId ?? "(none)", signal, () =>
+    deps.journal.transition(
+      row.id,
+      "SUBMITTING",
+      "STORING",
+      {
+        upstreamRequestId: result.requestId ?? null,
+        upstreamSeed: result.seed ?? null,
+        costUsd: result.costUsd ?? null,
+        remainingCreditsUsd: result.remainingCreditsUsd ?? null,
+        submittedAt: deps.clock.now(),
+      },
+      { attempt, calls },
+    ),
+  );
+  // Canceled (or past its deadline) while the call ran: the bytes are not kept.
+  const stored = await deps.db.generation.findUnique({ where: { id: row.id } });
+  const end = stored ? earlyEndFor(stored, deps.clock.now()) : null;
+  if (stored && end) {
+    result.body.destroy();
+    await endEarly(deps, stored, end);
+    return 0;
+  }
+  // v1 hands the bytes over once: there is no output URL to fetch again, so no retry.
+  try {
+    await storeAndSucceed(deps, row.id, result.body, result.contentType);
+  } catch (error) {
+    await fail(deps, row.id, "STORING", {
+      errorCode: "RESULT_DOWNLOAD_FAILED",
+      errorMessage: `Segmind billed the job but its video did not arrive intact (${error instanceof Error ? error.message : String(error)}); v1 offers no way to fetch it again`,
+    });
+  }
+  return 0;
+}
+
+/**
+ * The billing rule: a submit is repeated only when the failure proves Segmind did not accept
+ * it (`notAccepted`) and is worth repeating (`transient`); anything else ends the generation.
+ */
+async function handleSubmitFailure(
+  deps: StepDeps,
+  row: GenerationRow,
+  attempt: number,
+  error: unknown,
+  calls: readonly UpstreamCall[],
+): Promise<number> {
+  if (!isSegmindError(error)) {
+    await deps.journal.recordCalls(row.id, calls, attempt);
+    throw error;
+  }
+  if (error.kind === "RATE_LIMITED") return handleRateLimitedSubmit(deps, row, attempt, error, calls);
+  const retrySafe = error.notAccepted && error.transient;
+  if (retrySafe && attempt < deps.settings.submitMaxAttempts) {
+    const delay = backoffDelayMs(attempt, { baseMs: deps.settings.backoffBaseMs });
+    const nextAttemptAt = new Date(deps.clock.now().getTime() + delay);
+    await deps.journal.transition(
+      row.id,
+      "SUBMITTING",
+      "QUEUED",
+      { nextAttemptAt },
+      {
+        attempt,
+        calls,
+        errorCode: error.kind,
+        message: `not accepted by Segmind (${error.kind}${error.httpStatus ? `, HTTP ${error.httpStatus}` : ""}), so nothing was billed; retry ${attempt + 1} of ${deps.settings.submitMaxAttempts} at ${nextAttemptAt.toISOString()}`,
+      },
+    );
+    return untilDeadline(delay, row, deps.clock.now());
+  }
+  await fail(deps, row.id, "SUBMITTING", describeFailure(error, "submit"), {}, { attempt, calls });
+  return 0;
+}
+
+/**
+ * 429 on a submit: Segmind refused it without looking at it, so nothing was billed and it is
+ * not counted as one of the row's attempts. Every keyed call of every instance waits until the
+ * reset time, and so does the row; only a row rate-limited `rateLimitMaxWaits` times fails.
+ */
+async function handleRateLimitedSubmit(
+  deps: StepDeps,
+  row: GenerationRow,
+  attempt: number,
+  error: SegmindError,
+  calls: readonly UpstreamCall[],
+): Promise<number> {
+  const reopensAt = await deps.limiter.rateLimited(error.resetAt);
+  const earlierWaits = await deps.db.generationEvent.count({
+    where: { generationId: row.id, type: "STATUS_CHANGED", fromStatus: "SUBMITTING", errorCode: "RATE_LIMITED" },
+  });
+  const waits = earlierWaits + 1;
+  if (waits >= deps.settings.rateLimitMaxWaits) {
+    await fail(
+      deps,
+      row.id,
+      "SUBMITTING",
+      {
+        errorCode: "RATE_LIMITED",
+        errorMessage: `Segmind rate-limited this submit ${waits} times (HTTP 429); nothing was billed. Lower SEGMIND_MAX_RPM or check the account's plan.`,
+      },
+      { attempts: attempt - 1 },
+      { attempt, calls },
+    );
+    return 0;
+  }
+  await deps.journal.transition(
+    row.id,
+    "SUBMITTING",
+    "QUEUED",
+    { attempts: attempt - 1, nextAttemptAt: reopensAt },
+    {
+      attempt,
+      calls,
+      errorCode: "RATE_LIMITED",
+      message: `rate-limited by Segmind (HTTP 429${error.resetAt ? `, reset at ${error.resetAt.toISOString()}` : ", no reset time given"}), so nothing was billed and no attempt was used; every submit waits until ${reopensAt.toISOString()} (wait ${waits} of at most ${deps.settings.rateLimitMaxWaits})`,
+    },
+  );
+  return untilDeadline(msUntil(reopensAt, deps.clock.now()), row, deps.clock.now());
+}
+
+/** A random share of `ms` on top of it, so steps freed at one moment do not all go at once. */
+function jitter(ms: number): number {
+  return Math.round(ms * (1 + Math.random() * 0.5));
+}
