@@ -53,7 +53,7 @@ describe("configuration", () => {
     [{ PORT: "abc" }, 'PORT: "abc" is not a port number (0 to 65535)'],
     [{ PORT: "70000" }, 'PORT: "70000" is above 65535'],
     [{ SEGMIND_POLL_INTERVAL_MS: "10" }, 'SEGMIND_POLL_INTERVAL_MS: "10" is below 50'],
-    [{ WORKER_CONCURRENCY: "2.5" }, 'WORKER_CONCURRENCY: "2.5" is not a whole number (1 to 256)'],
+    [{ WORKER_CONCURRENCY: "2.5" }, 'WORKER_CONCURRENCY: "2.5" is not a whole number (1 to 10000)'],
     [{ SANDBOX_BALANCE_USD: "ten" }, 'SANDBOX_BALANCE_USD: "ten" is not a number'],
     [{ SEGMIND_MODE: "v3" }, 'SEGMIND_MODE: "v3" is not one of v2, v1'],
     [{ GRAPHIQL_ENABLED: "maybe" }, 'GRAPHIQL_ENABLED: "maybe" is not true or false'],
@@ -112,7 +112,7 @@ describe("configuration", () => {
       expect(file).toBe(join(dir, ".env"));
       expect(env).toMatchObject({ PORT: "4200", LOG_LEVEL: "debug", PUBLIC_URL: "https://gateway.example", HOME: "/root" });
       const config = loadConfig(env);
-      expect(config).toMatchObject({ PORT: 4200, LOG_LEVEL: "debug", publicUrl: "https://gateway.example", WORKER_CONCURRENCY: 4 });
+      expect(config).toMatchObject({ PORT: 4200, LOG_LEVEL: "debug", publicUrl: "https://gateway.example", WORKER_CONCURRENCY: 64 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
