@@ -26,6 +26,7 @@ import {
   Readiness,
   databaseCheck,
   migrationsCheck,
+  redisCheck,
   segmindCheck,
   workerCheck,
 } from "./observability/readiness";
@@ -232,6 +233,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     migrationsCheck(deps.db, deps.databaseProvider),
     workerCheck(worker),
     segmindCheck(reachability),
+    ...(deps.shared ? [redisCheck(deps.shared.connection)] : []),
     ...(deps.readinessChecks ?? []),
   ]);
 

@@ -150,3 +150,15 @@ export function segmindCheck(reachability: { report(): { reachable: boolean | nu
     },
   };
 }
+
+/** Redis answers (REDIS_URL: the shared queue, rate limit and notifier live there). */
+export function redisCheck(redis: { ping(): Promise<string> }): ReadinessCheck {
+  return {
+    name: "redis",
+    critical: true,
+    async run() {
+      await redis.ping();
+      return { ok: true };
+    },
+  };
+}

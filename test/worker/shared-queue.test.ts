@@ -67,6 +67,9 @@ describeWithRedis("several instances on one Redis queue", () => {
     expect(new Set(standIn.acceptedJobs().map((job) => job.seed)).size).toBe(12);
     const posts = await a.db.generationEvent.count({ where: { generationId: { in: ids }, type: "UPSTREAM_CALL", method: "POST" } });
     expect(posts).toBe(12);
+    // Readiness reports the Redis the queue lives in.
+    const ready = await (await a.gateway.yoga.fetch("http://gateway.test/readyz")).json();
+    expect(ready.checks.redis).toMatchObject({ ok: true, critical: true });
   });
 
   it("a cancel on one instance reaches a job another has scheduled in Redis, at once", async () => {
