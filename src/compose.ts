@@ -108,6 +108,7 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
     graphiql: config.GRAPHIQL_ENABLED,
     corsOrigins: config.CORS_ORIGINS,
     subscriptionLimits: { perKey: config.MAX_SUBSCRIPTIONS_PER_KEY, perAddress: config.MAX_SUBSCRIPTIONS_PER_ADDRESS },
+    metricsToken: config.METRICS_TOKEN ?? null,
     allowAnonymous: config.ALLOW_ANONYMOUS,
     introspection: config.GRAPHQL_INTROSPECTION,
     maxRequestBytes: config.MAX_REQUEST_BYTES,

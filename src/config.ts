@@ -158,6 +158,7 @@ const EnvSchema = z.object({
   MAX_QUERY_COST: integer(100, 100_000_000).default(50_000),
   MAX_QUERY_TOKENS: integer(100, 1_000_000).default(1_000),
   MAX_QUERY_DIRECTIVES: integer(0, 10_000).default(20),
+  METRICS_TOKEN: optionalText.pipe(z.string().min(16, { error: "is shorter than 16 characters" }).optional()),
   CORS_ORIGINS: z
     .string()
     .default("")
@@ -199,7 +200,7 @@ export class ConfigError extends Error {
 }
 
 /** Variables whose values are never shown, in an error or anywhere else. */
-const SECRET_VARIABLES: ReadonlySet<string> = new Set(["SEGMIND_API_KEY", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"]);
+const SECRET_VARIABLES: ReadonlySet<string> = new Set(["SEGMIND_API_KEY", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "METRICS_TOKEN"]);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty means unset, for every variable: the default applies.

@@ -11,6 +11,7 @@ import { type Loaders, createLoaders } from "./loaders";
 import type { SubscriptionLimiter } from "./limits/subscriptions";
 import type { Logger } from "./logger";
 import type { MediaStore } from "./media/store";
+import type { GatewayMetrics } from "./observability/metrics";
 import type { SegmindClient } from "./segmind/types";
 import type { GenerationRunner } from "./worker/worker";
 
@@ -33,6 +34,8 @@ export interface GatewayServices {
   progressTickMs: number;
   publicUrl: string;
   drawSeed?: () => number;
+  /** Prometheus metrics of this gateway (src/observability/metrics.ts). */
+  metrics: GatewayMetrics;
   /** Per-shape cost estimates for budget holds (src/budget/prices.ts). */
   prices: PriceTable;
   /** Open subscriptions per key and per client address (src/limits/subscriptions.ts). */

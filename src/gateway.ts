@@ -30,7 +30,10 @@ import {
   segmindCheck,
   workerCheck,
 } from "./observability/readiness";
+import { meteredLimiter } from "./observability/limiter";
+import { GatewayMetrics } from "./observability/metrics";
 import { SegmindReachability, observeSegmind } from "./observability/segmind";
+import { metricsRoute, requestMetrics } from "./http/metrics";
 import { guardedOnRequest, safetyNet } from "./http/safety-net";
 import { storableTextOnly } from "./http/text-input";
 import { argumentBounds } from "./http/argument-bounds";
@@ -125,6 +128,8 @@ export interface GatewayDeps {
   maxRequestBytes?: number;
   /** Depth, alias, cost, token and directive limits on GraphQL documents (GraphQL Armor). */
   queryLimits?: Partial<QueryLimits>;
+  /** With it, GET /metrics needs `Authorization: Bearer <token>` (METRICS_TOKEN). */
+  metricsToken?: string | null;
   /** Readiness checks beyond the database, migrations and worker (e.g. Redis, where used). */
   readinessChecks?: ReadinessCheck[];
   /**
@@ -155,20 +160,29 @@ export function createGateway(deps: GatewayDeps): Gateway {
     baseUrl: deps.segmind.baseUrl,
     modelSlug: deps.segmind.modelSlug,
   };
-  // Every Segmind exchange is also observed: reachability for /readyz (src/observability/).
+  // Metrics on a registry of this gateway's own; every Segmind exchange is also observed, for
+  // them and for /readyz's reachability (src/observability/).
+  const metrics = new GatewayMetrics({ db: deps.db, clock, logger, upstream: deps.upstream.name });
   const reachability = new SegmindReachability(() => clock.now());
-  const segmind = observeSegmind(deps.segmind, reachability.observe);
+  const segmind = observeSegmind(deps.segmind, (endpoint, call) => {
+    reachability.observe(endpoint, call);
+    metrics.upstreamCall(endpoint, call);
+  });
   const redisNotifier = !deps.notifier && deps.shared ? new RedisNotifier(deps.shared.connection, deps.shared.prefix, logger) : null;
   const notifier = deps.notifier ?? redisNotifier ?? new InProcessNotifier();
-  const journal = new GenerationJournal(deps.db, clock, { provider: deps.databaseProvider, notifier });
+  const journal = new GenerationJournal(deps.db, clock, { provider: deps.databaseProvider, notifier, metrics });
   // One limiter for every keyed Segmind call of the deployment (worker and credits alike).
-  const limiter = createUpstreamLimiter({
-    maxPerMinute: settings.maxRequestsPerMinute,
-    scope: settings.rpmScope,
-    clock,
-    backoffBaseMs: settings.backoffBaseMs,
-    redis: deps.shared ? { client: deps.shared.connection, keyPrefix: deps.shared.prefix } : undefined,
-  });
+  const limiter = meteredLimiter(
+    createUpstreamLimiter({
+      maxPerMinute: settings.maxRequestsPerMinute,
+      scope: settings.rpmScope,
+      clock,
+      backoffBaseMs: settings.backoffBaseMs,
+      redis: deps.shared ? { client: deps.shared.connection, keyPrefix: deps.shared.prefix } : undefined,
+    }),
+    (kind, ms) => metrics.rateLimiterDeferred(kind, ms),
+    () => clock.now().getTime(),
+  );
   const progress = new ProgressEstimator(deps.db, clock);
   const retryDelayMs = (failures: number) => backoffDelayMs(failures, { baseMs: 500, capMs: 30_000 });
   const queue: StepQueue = deps.shared
@@ -207,6 +221,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     cacheTtlMs: deps.creditsCacheTtlMs ?? 30_000,
     readBudgetMs: deps.creditsReadBudgetMs ?? 2_000,
     limiter,
+    metrics,
   });
   const services: GatewayServices = {
     db: deps.db,
@@ -226,6 +241,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     drawSeed: deps.drawSeed,
     prices: deps.prices ?? DEFAULT_PRICE_TABLE,
     subscriptionLimiter: new SubscriptionLimiter({ ...DEFAULT_SUBSCRIPTION_LIMITS, ...deps.subscriptionLimits }),
+    metrics,
   };
   const graphiql = createGraphiQL();
   const readiness = new Readiness([
@@ -276,6 +292,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       requestFactsPlugin(),
       accessLog(logger),
       healthRoutes(readiness),
+      metricsRoute(metrics, deps.metricsToken ?? null),
+      requestMetrics(metrics),
       corsRefusal({ origins: deps.corsOrigins ?? [], publicUrl: services.publicUrl, logger }),
       guardedOnRequest(mediaRoute(deps.media), logger),
       requestIdHeader(),

@@ -24,7 +24,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({
     level: config.LOG_LEVEL,
-    secrets: [config.SEGMIND_API_KEY, config.S3_SECRET_ACCESS_KEY].filter((secret) => secret !== undefined),
+    secrets: [config.SEGMIND_API_KEY, config.S3_SECRET_ACCESS_KEY, config.METRICS_TOKEN].filter(
+      (secret): secret is string => Boolean(secret),
+    ),
   });
 
   // Signals are wired before anything starts, so a stop during start-up still drains.

@@ -81,6 +81,9 @@ describe("configuration", () => {
     const other = configError({ SEGMIND_BASE_URL: "ftp://user:hunter2@segmind.example" });
     expect(other).toContain("SEGMIND_BASE_URL");
     expect(other).not.toContain("hunter2");
+    const token = configError({ METRICS_TOKEN: "short-secret" });
+    expect(token).toContain("METRICS_TOKEN: (value hidden) is shorter than 16 characters");
+    expect(token).not.toContain("short-secret");
     const secretLookingValue = "postgres-is-not-this://SG_secret_value_123";
     expect(configError({ DATABASE_URL: secretLookingValue })).not.toContain("SG_secret_value_123");
   });

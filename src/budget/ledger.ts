@@ -433,11 +433,11 @@ export function mayCloseHold(to: GenerationStatus, patch: { costUsd?: number | n
 /**
  * Settles or releases the generation's open hold, if it has one and `holdOutcome` says it
  * closes now. Called by GenerationJournal.transition inside the transition's transaction
- * (after the guarded update, so exactly one transition closes it). Returns what it wrote, or
- * null. `now` is the transition's time. It does not write to the audit trail: the GENERATION_SETTLED entry of the same
+ * (after the guarded update, so exactly one transition closes it). Returns what it wrote (with
+ * the team, for the metrics), or null. `now` is the transition's time. It does not write to the audit trail: the GENERATION_SETTLED entry of the same
  * transaction (src/audit/generations.ts) records the final status and costs.
  */
-export async function closeHold(tx: Tx, generationId: string, now: Date): Promise<HoldOutcome | null> {
+export async function closeHold(tx: Tx, generationId: string, now: Date): Promise<(HoldOutcome & { teamId: string }) | null> {
   const row = await tx.generation.findUnique({
     where: { id: generationId },
     select: { teamId: true, apiKeyId: true, status: true, costUsd: true, submittedAt: true, errorCode: true },
@@ -458,7 +458,7 @@ export async function closeHold(tx: Tx, generationId: string, now: Date): Promis
       createdAt: now,
     },
   });
-  return outcome;
+  return { ...outcome, teamId: row.teamId };
 }
 
 export interface BudgetView {

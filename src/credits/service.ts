@@ -3,6 +3,7 @@ import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import type { Logger } from "../logger";
 import { roundUsd } from "../money";
+import type { GatewayMetrics } from "../observability/metrics";
 import { SegmindError, isSegmindError } from "../segmind/errors";
 import type { SegmindClient } from "../segmind/types";
 import type { UpstreamLimiter } from "../worker/limiter";
@@ -45,6 +46,8 @@ export interface CreditsServiceDeps {
    * for it: without a permit the last known balance is served as STALE.
    */
   limiter?: Pick<UpstreamLimiter, "acquire" | "rateLimited" | "passed">;
+  /** The balance gauge (src/observability/metrics.ts). */
+  metrics?: Pick<GatewayMetrics, "segmindBalance">;
 }
 
 /**
@@ -115,6 +118,7 @@ export class CreditsService {
       this.deps.limiter?.passed();
       const reading = { credits, freeCredits, readAt: this.deps.clock.now() };
       this.cached = reading;
+      this.deps.metrics?.segmindBalance(credits);
       await this.deps.db.creditSnapshot.create({ data: { upstream: this.deps.upstream, ...reading } });
       return { balance: reading, freshness: "LIVE", upstreamError: null };
     } catch (error) {

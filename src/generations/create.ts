@@ -1,11 +1,12 @@
 import { randomInt } from "node:crypto";
 import { auditGenerationCreated } from "../audit/generations";
-import { assertBudgetFits, lockTeamBudget, placeHold } from "../budget/ledger";
+import { BudgetExceededError, assertBudgetFits, lockTeamBudget, placeHold } from "../budget/ledger";
 import { DEFAULT_PRICE_TABLE, type PriceTable, estimateCostUsd } from "../budget/prices";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import { BusyError, isContention } from "../db/contention";
 import { uuidv7 } from "../ids";
+import type { GatewayMetrics } from "../observability/metrics";
 import { GATEWAY_VERSION } from "../version";
 import type { SeedanceRequestBody } from "../segmind/types";
 import { lockEventSequence } from "./event-order";
@@ -38,6 +39,8 @@ export interface CreateGenerationDeps {
   drawSeed?: () => number;
   /** Estimates the budget hold (PRICE_TABLE_USD); default Segmind's list prices. */
   prices?: PriceTable;
+  /** Counts creations, holds and budget refusals (src/observability/metrics.ts). */
+  metrics?: Pick<GatewayMetrics, "generationCreated" | "budgetRefused">;
 }
 
 export interface CreatedGeneration {
@@ -157,8 +160,10 @@ export async function createGeneration(
       return created;
     });
     deps.notifier?.notify(generation.id);
+    deps.metrics?.generationCreated(owner.teamId, hold !== null);
     return { generation, replayed: false };
   } catch (error) {
+    if (hold && error instanceof BudgetExceededError) deps.metrics?.budgetRefused(hold.teamId, error);
     // Two requests with one new key raced; the loser answers like a late retry would.
     const earlier = isUniqueViolation(error) ? await replayEarlier() : null;
     if (earlier) return earlier;

@@ -1,12 +1,13 @@
 import { type AuditActor, auditTransition, isAuditedTransition } from "../audit/generations";
-import { closeHold, mayCloseHold } from "../budget/ledger";
+import { closeHold, holdOutcome, mayCloseHold } from "../budget/ledger";
 import type { Clock } from "../clock";
 import type { Db, Tx } from "../db/client";
 import type { GenerationErrorCode } from "../error-codes";
+import type { GatewayMetrics } from "../observability/metrics";
 import type { UpstreamCall } from "../segmind/types";
 import { lockEventSequence } from "./event-order";
 import type { GenerationNotifier } from "./notifier";
-import type { GenerationEventType, GenerationStatus } from "./status";
+import { type GenerationEventType, type GenerationStatus, TERMINAL_STATUSES } from "./status";
 import type { GenerationRow } from "./types";
 
 /** A generation's errorCode is one of the listed codes (src/error-codes.ts), so the schema's enum can show it. */
@@ -33,7 +34,12 @@ export class GenerationJournal {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
-    private readonly options: { provider: "sqlite" | "postgresql"; notifier?: GenerationNotifier },
+    private readonly options: {
+      provider: "sqlite" | "postgresql";
+      notifier?: GenerationNotifier;
+      /** Told about each committed transition (src/observability/metrics.ts). */
+      metrics?: Pick<GatewayMetrics, "generationTransitioned">;
+    },
   ) {}
 
   /** Runs `write` in a transaction that may add events, then wakes subscribers once it committed. */
@@ -83,7 +89,9 @@ export class GenerationJournal {
     options: TransitionOptions = {},
   ): Promise<boolean> {
     const now = this.clock.now();
-    return this.writeEvents(id, async (tx) => {
+    let closedHold: Awaited<ReturnType<typeof closeHold>> = null;
+    let finalRow: GenerationRow | null = null;
+    const moved = await this.writeEvents(id, async (tx) => {
       const { count } = await tx.generation.updateMany({
         where: { id, status: from },
         data: { ...patch, status: to, updatedAt: now },
@@ -106,14 +114,23 @@ export class GenerationJournal {
         },
       });
       // A final status, or a reported cost, settles or releases the budget hold (src/budget/ledger.ts).
-      if (mayCloseHold(to, patch)) await closeHold(tx, id, now);
+      if (mayCloseHold(to, patch)) closedHold = await closeHold(tx, id, now);
       // Submitted, canceled, settled: audited in this same transaction (src/audit/generations.ts).
       if (isAuditedTransition(from, to)) {
         const row = await tx.generation.findUniqueOrThrow({ where: { id } });
         await auditTransition(tx, now, row, from, to, details.actor ?? null, details.attempt);
+        if (TERMINAL_STATUSES.has(to)) finalRow = row;
       }
       return true;
     });
+    // Counted once it committed: a rolled-back transition counts nothing.
+    if (moved) {
+      this.options.metrics?.generationTransitioned(
+        { to, errorCode: patch.errorCode ?? null, closedHold, finalRow, remainingCreditsUsd: patch.remainingCreditsUsd ?? null },
+        holdOutcome,
+      );
+    }
+    return moved;
   }
 
   /** Writes fields without a status change (e.g. bookkeeping), with no event. */

@@ -1,5 +1,5 @@
 import { performance } from "node:perf_hooks";
-import { getOperationAST } from "graphql";
+import { type DocumentNode, Kind, getOperationAST } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { GatewayContext } from "../context";
 import { MEDIA_ROUTE_PREFIX } from "../media/keys";
@@ -57,13 +57,16 @@ export function loggablePath(url: string): string {
 
 /** Gathers the facts. First among the plugins, so `startedAt` is the request's arrival. */
 export function requestFactsPlugin(): Plugin<GatewayContext> {
-  const fromOperation = ({ args }: { args: { document: Parameters<typeof getOperationAST>[0]; operationName?: string | null; contextValue: GatewayContext & { request?: Request } } }) => {
+  const operationOf = (request: Request, document: DocumentNode, operationName: string | null | undefined) => {
+    const found = requestFacts(request);
+    const operation = getOperationAST(document, operationName ?? undefined);
+    found.operationName = (operation?.name?.value ?? operationName ?? null)?.slice(0, 128) ?? null;
+    found.operationType = operation?.operation ?? null;
+  };
+  const callerOf = ({ args }: { args: { contextValue: GatewayContext & { request?: Request } } }) => {
     const request = args.contextValue.request;
     if (!request) return;
     const found = requestFacts(request);
-    const operation = getOperationAST(args.document, args.operationName ?? undefined);
-    found.operationName = (operation?.name?.value ?? args.operationName ?? null)?.slice(0, 128) ?? null;
-    found.operationType = operation?.operation ?? null;
     found.teamId = args.contextValue.principal?.teamId ?? null;
     found.keyPrefix = args.contextValue.principal?.keyPrefix ?? null;
   };
@@ -72,11 +75,20 @@ export function requestFactsPlugin(): Plugin<GatewayContext> {
       requestFacts(request);
     },
     onParams({ params, request }) {
-      // Known before parsing: kept even when the document never executes (a syntax error).
+      // Known before parsing: kept even when the document never parses.
       if (typeof params.operationName === "string") requestFacts(request).operationName = params.operationName.slice(0, 128);
     },
-    onExecute: fromOperation,
-    onSubscribe: fromOperation,
+    // The operation as written, also when validation then refuses it.
+    onParse({ context }) {
+      const { request, params } = context as unknown as { request?: Request; params?: { operationName?: string | null } };
+      return ({ result }) => {
+        if (request && (result as DocumentNode | null)?.kind === Kind.DOCUMENT) {
+          operationOf(request, result as DocumentNode, params?.operationName);
+        }
+      };
+    },
+    onExecute: callerOf,
+    onSubscribe: callerOf,
     // Every answer passes here, also errors raised before execution (parse, validation, 401).
     onResultProcess({ result, request }) {
       const results = Array.isArray(result) ? result : [result];

@@ -61,7 +61,8 @@ builder.subscriptionFields((t) => ({
       const exists = await context.loaders.generationById.load(id);
       if (!exists) throw new GraphQLError("Generation not found", { extensions: { code: "NOT_FOUND" } });
       const lease = context.services.subscriptionLimiter.acquire(context.principal);
-      return holdingLease(lease, generationUpdates(streamDeps(context), id, args.after ?? null, context.signal), context.signal);
+      const stream = generationUpdates(streamDeps(context), id, args.after ?? null, context.signal);
+      return context.services.metrics.countSubscriber("generationUpdated", holdingLease(lease, stream, context.signal));
     },
     resolve: (update) => update,
   }),
@@ -86,7 +87,7 @@ builder.subscriptionFields((t) => ({
         visibleTo(context.principal),
         context.signal,
       );
-      return holdingLease(lease, stream, context.signal);
+      return context.services.metrics.countSubscriber("generationsUpdated", holdingLease(lease, stream, context.signal));
     },
     resolve: (update) => update,
   }),

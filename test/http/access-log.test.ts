@@ -101,7 +101,9 @@ it("refusals are logged with their status and error codes; a video's URL is logg
   expect(refused.status).toBe(401);
   expect(lineFor(refused.headers.get("x-request-id")!)[0]).toMatchObject({
     status: 401,
-    operationName: null,
+    operationName: "Who",
+    operationType: "query",
+    teamId: null,
     errorCodes: ["UNAUTHENTICATED"],
   });
   expect(harness.logs.join("\n")).not.toContain("sgw_live_nope_0000");
