@@ -15,6 +15,7 @@ import type { UpstreamTarget } from "./generations/types";
 import { type QueryLimits, DEFAULT_QUERY_LIMITS, armorPlugins } from "./http/armor";
 import { corsOptions, corsRefusal } from "./http/cors";
 import { createGraphiQL, graphiqlOptions } from "./http/graphiql";
+import { studioRoute } from "./http/studio";
 import { DEFAULT_MAX_REQUEST_BYTES, jsonBodiesOnly, malformedGetParamsAre400 } from "./http/request-body";
 import { mediaRoute } from "./http/media-route";
 import { accessLog } from "./http/access-log";
@@ -291,6 +292,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // First: the request's arrival time and what it ran, for the access log (and metrics).
       requestFactsPlugin(),
       accessLog(logger),
+      studioRoute({ publicUrl: services.publicUrl }),
       healthRoutes(readiness),
       metricsRoute(metrics, deps.metricsToken ?? null),
       requestMetrics(metrics),

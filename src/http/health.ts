@@ -39,6 +39,7 @@ export function healthRoutes(readiness: Readiness): Plugin {
             service: "seedance-gateway",
             version: GATEWAY_VERSION,
             graphql: "/graphql",
+            studio: "/studio",
             liveness: HEALTH_PATHS.liveness,
             readiness: HEALTH_PATHS.readiness,
             metrics: "/metrics",

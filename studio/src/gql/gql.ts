@@ -1,0 +1,110 @@
+/* eslint-disable */
+import * as types from './graphql';
+
+
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  fragment GenerationCard on Generation {\n    id\n    status\n    prompt\n    imageUrl\n    duration\n    resolution\n    seed\n    seedSource\n    cameraFixed\n    createdAt\n    completedAt\n    resultUrl\n    costUsd\n    estimatedCostUsd\n    latencyMs\n    progress\n    estimatedCompletionAt\n    queuePosition\n    errorCode\n    errorMessage\n    derivedFrom {\n      id\n    }\n  }\n": typeof types.GenerationCardFragmentDoc,
+    "\n  fragment BudgetFields on Budget {\n    dailyLimitUsd\n    monthlyLimitUsd\n    spentTodayUsd\n    spentThisMonthUsd\n    heldUsd\n    remainingTodayUsd\n    remainingThisMonthUsd\n    maxConcurrent\n    activeGenerations\n    requestsPerMinute\n    requestsInLastMinute\n    dayResetsAt\n    monthResetsAt\n  }\n": typeof types.BudgetFieldsFragmentDoc,
+    "\n  query StudioSession {\n    credits {\n      upstream\n      freshness\n      balance {\n        credits\n        freeCredits\n        readAt\n      }\n      upstreamError {\n        code\n        message\n      }\n      spentUsd\n      billedGenerations\n      lastRemainingCredits\n      team {\n        id\n        name\n        budget {\n          ...BudgetFields\n        }\n      }\n      keyBudget {\n        ...BudgetFields\n      }\n    }\n  }\n": typeof types.StudioSessionDocument,
+    "\n  query StudioLedger($first: Int!) {\n    credits {\n      ledger(first: $first) {\n        totalCount\n        edges {\n          node {\n            id\n            kind\n            amountUsd\n            basis\n            at\n            generation {\n              id\n              prompt\n              seed\n            }\n          }\n        }\n      }\n    }\n  }\n": typeof types.StudioLedgerDocument,
+    "\n  query StudioEstimate($duration: Int!, $resolution: Resolution!) {\n    estimateCost(duration: $duration, resolution: $resolution) {\n      __typename\n      ... on CostEstimate {\n        estimateUsd\n      }\n      ... on InvalidInputError {\n        fields {\n          field\n          message\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.StudioEstimateDocument,
+    "\n  mutation StudioGenerate($input: GenerateVideoInput!) {\n    generateVideo(input: $input) {\n      __typename\n      ... on GenerateVideoPayload {\n        replayed\n        generation {\n          ...GenerationCard\n          events {\n            sequence\n          }\n        }\n      }\n      ... on InvalidInputError {\n        fields {\n          field\n          message\n        }\n      }\n      ... on BudgetExceededError {\n        limit\n        scope\n        limitValue\n        used\n        spentUsd\n        heldUsd\n        estimateUsd\n        resetsAt\n      }\n      ... on IdempotencyConflictError {\n        idempotencyKey\n        existingGenerationId\n      }\n      ... on BusyError {\n        retryAfterMs\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.StudioGenerateDocument,
+    "\n  mutation StudioRegenerate($id: ID!, $overrides: RegenerateOverrides) {\n    regenerateVideo(id: $id, overrides: $overrides) {\n      __typename\n      ... on RegenerateVideoPayload {\n        replayed\n        generation {\n          ...GenerationCard\n          events {\n            sequence\n          }\n        }\n      }\n      ... on InvalidInputError {\n        fields {\n          field\n          message\n        }\n      }\n      ... on BudgetExceededError {\n        limit\n        scope\n        limitValue\n        used\n        spentUsd\n        heldUsd\n        estimateUsd\n        resetsAt\n      }\n      ... on BusyError {\n        retryAfterMs\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.StudioRegenerateDocument,
+    "\n  mutation StudioCancel($id: ID!) {\n    cancelGeneration(id: $id) {\n      __typename\n      ... on CancelGenerationPayload {\n        pending\n        generation {\n          ...GenerationCard\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": typeof types.StudioCancelDocument,
+    "\n  query StudioGallery($first: Int!, $after: String, $filter: GenerationFilter) {\n    generations(first: $first, after: $after, filter: $filter) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...GenerationCard\n        }\n      }\n    }\n  }\n": typeof types.StudioGalleryDocument,
+    "\n  query StudioGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationCard\n      upstream\n      upstreamMode\n      upstreamRequestId\n      videoSha256\n      videoBytes\n      attempts\n      deadline\n      manifest {\n        modelSlug\n        upstream\n        upstreamMode\n        upstreamRequestBody\n        requestedSeed\n        seedSource\n        seed\n        upstreamSeed\n        gatewayVersion\n        imageUrl\n        imageSha256\n        imageBytes\n        videoSha256\n        videoBytes\n        videoContentType\n        createdAt\n      }\n      events {\n        ...EventFields\n      }\n      derivations {\n        id\n        seed\n        status\n      }\n    }\n  }\n": typeof types.StudioGenerationDocument,
+    "\n  fragment EventFields on GenerationEvent {\n    sequence\n    type\n    at\n    fromStatus\n    toStatus\n    method\n    path\n    httpStatus\n    durationMs\n    attempt\n    errorCode\n    message\n  }\n": typeof types.EventFieldsFragmentDoc,
+    "\n  query StudioRefresh($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      ... on Generation {\n        ...GenerationCard\n      }\n    }\n  }\n": typeof types.StudioRefreshDocument,
+    "\n  subscription StudioUpdates($after: Int) {\n    generationsUpdated(after: $after) {\n      kind\n      sequence\n      progress\n      estimatedCompletionAt\n      generation {\n        ...GenerationCard\n      }\n    }\n  }\n": typeof types.StudioUpdatesDocument,
+    "\n  subscription StudioTimeline($id: ID!, $after: Int) {\n    generationUpdated(id: $id, after: $after) {\n      kind\n      sequence\n      progress\n      estimatedCompletionAt\n      event {\n        ...EventFields\n      }\n      generation {\n        ...GenerationCard\n      }\n    }\n  }\n": typeof types.StudioTimelineDocument,
+};
+const documents: Documents = {
+    "\n  fragment GenerationCard on Generation {\n    id\n    status\n    prompt\n    imageUrl\n    duration\n    resolution\n    seed\n    seedSource\n    cameraFixed\n    createdAt\n    completedAt\n    resultUrl\n    costUsd\n    estimatedCostUsd\n    latencyMs\n    progress\n    estimatedCompletionAt\n    queuePosition\n    errorCode\n    errorMessage\n    derivedFrom {\n      id\n    }\n  }\n": types.GenerationCardFragmentDoc,
+    "\n  fragment BudgetFields on Budget {\n    dailyLimitUsd\n    monthlyLimitUsd\n    spentTodayUsd\n    spentThisMonthUsd\n    heldUsd\n    remainingTodayUsd\n    remainingThisMonthUsd\n    maxConcurrent\n    activeGenerations\n    requestsPerMinute\n    requestsInLastMinute\n    dayResetsAt\n    monthResetsAt\n  }\n": types.BudgetFieldsFragmentDoc,
+    "\n  query StudioSession {\n    credits {\n      upstream\n      freshness\n      balance {\n        credits\n        freeCredits\n        readAt\n      }\n      upstreamError {\n        code\n        message\n      }\n      spentUsd\n      billedGenerations\n      lastRemainingCredits\n      team {\n        id\n        name\n        budget {\n          ...BudgetFields\n        }\n      }\n      keyBudget {\n        ...BudgetFields\n      }\n    }\n  }\n": types.StudioSessionDocument,
+    "\n  query StudioLedger($first: Int!) {\n    credits {\n      ledger(first: $first) {\n        totalCount\n        edges {\n          node {\n            id\n            kind\n            amountUsd\n            basis\n            at\n            generation {\n              id\n              prompt\n              seed\n            }\n          }\n        }\n      }\n    }\n  }\n": types.StudioLedgerDocument,
+    "\n  query StudioEstimate($duration: Int!, $resolution: Resolution!) {\n    estimateCost(duration: $duration, resolution: $resolution) {\n      __typename\n      ... on CostEstimate {\n        estimateUsd\n      }\n      ... on InvalidInputError {\n        fields {\n          field\n          message\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.StudioEstimateDocument,
+    "\n  mutation StudioGenerate($input: GenerateVideoInput!) {\n    generateVideo(input: $input) {\n      __typename\n      ... on GenerateVideoPayload {\n        replayed\n        generation {\n          ...GenerationCard\n          events {\n            sequence\n          }\n        }\n      }\n      ... on InvalidInputError {\n        fields {\n          field\n          message\n        }\n      }\n      ... on BudgetExceededError {\n        limit\n        scope\n        limitValue\n        used\n        spentUsd\n        heldUsd\n        estimateUsd\n        resetsAt\n      }\n      ... on IdempotencyConflictError {\n        idempotencyKey\n        existingGenerationId\n      }\n      ... on BusyError {\n        retryAfterMs\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.StudioGenerateDocument,
+    "\n  mutation StudioRegenerate($id: ID!, $overrides: RegenerateOverrides) {\n    regenerateVideo(id: $id, overrides: $overrides) {\n      __typename\n      ... on RegenerateVideoPayload {\n        replayed\n        generation {\n          ...GenerationCard\n          events {\n            sequence\n          }\n        }\n      }\n      ... on InvalidInputError {\n        fields {\n          field\n          message\n        }\n      }\n      ... on BudgetExceededError {\n        limit\n        scope\n        limitValue\n        used\n        spentUsd\n        heldUsd\n        estimateUsd\n        resetsAt\n      }\n      ... on BusyError {\n        retryAfterMs\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.StudioRegenerateDocument,
+    "\n  mutation StudioCancel($id: ID!) {\n    cancelGeneration(id: $id) {\n      __typename\n      ... on CancelGenerationPayload {\n        pending\n        generation {\n          ...GenerationCard\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n": types.StudioCancelDocument,
+    "\n  query StudioGallery($first: Int!, $after: String, $filter: GenerationFilter) {\n    generations(first: $first, after: $after, filter: $filter) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...GenerationCard\n        }\n      }\n    }\n  }\n": types.StudioGalleryDocument,
+    "\n  query StudioGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationCard\n      upstream\n      upstreamMode\n      upstreamRequestId\n      videoSha256\n      videoBytes\n      attempts\n      deadline\n      manifest {\n        modelSlug\n        upstream\n        upstreamMode\n        upstreamRequestBody\n        requestedSeed\n        seedSource\n        seed\n        upstreamSeed\n        gatewayVersion\n        imageUrl\n        imageSha256\n        imageBytes\n        videoSha256\n        videoBytes\n        videoContentType\n        createdAt\n      }\n      events {\n        ...EventFields\n      }\n      derivations {\n        id\n        seed\n        status\n      }\n    }\n  }\n": types.StudioGenerationDocument,
+    "\n  fragment EventFields on GenerationEvent {\n    sequence\n    type\n    at\n    fromStatus\n    toStatus\n    method\n    path\n    httpStatus\n    durationMs\n    attempt\n    errorCode\n    message\n  }\n": types.EventFieldsFragmentDoc,
+    "\n  query StudioRefresh($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      ... on Generation {\n        ...GenerationCard\n      }\n    }\n  }\n": types.StudioRefreshDocument,
+    "\n  subscription StudioUpdates($after: Int) {\n    generationsUpdated(after: $after) {\n      kind\n      sequence\n      progress\n      estimatedCompletionAt\n      generation {\n        ...GenerationCard\n      }\n    }\n  }\n": types.StudioUpdatesDocument,
+    "\n  subscription StudioTimeline($id: ID!, $after: Int) {\n    generationUpdated(id: $id, after: $after) {\n      kind\n      sequence\n      progress\n      estimatedCompletionAt\n      event {\n        ...EventFields\n      }\n      generation {\n        ...GenerationCard\n      }\n    }\n  }\n": types.StudioTimelineDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment GenerationCard on Generation {\n    id\n    status\n    prompt\n    imageUrl\n    duration\n    resolution\n    seed\n    seedSource\n    cameraFixed\n    createdAt\n    completedAt\n    resultUrl\n    costUsd\n    estimatedCostUsd\n    latencyMs\n    progress\n    estimatedCompletionAt\n    queuePosition\n    errorCode\n    errorMessage\n    derivedFrom {\n      id\n    }\n  }\n"): typeof import('./graphql').GenerationCardFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment BudgetFields on Budget {\n    dailyLimitUsd\n    monthlyLimitUsd\n    spentTodayUsd\n    spentThisMonthUsd\n    heldUsd\n    remainingTodayUsd\n    remainingThisMonthUsd\n    maxConcurrent\n    activeGenerations\n    requestsPerMinute\n    requestsInLastMinute\n    dayResetsAt\n    monthResetsAt\n  }\n"): typeof import('./graphql').BudgetFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StudioSession {\n    credits {\n      upstream\n      freshness\n      balance {\n        credits\n        freeCredits\n        readAt\n      }\n      upstreamError {\n        code\n        message\n      }\n      spentUsd\n      billedGenerations\n      lastRemainingCredits\n      team {\n        id\n        name\n        budget {\n          ...BudgetFields\n        }\n      }\n      keyBudget {\n        ...BudgetFields\n      }\n    }\n  }\n"): typeof import('./graphql').StudioSessionDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StudioLedger($first: Int!) {\n    credits {\n      ledger(first: $first) {\n        totalCount\n        edges {\n          node {\n            id\n            kind\n            amountUsd\n            basis\n            at\n            generation {\n              id\n              prompt\n              seed\n            }\n          }\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').StudioLedgerDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StudioEstimate($duration: Int!, $resolution: Resolution!) {\n    estimateCost(duration: $duration, resolution: $resolution) {\n      __typename\n      ... on CostEstimate {\n        estimateUsd\n      }\n      ... on InvalidInputError {\n        fields {\n          field\n          message\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql').StudioEstimateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StudioGenerate($input: GenerateVideoInput!) {\n    generateVideo(input: $input) {\n      __typename\n      ... on GenerateVideoPayload {\n        replayed\n        generation {\n          ...GenerationCard\n          events {\n            sequence\n          }\n        }\n      }\n      ... on InvalidInputError {\n        fields {\n          field\n          message\n        }\n      }\n      ... on BudgetExceededError {\n        limit\n        scope\n        limitValue\n        used\n        spentUsd\n        heldUsd\n        estimateUsd\n        resetsAt\n      }\n      ... on IdempotencyConflictError {\n        idempotencyKey\n        existingGenerationId\n      }\n      ... on BusyError {\n        retryAfterMs\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql').StudioGenerateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StudioRegenerate($id: ID!, $overrides: RegenerateOverrides) {\n    regenerateVideo(id: $id, overrides: $overrides) {\n      __typename\n      ... on RegenerateVideoPayload {\n        replayed\n        generation {\n          ...GenerationCard\n          events {\n            sequence\n          }\n        }\n      }\n      ... on InvalidInputError {\n        fields {\n          field\n          message\n        }\n      }\n      ... on BudgetExceededError {\n        limit\n        scope\n        limitValue\n        used\n        spentUsd\n        heldUsd\n        estimateUsd\n        resetsAt\n      }\n      ... on BusyError {\n        retryAfterMs\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql').StudioRegenerateDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation StudioCancel($id: ID!) {\n    cancelGeneration(id: $id) {\n      __typename\n      ... on CancelGenerationPayload {\n        pending\n        generation {\n          ...GenerationCard\n        }\n      }\n      ... on Error {\n        code\n        message\n      }\n    }\n  }\n"): typeof import('./graphql').StudioCancelDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StudioGallery($first: Int!, $after: String, $filter: GenerationFilter) {\n    generations(first: $first, after: $after, filter: $filter) {\n      totalCount\n      pageInfo {\n        hasNextPage\n        endCursor\n      }\n      edges {\n        node {\n          ...GenerationCard\n        }\n      }\n    }\n  }\n"): typeof import('./graphql').StudioGalleryDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StudioGeneration($id: ID!) {\n    generation(id: $id) {\n      ...GenerationCard\n      upstream\n      upstreamMode\n      upstreamRequestId\n      videoSha256\n      videoBytes\n      attempts\n      deadline\n      manifest {\n        modelSlug\n        upstream\n        upstreamMode\n        upstreamRequestBody\n        requestedSeed\n        seedSource\n        seed\n        upstreamSeed\n        gatewayVersion\n        imageUrl\n        imageSha256\n        imageBytes\n        videoSha256\n        videoBytes\n        videoContentType\n        createdAt\n      }\n      events {\n        ...EventFields\n      }\n      derivations {\n        id\n        seed\n        status\n      }\n    }\n  }\n"): typeof import('./graphql').StudioGenerationDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment EventFields on GenerationEvent {\n    sequence\n    type\n    at\n    fromStatus\n    toStatus\n    method\n    path\n    httpStatus\n    durationMs\n    attempt\n    errorCode\n    message\n  }\n"): typeof import('./graphql').EventFieldsFragmentDoc;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query StudioRefresh($ids: [ID!]!) {\n    nodes(ids: $ids) {\n      ... on Generation {\n        ...GenerationCard\n      }\n    }\n  }\n"): typeof import('./graphql').StudioRefreshDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription StudioUpdates($after: Int) {\n    generationsUpdated(after: $after) {\n      kind\n      sequence\n      progress\n      estimatedCompletionAt\n      generation {\n        ...GenerationCard\n      }\n    }\n  }\n"): typeof import('./graphql').StudioUpdatesDocument;
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription StudioTimeline($id: ID!, $after: Int) {\n    generationUpdated(id: $id, after: $after) {\n      kind\n      sequence\n      progress\n      estimatedCompletionAt\n      event {\n        ...EventFields\n      }\n      generation {\n        ...GenerationCard\n      }\n    }\n  }\n"): typeof import('./graphql').StudioTimelineDocument;
+
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
