@@ -84,6 +84,7 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
     databaseProvider: database.provider,
     segmind,
     media,
+    readinessChecks: mediaStore.readinessChecks,
     logger,
     upstream: { name: config.sandbox ? "sandbox" : "segmind", mode: config.SEGMIND_MODE },
     publicUrl: config.publicUrl,

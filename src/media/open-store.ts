@@ -1,4 +1,5 @@
 import type { Logger } from "../logger";
+import type { ReadinessCheck } from "../observability/readiness";
 import { mediaDirFailure } from "../startup-errors";
 import { cleanIncoming, createFsMediaStore } from "./fs-store";
 import type { MediaStore } from "./store";
@@ -24,6 +25,8 @@ export interface OpenedMediaStore {
   media: MediaStore;
   /** A line for the start-up log: which store, never a credential. */
   description: Record<string, string>;
+  /** For /readyz: the S3 store reports whether its bucket answers (reported, never failing). */
+  readinessChecks: ReadinessCheck[];
   close(): void;
 }
 
@@ -38,7 +41,7 @@ export async function openMediaStore(settings: MediaStoreSettings, logger: Logge
     try {
       const media = createFsMediaStore(settings.dir);
       await cleanIncoming(settings.dir);
-      return { media, description: { mediaStore: "fs", mediaDir: settings.dir }, close() {} };
+      return { media, description: { mediaStore: "fs", mediaDir: settings.dir }, readinessChecks: [], close() {} };
     } catch (error) {
       throw mediaDirFailure(settings.dir, error);
     }

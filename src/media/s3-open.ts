@@ -2,6 +2,7 @@ import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
 
 import { ConfigError } from "../config";
 import type { Logger } from "../logger";
+import type { ReadinessCheck } from "../observability/readiness";
 import type { MediaStoreSettings, OpenedMediaStore } from "./open-store";
 import { createS3MediaStore, describeS3Error, httpStatusOf } from "./s3-store";
 
@@ -34,6 +35,20 @@ export async function openS3MediaStore(settings: S3Settings, logger: Logger): Pr
     const detail = describeS3Error("HeadBucket", settings.bucket, error).message;
     throw new ConfigError(`S3_BUCKET: ${JSON.stringify(settings.bucket)} is not usable: ${hint}. ${detail}`);
   }
+  // Reported on /readyz but not failing it: a bucket every instance shares being unreachable
+  // is not cured by taking instances out of the load balancer (as with Segmind).
+  const bucketCheck: ReadinessCheck = {
+    name: "mediaStore",
+    critical: false,
+    async run() {
+      try {
+        await client.send(new HeadBucketCommand({ Bucket: settings.bucket }));
+        return { ok: true, store: "s3", bucket: settings.bucket };
+      } catch (error) {
+        return { ok: false, store: "s3", bucket: settings.bucket, detail: describeS3Error("HeadBucket", settings.bucket, error).message };
+      }
+    },
+  };
   return {
     media: createS3MediaStore({ client, bucket: settings.bucket, prefix: settings.prefix, logger }),
     description: {
@@ -42,6 +57,7 @@ export async function openS3MediaStore(settings: S3Settings, logger: Logger): Pr
       prefix: settings.prefix,
       ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     },
+    readinessChecks: [bucketCheck],
     close: () => client.destroy(),
   };
 }

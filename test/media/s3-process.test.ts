@@ -67,6 +67,8 @@ describe("npm start with MEDIA_STORE=s3", () => {
       .map((line) => JSON.parse(line) as Record<string, unknown>)
       .find((entry) => entry.message === "media store ready");
     expect(ready).toMatchObject({ mediaStore: "s3", bucket, prefix: "gateway/media/", endpoint: s3.endpoint });
+    const readyz = (await (await fetch(`${gateway.url}/readyz`)).json()) as { checks: Record<string, unknown> };
+    expect(readyz.checks.mediaStore).toMatchObject({ ok: true, store: "s3", bucket, critical: false });
 
     const created = await postGraphQL(gateway.url, GENERATE_VIDEO, { input: QUICK_START_INPUT });
     const id: string = created.data.generateVideo.generation.id;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import { HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { DeleteBucketCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
 import { ConfigError } from "../../src/config";
@@ -212,6 +212,20 @@ describe("openMediaStore (MEDIA_STORE=s3 at start-up)", () => {
       expect(stored.sha256).toBe(sha256Of(Buffer.from("abc")));
       const head = await s3.client().send(new HeadObjectCommand({ Bucket: name, Key: "media/generations/a.mp4" }));
       expect(head.ContentType).toBe("video/mp4");
+    } finally {
+      opened.close();
+    }
+  });
+
+  it("reports on /readyz whether the bucket answers, without failing readiness", async () => {
+    const name = await freshBucket();
+    const opened = await openMediaStore(s3.settings(name), logger);
+    try {
+      const [check] = opened.readinessChecks;
+      expect(check).toMatchObject({ name: "mediaStore", critical: false });
+      expect(await check?.run()).toEqual({ ok: true, store: "s3", bucket: name });
+      await s3.client().send(new DeleteBucketCommand({ Bucket: name }));
+      expect(await check?.run()).toMatchObject({ ok: false, bucket: name, detail: expect.stringContaining("HTTP 404") });
     } finally {
       opened.close();
     }
