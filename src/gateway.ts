@@ -326,7 +326,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async stop() {
       // Draining: /readyz answers 503 at once, so a load balancer stops sending traffic.
       readiness.state = "draining";
-      await worker.stop();
+      // A credits read left running in the background ends too, before the database closes.
+      await Promise.all([worker.stop(), credits.stop()]);
       await redisNotifier?.close();
     },
   };

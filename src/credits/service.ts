@@ -58,6 +58,8 @@ export interface CreditsServiceDeps {
 export class CreditsService {
   private cached: BalanceReading | null = null;
   private inFlight: Promise<BalanceOutcome> | null = null;
+  /** Aborts a read still running when the gateway stops (it may outlive the request that began it). */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly deps: CreditsServiceDeps) {}
 
@@ -98,6 +100,12 @@ export class CreditsService {
     );
   }
 
+  /** Ends a balance read still in flight (it answers from the last known balance) and waits for it. */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.inFlight;
+  }
+
   /** The last balance this gateway saw (this process, or persisted by an earlier one). */
   private async lastKnown(upstreamError: NonNullable<CreditsReport["upstreamError"]>): Promise<BalanceOutcome> {
     const last = this.cached ?? (await this.lastSnapshot());
@@ -114,7 +122,7 @@ export class CreditsService {
           message: "Not read now, to keep the gateway under Segmind's rate limit (SEGMIND_MAX_RPM, or a 429 pause)",
         });
       }
-      const { credits, freeCredits } = await this.deps.segmind.getCredits();
+      const { credits, freeCredits } = await this.deps.segmind.getCredits({ signal: this.stopping.signal });
       this.deps.limiter?.passed();
       const reading = { credits, freeCredits, readAt: this.deps.clock.now() };
       this.cached = reading;

@@ -1,4 +1,5 @@
 import { randomInt } from "node:crypto";
+import { someErrorInChain } from "./error-chain";
 
 /**
  * Contention, as opposed to an outage: the database is there, but this request waited too
@@ -17,19 +18,7 @@ const PRISMA_CODES = new Set(["P2028", "P2034"]);
 const POSTGRES_STATES = new Set(["55P03", "40001", "40P01"]);
 
 export function isContention(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [error];
-  while (queue.length > 0) {
-    const current = queue.shift();
-    if (typeof current !== "object" || current === null || seen.has(current)) continue;
-    seen.add(current);
-    const value = current as Record<string, unknown>;
-    const code = typeof value.code === "string" ? value.code : undefined;
-    if (code && (PRISMA_CODES.has(code) || POSTGRES_STATES.has(code))) return true;
-    const meta = value.meta as Record<string, unknown> | undefined;
-    queue.push(value.cause, meta?.driverAdapterError, value.originalError);
-  }
-  return false;
+  return someErrorInChain(error, (_value, code) => code !== undefined && (PRISMA_CODES.has(code) || POSTGRES_STATES.has(code)));
 }
 
 /** How long a client should wait before retrying: a second or so, spread so retries do not arrive together. */

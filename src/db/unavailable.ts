@@ -1,4 +1,5 @@
 import { GraphQLError } from "graphql";
+import { someErrorInChain } from "./error-chain";
 
 /**
  * Recognises "the database is not there right now" among the errors Prisma and its driver
@@ -19,24 +20,12 @@ const NODE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", 
 const MESSAGES = /database is locked|Connection terminated|timeout exceeded when trying to connect|not currently accepting connections|the database system is (starting up|shutting down)|Can't reach database server/i;
 
 export function isDatabaseUnavailable(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  const queue: unknown[] = [error];
-  while (queue.length > 0) {
-    const current = queue.shift();
-    if (typeof current !== "object" || current === null || seen.has(current)) continue;
-    seen.add(current);
-    const value = current as Record<string, unknown>;
-    const code = typeof value.code === "string" ? value.code : undefined;
+  return someErrorInChain(error, (value, code) => {
     if (code && (PRISMA_CODES.has(code) || NODE_CODES.has(code) || POSTGRES_STATES.test(code))) return true;
     if (code === "55000" && value.severity === "FATAL") return true;
     if (typeof value.kind === "string" && ADAPTER_KINDS.has(value.kind)) return true;
-    for (const text of [value.message, value.originalMessage]) {
-      if (typeof text === "string" && MESSAGES.test(text)) return true;
-    }
-    const meta = value.meta as Record<string, unknown> | undefined;
-    queue.push(value.cause, meta?.driverAdapterError, value.originalError);
-  }
-  return false;
+    return [value.message, value.originalMessage].some((text) => typeof text === "string" && MESSAGES.test(text));
+  });
 }
 
 export const DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE";
