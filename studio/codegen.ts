@@ -1,5 +1,5 @@
 // GraphQL Code Generator (client preset) for the studio: typed documents from the committed
-// schema. `npm run studio:codegen`; test/studio/build.test.ts fails when src/gql is stale.
+// schema. `npm run codegen`; test/studio/build.test.ts fails when src/gql is stale.
 import { fileURLToPath } from "node:url";
 import type { CodegenConfig } from "@graphql-codegen/cli";
 

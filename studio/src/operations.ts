@@ -2,7 +2,7 @@ import { graphql } from "./gql";
 
 /**
  * Every operation the studio sends: the public GraphQL API, nothing else. GraphQL Code
- * Generator reads them here and writes typed documents into ./gql (`npm run studio:codegen`).
+ * Generator reads them here and writes typed documents into ./gql (`npm run codegen`).
  * The app imports those (`StudioGenerateDocument` from ./gql/graphql), not these constants, so
  * the bundle holds each document once and not gql.ts's lookup map of every document's text.
  */

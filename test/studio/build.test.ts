@@ -8,7 +8,7 @@ import { staleGeneratedFiles } from "../support/codegen";
  * needs no build step. These fail when the committed files are not what the sources make.
  */
 describe("the studio's committed build", () => {
-  it("typed documents (studio/src/gql) match schema.graphql and the studio's operations (npm run studio:codegen)", async () => {
+  it("typed documents (studio/src/gql) match schema.graphql and the studio's operations (npm run codegen)", async () => {
     expect(await staleGeneratedFiles("../../studio/codegen.ts")).toEqual([]);
   }, 120_000);
 
