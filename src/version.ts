@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
+import { projectPath } from "./project-root";
 
 /** The gateway's version (package.json), recorded on every generation's manifest. */
 export const GATEWAY_VERSION: string = JSON.parse(
-  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+  readFileSync(projectPath("package.json"), "utf8"),
 ).version;

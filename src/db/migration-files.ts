@@ -1,7 +1,7 @@
 // The committed migrations of one provider, read from prisma/<provider>/migrations.
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { projectPath } from "../project-root";
 import type { DatabaseProvider } from "./provider";
 
 export interface MigrationFile {
@@ -12,9 +12,9 @@ export interface MigrationFile {
   checksum: string;
 }
 
-/** Resolved from this source file, not the cwd, so the app can start from any directory. */
+/** Resolved from the project, not the cwd, so the app can start from any directory (and compiled). */
 export function migrationsDirectory(provider: DatabaseProvider): string {
-  return fileURLToPath(new URL(`../../prisma/${provider}/migrations/`, import.meta.url));
+  return `${projectPath("prisma", provider, "migrations")}/`;
 }
 
 /** Every migration folder holding a migration.sql, in name (= apply) order. */

@@ -1,25 +1,28 @@
 import { gzipSync } from "node:zlib";
-import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import type { GraphiQLOptions, Plugin } from "graphql-yoga";
 
 /**
  * GraphiQL with every script and style inlined (no CDN: it must work offline). The page is
  * ~9 MB, so it is rendered once (a gateway's GraphiQL options never change) and served
- * gzipped to browsers that accept it.
+ * gzipped to browsers that accept it. The renderer itself (9 MB of JavaScript) is loaded on
+ * the first page view, not at start: parsing it was the largest part of the start-up time.
  */
 export function createGraphiQL() {
-  let page: { html: string; gzipped: Buffer } | undefined;
+  let page: Promise<{ html: string; gzipped: Buffer }> | undefined;
+  let rendered: { html: string; gzipped: Buffer } | undefined;
 
-  const render = (options: GraphiQLOptions) => {
-    if (!page) {
+  const render = async (options: GraphiQLOptions) => {
+    page ??= import("@graphql-yoga/render-graphiql").then(({ renderGraphiQL }) => {
       const html = renderGraphiQL(options);
-      page = { html, gzipped: gzipSync(html) };
-    }
-    return page.html;
+      rendered = { html, gzipped: gzipSync(html) };
+      return rendered;
+    });
+    return (await page).html;
   };
 
   const compression: Plugin = {
     onResponse({ request, response, setResponse, fetchAPI }) {
+      const page = rendered;
       if (!page || !response.headers.get("content-type")?.startsWith("text/html")) return;
       if (!/\bgzip\b/.test(request.headers.get("accept-encoding") ?? "")) return;
       const headers = new fetchAPI.Headers(response.headers);

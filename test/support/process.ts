@@ -96,12 +96,18 @@ function childEnvironment(env: Record<string, string>): NodeJS.ProcessEnv {
 export interface SpawnOptions {
   /** The working directory (where `.env` is read from); default an empty directory. */
   cwd?: string;
+  /** Run the compiled build (`node dist/server.js`, see `npm run build`) instead of the source through tsx. */
+  compiled?: boolean;
 }
+
+/** The compiled entry (`npm run build` writes it). */
+export const COMPILED_ENTRY = join(REPO_ROOT, "dist/server.js");
 
 /** Starts the process and returns at once; see `startGateway` to also wait until it answers. */
 export function spawnGateway(env: Record<string, string>, options: SpawnOptions = {}): GatewayProcess {
   const port = Number(env.PORT);
-  const child = spawn(process.execPath, ["--import", TSX_LOADER, SERVER_ENTRY], {
+  const args = options.compiled ? [COMPILED_ENTRY] : ["--import", TSX_LOADER, SERVER_ENTRY];
+  const child = spawn(process.execPath, args, {
     cwd: options.cwd ?? EMPTY_DIR,
     env: childEnvironment(env),
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,0 +1,123 @@
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseExposition } from "../support/metrics";
+import {
+  GENERATE_VIDEO,
+  QUICK_START_INPUT,
+  REPO_ROOT,
+  type GatewayDirs,
+  freePort,
+  makeGatewayDirs,
+  postGraphQL,
+  spawnGateway,
+  stopAllGateways,
+  waitForFinalStatus,
+} from "../support/process";
+
+/**
+ * The compiled build as an operator deploys it: `npm run build`, then `node dist/server.js`
+ * with no TypeScript tooling at run time (Node itself would refuse a .ts import), on SQLite
+ * in sandbox mode; and `npm start`, whose SIGTERM must reach the server.
+ */
+const dirs: GatewayDirs[] = [];
+function freshDirs(): GatewayDirs {
+  const made = makeGatewayDirs();
+  dirs.push(made);
+  return made;
+}
+afterAll(async () => {
+  await stopAllGateways();
+  for (const made of dirs) made.remove();
+});
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`${what} not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const answers = (url: string) => async () => (await fetch(url, { signal: AbortSignal.timeout(2_000) })).status === 200;
+
+describe("the compiled build", () => {
+  beforeAll(() => {
+    const built = spawnSync(process.execPath, ["--import", "tsx", "scripts/build.ts"], { cwd: REPO_ROOT, encoding: "utf8" });
+    expect(built.status, built.stderr).toBe(0);
+    expect(built.stdout).toMatch(/^built dist\//);
+  }, 60_000);
+
+  it("dist/ is plain JavaScript whose run-time imports are packages and Node built-ins, never TypeScript or tsx", () => {
+    const meta = JSON.parse(readFileSync(join(REPO_ROOT, "dist/metafile.json"), "utf8")) as {
+      outputs: Record<string, { imports: Array<{ path: string; kind: string; external?: boolean }> }>;
+    };
+    const outputs = Object.keys(meta.outputs).filter((file) => file.endsWith(".js"));
+    expect(outputs).toEqual(expect.arrayContaining(["dist/server.js", "dist/keys.js", "dist/audit.js"]));
+    const external = new Set(
+      Object.values(meta.outputs).flatMap((output) => output.imports.filter((entry) => entry.external).map((entry) => entry.path)),
+    );
+    const typescript = [...external].filter((path) => /\.[mc]?tsx?$/.test(path) || path === "tsx" || path.startsWith("tsx/"));
+    expect(typescript).toEqual([]);
+    expect(existsSync(join(REPO_ROOT, "dist/fixtures"))).toBe(true);
+  });
+
+  it("node dist/server.js answers, runs a generation end to end, serves metrics, and drains on SIGTERM with exit 0", async () => {
+    const { databaseUrl, mediaDir } = freshDirs();
+    const port = await freePort();
+    const spawnedAt = performance.now();
+    const gateway = spawnGateway(
+      { PORT: String(port), DATABASE_URL: databaseUrl, MEDIA_DIR: mediaDir, SANDBOX_JOB_DURATION_MS: "300" },
+      { compiled: true },
+    );
+    await until(answers(`${gateway.url}/healthz`), 30_000, "a first answer");
+    const firstAnswerMs = Math.round(performance.now() - spawnedAt);
+    await until(answers(`${gateway.url}/readyz`), 30_000, "ready");
+    const readyMs = Math.round(performance.now() - spawnedAt);
+    // A figure, not an assertion (timings on a shared machine are noisy; bench/ holds targets).
+    console.log(`compiled start-up: first answer ${firstAnswerMs} ms, ready ${readyMs} ms after spawn`);
+
+    const { data, errors } = await postGraphQL(gateway.url, GENERATE_VIDEO, { input: QUICK_START_INPUT });
+    expect(errors).toBeUndefined();
+    const done = await waitForFinalStatus(gateway, data.generateVideo.generation.id, 30_000);
+    expect(done.status).toBe("SUCCEEDED");
+    const video = new Uint8Array(await (await fetch(done.resultUrl!.replace(`localhost:${port}`, `127.0.0.1:${port}`))).arrayBuffer());
+    expect(createHash("sha256").update(video).digest("hex")).toBe(done.videoSha256);
+
+    const metrics = parseExposition(await (await fetch(`${gateway.url}/metrics`)).text());
+    expect(metrics.value("seedance_gateway_generations_finished_total", { status: "SUCCEEDED" })).toBe(1);
+
+    gateway.signal("SIGTERM");
+    expect(await gateway.exited, gateway.stderr()).toEqual({ code: 0, signal: null });
+    expect(gateway.stderr()).toContain("stopped; unfinished generations resume on next start");
+  }, 90_000);
+
+  it("`npm start`: a SIGTERM to the npm process reaches the server, which drains and exits 0", async () => {
+    const { databaseUrl, mediaDir } = freshDirs();
+    const port = await freePort();
+    const npm = spawn("npm", ["start", "--silent"], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, MEDIA_DIR: mediaDir, LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    npm.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    npm.stdout?.resume();
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+      npm.once("close", (code, signal) => done({ code, signal })),
+    );
+    try {
+      await until(answers(`http://127.0.0.1:${port}/healthz`), 60_000, "npm start answering");
+      npm.kill("SIGTERM");
+      expect(await exited, stderr).toEqual({ code: 0, signal: null });
+      expect(stderr).toContain("stopped; unfinished generations resume on next start");
+      // Nothing is left listening.
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2_000) })).rejects.toThrow();
+    } finally {
+      if (npm.exitCode === null) npm.kill("SIGKILL");
+    }
+  }, 120_000);
+});
