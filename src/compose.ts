@@ -10,6 +10,7 @@ import { type SegmindStandIn, startSegmindStandIn } from "./sandbox/standin";
 import { createSegmindClient } from "./segmind/client";
 import { databaseFailure } from "./startup-errors";
 import { connectRedis } from "./redis";
+import { secretKeyLoader } from "./webhooks/secrets";
 
 export interface RunningGateway {
   gateway: Gateway;
@@ -64,6 +65,12 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
     });
   }
 
+  if (config.WEBHOOK_ALLOW_PRIVATE_TARGETS) {
+    logger.warn("WEBHOOK_ALLOW_PRIVATE_TARGETS is on: webhooks may be sent to loopback and private addresses (development only)");
+  }
+  if (redis && config.WEBHOOK_SECRET_KEY === undefined) {
+    logger.warn("REDIS_URL is set but WEBHOOK_SECRET_KEY is not: every instance must share one WEBHOOK_SECRET_KEY to sign webhooks");
+  }
   if (config.ALLOW_ANONYMOUS && !config.sandbox) {
     logger.warn("ALLOW_ANONYMOUS is on with a real SEGMIND_API_KEY: requests without an API key spend its credits");
   } else if (config.ALLOW_ANONYMOUS) {
@@ -110,6 +117,12 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
     corsOrigins: config.CORS_ORIGINS,
     subscriptionLimits: { perKey: config.MAX_SUBSCRIPTIONS_PER_KEY, perAddress: config.MAX_SUBSCRIPTIONS_PER_ADDRESS },
     metricsToken: config.METRICS_TOKEN ?? null,
+    webhooks: {
+      secretKey: secretKeyLoader({ key: config.WEBHOOK_SECRET_KEY, file: config.WEBHOOK_SECRET_KEY_FILE }),
+      allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? false,
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      concurrency: config.WEBHOOK_CONCURRENCY,
+    },
     allowAnonymous: config.ALLOW_ANONYMOUS,
     introspection: config.GRAPHQL_INTROSPECTION,
     maxRequestBytes: config.MAX_REQUEST_BYTES,

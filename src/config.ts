@@ -159,6 +159,16 @@ const EnvSchema = z.object({
   MAX_QUERY_TOKENS: integer(100, 1_000_000).default(1_000),
   MAX_QUERY_DIRECTIVES: integer(0, 10_000).default(20),
   METRICS_TOKEN: optionalText.pipe(z.string().min(16, { error: "is shorter than 16 characters" }).optional()),
+  WEBHOOK_SECRET_KEY: optionalText.pipe(
+    z
+      .string()
+      .regex(/^([0-9a-fA-F]{64}|[A-Za-z0-9+/]{43}=)$/, { error: "is not a 32-byte key in base64 (44 characters) or hex (64)" })
+      .optional(),
+  ),
+  WEBHOOK_SECRET_KEY_FILE: z.string().trim().min(1).default("./data/webhook-secret.key"),
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: optionalFlag,
+  WEBHOOK_TIMEOUT_MS: integer(100, 120_000).default(10_000),
+  WEBHOOK_CONCURRENCY: integer(1, 10_000).default(16),
   CORS_ORIGINS: z
     .string()
     .default("")
@@ -200,7 +210,13 @@ export class ConfigError extends Error {
 }
 
 /** Variables whose values are never shown, in an error or anywhere else. */
-const SECRET_VARIABLES: ReadonlySet<string> = new Set(["SEGMIND_API_KEY", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "METRICS_TOKEN"]);
+const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  "SEGMIND_API_KEY",
+  "S3_ACCESS_KEY_ID",
+  "S3_SECRET_ACCESS_KEY",
+  "METRICS_TOKEN",
+  "WEBHOOK_SECRET_KEY",
+]);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty means unset, for every variable: the default applies.

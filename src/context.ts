@@ -13,6 +13,7 @@ import type { Logger } from "./logger";
 import type { MediaStore } from "./media/store";
 import type { GatewayMetrics } from "./observability/metrics";
 import type { SegmindClient } from "./segmind/types";
+import type { Webhooks } from "./webhooks/service";
 import type { GenerationRunner } from "./worker/worker";
 
 /** Long-lived collaborators, built once per gateway. */
@@ -40,6 +41,8 @@ export interface GatewayServices {
   prices: PriceTable;
   /** Open subscriptions per key and per client address (src/limits/subscriptions.ts). */
   subscriptionLimiter: SubscriptionLimiter;
+  /** Signed webhooks: the outbox, its dispatcher, the sealed secrets (src/webhooks/). */
+  webhooks: Webhooks;
 }
 
 /** What every resolver sees: the services plus this request's own id and DataLoaders. */

@@ -60,6 +60,9 @@ export const ERROR_CODES = {
     "BudgetExceededError: the generation would not fit a budget or limit of the team or key; nothing was stored or sent upstream.",
   NOT_FOUND: "GenerationNotFoundError: no generation with this id is visible to the caller.",
   ALREADY_FINAL: "GenerationAlreadyFinalError: the generation already reached a final status.",
+  WEBHOOK_ENDPOINT_NOT_FOUND: "WebhookEndpointNotFoundError: no webhook endpoint with this id is visible to the caller.",
+  WEBHOOK_DELIVERY_NOT_FOUND: "WebhookDeliveryNotFoundError: no webhook delivery with this id is visible to the caller.",
+  WEBHOOK_ENDPOINT_DISABLED: "WebhookEndpointDisabledError: the endpoint is disabled; enable it before sending to it.",
   BUSY: "BusyError: too many of the team's requests at once to check this one against its budget in time; nothing was stored or sent, retry after `retryAfterMs`.",
 } as const satisfies Record<string, string>;
 

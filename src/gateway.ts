@@ -54,6 +54,7 @@ import type { StepQueue } from "./worker/queue";
 import type { StepSettings } from "./worker/steps/deps";
 import { type GenerationRunner, GenerationWorker } from "./worker/worker";
 import { databaseUnavailableError, isDatabaseUnavailable } from "./db/unavailable";
+import { type WebhookSettings, createWebhooks } from "./webhooks/service";
 
 export interface WorkerSettings extends StepSettings {
   /** Steps (one upstream exchange or one copy each) run at once in this instance. */
@@ -138,6 +139,8 @@ export interface GatewayDeps {
    * the SSRF rules (src/generations/image-fetch.ts); null: not fingerprinted.
    */
   imageFetcher?: ImageFetcher | null;
+  /** Webhook delivery: timeouts, retry schedule, the key sealing secrets, private targets (src/webhooks/). */
+  webhooks?: Partial<WebhookSettings>;
 }
 
 export interface Gateway {
@@ -171,7 +174,23 @@ export function createGateway(deps: GatewayDeps): Gateway {
   });
   const redisNotifier = !deps.notifier && deps.shared ? new RedisNotifier(deps.shared.connection, deps.shared.prefix, logger) : null;
   const notifier = deps.notifier ?? redisNotifier ?? new InProcessNotifier();
-  const journal = new GenerationJournal(deps.db, clock, { provider: deps.databaseProvider, notifier, metrics });
+  const retryDelayMs = (failures: number) => backoffDelayMs(failures, { baseMs: 500, capMs: 30_000 });
+  // Signed webhooks from a durable outbox, sent by a queue of their own (src/webhooks/).
+  const webhooks = createWebhooks({
+    db: deps.db,
+    clock,
+    logger,
+    settings: { reconcileIntervalMs: settings.sweepIntervalMs, ...deps.webhooks },
+    publicUrl: () => services.publicUrl,
+    shared: deps.shared ? { ...deps.shared, lockDurationMs: settings.lockDurationMs } : undefined,
+    retryDelayMs,
+  });
+  const journal = new GenerationJournal(deps.db, clock, {
+    provider: deps.databaseProvider,
+    notifier,
+    metrics,
+    webhooks: webhooks.outbox,
+  });
   // One limiter for every keyed Segmind call of the deployment (worker and credits alike).
   const limiter = meteredLimiter(
     createUpstreamLimiter({
@@ -185,7 +204,6 @@ export function createGateway(deps: GatewayDeps): Gateway {
     () => clock.now().getTime(),
   );
   const progress = new ProgressEstimator(deps.db, clock);
-  const retryDelayMs = (failures: number) => backoffDelayMs(failures, { baseMs: 500, capMs: 30_000 });
   const queue: StepQueue = deps.shared
     ? new BullMqStepQueue({
         connection: deps.shared.connection,
@@ -243,6 +261,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     prices: deps.prices ?? DEFAULT_PRICE_TABLE,
     subscriptionLimiter: new SubscriptionLimiter({ ...DEFAULT_SUBSCRIPTION_LIMITS, ...deps.subscriptionLimits }),
     metrics,
+    webhooks,
   };
   const graphiql = createGraphiQL();
   const readiness = new Readiness([
@@ -321,13 +340,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async start() {
       await redisNotifier?.start();
       await worker.start();
+      await webhooks.dispatcher.start();
       readiness.state = "ready";
     },
     async stop() {
       // Draining: /readyz answers 503 at once, so a load balancer stops sending traffic.
       readiness.state = "draining";
       // A credits read left running in the background ends too, before the database closes.
-      await Promise.all([worker.stop(), credits.stop()]);
+      await Promise.all([worker.stop(), webhooks.dispatcher.stop(), credits.stop()]);
       await redisNotifier?.close();
     },
   };

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({
     level: config.LOG_LEVEL,
-    secrets: [config.SEGMIND_API_KEY, config.S3_SECRET_ACCESS_KEY, config.METRICS_TOKEN].filter(
+    secrets: [config.SEGMIND_API_KEY, config.S3_SECRET_ACCESS_KEY, config.METRICS_TOKEN, config.WEBHOOK_SECRET_KEY].filter(
       (secret): secret is string => Boolean(secret),
     ),
   });

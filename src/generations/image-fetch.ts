@@ -118,8 +118,12 @@ function guardedGet(text: string, signal: AbortSignal, lookup: LookupFunction): 
   });
 }
 
-/** `resolve`, refusing any answer that is not a public address (checked like a literal host). */
-const publicOnlyLookup = (resolve: typeof dnsLookup): LookupFunction => (hostname, options, callback) => {
+/**
+ * `resolve`, refusing any answer that is not a public address (checked like a literal host).
+ * Used as a connection's own `lookup`, so the address checked is the address connected to
+ * (the webhook sender uses it too).
+ */
+export const publicOnlyLookup = (resolve: typeof dnsLookup = dnsLookup): LookupFunction => (hostname, options, callback) => {
   resolve(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, "", 0);
     const list = addresses as LookupAddress[];

@@ -5,6 +5,7 @@ import type { Db, Tx } from "../db/client";
 import type { GenerationErrorCode } from "../error-codes";
 import type { GatewayMetrics } from "../observability/metrics";
 import type { UpstreamCall } from "../segmind/types";
+import type { WebhookOutbox } from "../webhooks/outbox";
 import { lockEventSequence } from "./event-order";
 import type { GenerationNotifier } from "./notifier";
 import { type GenerationEventType, type GenerationStatus, TERMINAL_STATUSES } from "./status";
@@ -39,6 +40,8 @@ export class GenerationJournal {
       notifier?: GenerationNotifier;
       /** Told about each committed transition (src/observability/metrics.ts). */
       metrics?: Pick<GatewayMetrics, "generationTransitioned">;
+      /** The webhook outbox: deliveries of a final status are written in its transition. */
+      webhooks?: Pick<WebhookOutbox, "generationFinished" | "scheduled">;
     },
   ) {}
 
@@ -91,7 +94,9 @@ export class GenerationJournal {
     const now = this.clock.now();
     let closedHold: Awaited<ReturnType<typeof closeHold>> = null;
     let finalRow: GenerationRow | null = null;
+    let deliveries: string[] = [];
     const moved = await this.writeEvents(id, async (tx) => {
+      deliveries = [];
       const { count } = await tx.generation.updateMany({
         where: { id, status: from },
         data: { ...patch, status: to, updatedAt: now },
@@ -119,12 +124,18 @@ export class GenerationJournal {
       if (isAuditedTransition(from, to)) {
         const row = await tx.generation.findUniqueOrThrow({ where: { id } });
         await auditTransition(tx, now, row, from, to, details.actor ?? null, details.attempt);
-        if (TERMINAL_STATUSES.has(to)) finalRow = row;
+        if (TERMINAL_STATUSES.has(to)) {
+          finalRow = row;
+          // Webhooks of the final status (src/webhooks/outbox.ts): written with the change, so a
+          // crash after the commit loses none; sent once it has committed.
+          if (this.options.webhooks) deliveries = await this.options.webhooks.generationFinished(tx, row, now);
+        }
       }
       return true;
     });
     // Counted once it committed: a rolled-back transition counts nothing.
     if (moved) {
+      this.options.webhooks?.scheduled(deliveries);
       this.options.metrics?.generationTransitioned(
         { to, errorCode: patch.errorCode ?? null, closedHold, finalRow, remainingCreditsUsd: patch.remainingCreditsUsd ?? null },
         holdOutcome,

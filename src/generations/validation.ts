@@ -115,9 +115,21 @@ export function validateGenerateVideo(input: GenerateVideoRequest, now: Date = n
  * a URL the client did not mean: backslashes, control characters (tabs, newlines), userinfo.
  */
 function checkImageUrl(value: string): { url: string } | { problem: string } {
+  return checkHttpUrl(value, { maxLength: IMAGE_URL_MAX_LENGTH, allowPrivate: false });
+}
+
+/**
+ * The rules above for any URL the gateway itself or Segmind will fetch (first frames, webhook
+ * endpoints): the normalised URL, or why it is refused. `allowPrivate` skips only the host
+ * rule (loopback and private targets, for development: WEBHOOK_ALLOW_PRIVATE_TARGETS).
+ */
+export function checkHttpUrl(
+  value: string,
+  options: { maxLength: number; allowPrivate: boolean },
+): { url: string } | { problem: string } {
   const problem = (text: string) => ({ problem: text });
   if (value.length === 0) return problem("must not be empty");
-  if (value.length > IMAGE_URL_MAX_LENGTH) return problem(`must be at most ${IMAGE_URL_MAX_LENGTH} characters`);
+  if (value.length > options.maxLength) return problem(`must be at most ${options.maxLength} characters`);
   // The URL parser would drop a tab or newline and percent-encode other controls; the text as
   // given must already be a clean URL.
   if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return problem("must not contain control characters");
@@ -134,8 +146,8 @@ function checkImageUrl(value: string): { url: string } | { problem: string } {
   if (url.username || url.password || /^[a-z][a-z0-9+.-]*:\/*[^/?#]*@/i.test(value)) {
     return problem("must not contain credentials (user information before an @)");
   }
-  if (url.href.length > IMAGE_URL_MAX_LENGTH) return problem(`must be at most ${IMAGE_URL_MAX_LENGTH} characters once normalised`);
-  // Segmind fetches this URL: refuse the obvious server-side request forgery targets.
-  const unsafe = unsafeHostProblem(url);
+  if (url.href.length > options.maxLength) return problem(`must be at most ${options.maxLength} characters once normalised`);
+  // Segmind (or the gateway) fetches this URL: refuse the obvious server-side request forgery targets.
+  const unsafe = options.allowPrivate ? null : unsafeHostProblem(url);
   return unsafe ? problem(unsafe) : { url: url.href };
 }

@@ -17,6 +17,10 @@ const ACTION_DESCRIPTIONS: Record<AuditAction, string> = {
   KEY_REVOKED: "An API key was revoked.",
   KEY_ROTATED: "An API key was replaced by a new one.",
   BUDGET_CHANGED: "A team's or key's limits changed.",
+  WEBHOOK_ENDPOINT_CREATED: "A webhook endpoint was created (URL, events; never its secret).",
+  WEBHOOK_ENDPOINT_UPDATED: "A webhook endpoint's URL, events, description or enabled state changed.",
+  WEBHOOK_SECRET_ROTATED: "A webhook endpoint's signing secret was replaced (with the overlap during which the old one still signs).",
+  WEBHOOK_ENDPOINT_DELETED: "A webhook endpoint was deleted.",
 };
 
 const AuditActionEnum = builder.enumType("AuditAction", {

@@ -18,6 +18,10 @@ export interface BullMqQueueOptions {
    * its jobs this long (up to twice) before BullMQ's stalled-job check hands them to another.
    */
   lockDurationMs?: number;
+  /** The BullMQ queue's name: "generations" (default) or "webhooks" (the outbox's deliveries). */
+  name?: string;
+  /** What a step is and what its id names, for log lines; default ["generation", "generationId"]. */
+  logAs?: readonly [noun: string, idField: string];
 }
 
 const QUEUE_NAME = "generations";
@@ -43,7 +47,7 @@ export class BullMqStepQueue implements StepQueue {
   private running = 0;
 
   constructor(private readonly options: BullMqQueueOptions) {
-    this.queue = new Queue<JobData>(QUEUE_NAME, {
+    this.queue = new Queue<JobData>(options.name ?? QUEUE_NAME, {
       connection: options.connection,
       prefix: options.prefix,
       defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
@@ -53,7 +57,7 @@ export class BullMqStepQueue implements StepQueue {
 
   async start(handler: StepHandler): Promise<void> {
     const lockDuration = this.options.lockDurationMs ?? 30_000;
-    this.worker = new Worker<JobData>(QUEUE_NAME, (job, token) => this.process(handler, job, token), {
+    this.worker = new Worker<JobData>(this.options.name ?? QUEUE_NAME, (job, token) => this.process(handler, job, token), {
       connection: this.options.connection,
       prefix: this.options.prefix,
       concurrency: this.options.concurrency,
@@ -114,7 +118,8 @@ export class BullMqStepQueue implements StepQueue {
       if (job.data.failures) await job.updateData({});
     } catch (error) {
       const failures = (job.data.failures ?? 0) + 1;
-      this.options.logger.error("generation step failed unexpectedly; will retry", { generationId: id, failures, error });
+      const [noun, idField] = this.options.logAs ?? ["generation", "generationId"];
+      this.options.logger.error(`${noun} step failed unexpectedly; will retry`, { [idField]: id, failures, error });
       await job.updateData({ failures });
       nextMs = this.options.retryDelayMs(failures);
     } finally {

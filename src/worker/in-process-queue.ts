@@ -8,6 +8,8 @@ export interface InProcessQueueOptions {
   logger: Logger;
   /** Wait before a step that threw is tried again. */
   retryDelayMs: (failures: number) => number;
+  /** What a step is and what its id names, for log lines; default ["generation", "generationId"]. */
+  logAs?: readonly [noun: string, idField: string];
 }
 
 interface Entry {
@@ -156,7 +158,8 @@ export class InProcessStepQueue implements StepQueue {
       } catch (error) {
         const failures = (this.failures.get(id) ?? 0) + 1;
         this.failures.set(id, failures);
-        this.options.logger.error("generation step failed unexpectedly; will retry", { generationId: id, failures, error });
+        const [noun, idField] = this.options.logAs ?? ["generation", "generationId"];
+        this.options.logger.error(`${noun} step failed unexpectedly; will retry`, { [idField]: id, failures, error });
         nextMs = this.options.retryDelayMs(failures);
       }
       this.running.delete(id);

@@ -1,6 +1,7 @@
 import { TERMINAL_STATUSES } from "../generations/status";
 import { advanceGeneration } from "./advance";
 import type { StepQueue, StepQueueCounts } from "./queue";
+import { reconcileInPages } from "./reconcile";
 import type { StepDeps } from "./steps/deps";
 
 /**
@@ -28,8 +29,6 @@ export interface WorkerOptions {
   /** How often to enqueue unfinished rows that have no job (after a Redis flush, another process). */
   reconcileIntervalMs: number;
 }
-
-const RECONCILE_PAGE = 1_000;
 
 export class GenerationWorker implements GenerationRunner {
   private reconcileTimer: NodeJS.Timeout | undefined;
@@ -90,21 +89,17 @@ export class GenerationWorker implements GenerationRunner {
    * The row is the source of truth: every unfinished row gets a job unless it has one (the
    * queue deduplicates by id and never moves a job that exists). Oldest first, in pages.
    */
-  private async reconcile(): Promise<number> {
-    let after: string | undefined;
-    let count = 0;
-    for (;;) {
-      const rows = await this.deps.db.generation.findMany({
-        where: { status: { notIn: [...TERMINAL_STATUSES] }, ...(after ? { id: { gt: after } } : {}) },
-        select: { id: true },
-        orderBy: { id: "asc" },
-        take: RECONCILE_PAGE,
-      });
-      if (rows.length === 0 || this.state !== "running") return count;
-      await this.queue.scheduleMany(rows.map((row) => row.id));
-      count += rows.length;
-      after = rows.at(-1)?.id;
-      if (rows.length < RECONCILE_PAGE) return count;
-    }
+  private reconcile(): Promise<number> {
+    return reconcileInPages(
+      this.queue,
+      (after, take) =>
+        this.deps.db.generation.findMany({
+          where: { status: { notIn: [...TERMINAL_STATUSES] }, ...(after ? { id: { gt: after } } : {}) },
+          select: { id: true },
+          orderBy: { id: "asc" },
+          take,
+        }),
+      () => this.state === "running",
+    );
   }
 }

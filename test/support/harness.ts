@@ -30,6 +30,13 @@ export const FAST_WORKER: Partial<WorkerSettings> = {
   sweepIntervalMs: 60_000,
 };
 
+/** Test receivers listen on 127.0.0.1; retries come after ~50 ms instead of seconds. */
+export const TEST_WEBHOOKS: GatewayDeps["webhooks"] = {
+  allowPrivateTargets: true,
+  retryDelaysMs: [50, 50, 50, 50, 50],
+  timeoutMs: 2_000,
+};
+
 export interface HarnessOptions {
   /** Readiness checks beyond the built-in ones (GatewayDeps.readinessChecks). */
   readinessChecks?: GatewayDeps["readinessChecks"];
@@ -67,6 +74,8 @@ export interface HarnessOptions {
   imageFetcher?: ImageFetcher | null;
   /** Share the queue, rate limit and notifier through Redis (BullMQ), as REDIS_URL does. */
   shared?: SharedCoordination;
+  /** Webhook settings (default: private targets allowed, so receivers on 127.0.0.1 work; fast retries). */
+  webhooks?: GatewayDeps["webhooks"];
 }
 
 export interface GraphQLResponse<T = any> {
@@ -136,6 +145,7 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
     imageFetcher: options.imageFetcher ?? null,
     readinessChecks: options.readinessChecks,
     shared: options.shared,
+    webhooks: { ...TEST_WEBHOOKS, ...options.webhooks },
   });
   if (options.start !== false) await gateway.start();
 

@@ -46,7 +46,13 @@ export type ErrorCode =
   /** InvalidInputError: the input broke a rule (see `fields`); nothing was stored or sent upstream. */
   | 'INVALID_INPUT'
   /** GenerationNotFoundError: no generation with this id is visible to the caller. */
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  /** WebhookDeliveryNotFoundError: no webhook delivery with this id is visible to the caller. */
+  | 'WEBHOOK_DELIVERY_NOT_FOUND'
+  /** WebhookEndpointDisabledError: the endpoint is disabled; enable it before sending to it. */
+  | 'WEBHOOK_ENDPOINT_DISABLED'
+  /** WebhookEndpointNotFoundError: no webhook endpoint with this id is visible to the caller. */
+  | 'WEBHOOK_ENDPOINT_NOT_FOUND';
 
 /** One image-to-video request: Seedance's parameters plus the gateway's own (idempotencyKey, deadline). */
 export type GenerateVideoInput = {

@@ -1,0 +1,85 @@
+import type { Tx } from "../db/client";
+import type { GenerationRow } from "../generations/types";
+import { uuidv7 } from "../ids";
+import { FINAL_STATUS_EVENTS, type WebhookEventType, splitEvents } from "./events";
+import { generationView, webhookBody } from "./payload";
+
+/**
+ * The durable outbox. Whatever causes a webhook (a generation's final status, a budget
+ * crossing, a low balance, a finished batch) calls `write` inside the transaction of that
+ * change: one WebhookDelivery row per enabled endpoint that wants the event, holding the exact
+ * body to send. So the deliveries exist exactly when the change does, and a crash between the
+ * commit and the first send loses nothing: the dispatcher's reconciler finds every PENDING row.
+ * Once the transaction has committed, the caller hands the ids to `scheduled` so the first
+ * attempt goes out at once rather than at the next reconciliation.
+ */
+export interface OutboxEvent {
+  type: WebhookEventType;
+  /** Whose event: that team's endpoints get it, and the operators' endpoints (teamId null) too. */
+  teamId: string | null;
+  data: Record<string, unknown>;
+  at: Date;
+  generationId?: string | null;
+  /** Only this endpoint (a test ping), whatever it subscribed to. */
+  endpointId?: string;
+  /** Only operators' endpoints (credits.low). */
+  operatorsOnly?: boolean;
+}
+
+export interface OutboxOptions {
+  /** Base of resultUrl in payloads (read when the event happens). */
+  publicUrl: () => string;
+  /** Called with the ids of committed deliveries (the dispatcher's schedule). */
+  schedule: (ids: readonly string[]) => void;
+}
+
+export class WebhookOutbox {
+  constructor(private readonly options: OutboxOptions) {}
+
+  /** In the transaction of the change: a PENDING delivery per endpoint that takes it. */
+  async write(tx: Tx, event: OutboxEvent): Promise<string[]> {
+    const whose = event.endpointId
+      ? { id: event.endpointId }
+      : event.operatorsOnly || event.teamId === null
+        ? { teamId: null }
+        : { OR: [{ teamId: event.teamId }, { teamId: null }] };
+    const endpoints = await tx.webhookEndpoint.findMany({
+      where: { ...whose, enabled: true, deletedAt: null, ...(event.endpointId ? {} : { events: { contains: event.type } }) },
+      select: { id: true, teamId: true, events: true },
+    });
+    const takers = event.endpointId ? endpoints : endpoints.filter((endpoint) => splitEvents(endpoint.events).includes(event.type));
+    if (takers.length === 0) return [];
+    const body = webhookBody(event.type, event.at, event.data);
+    const rows = takers.map((endpoint) => ({
+      id: uuidv7(event.at),
+      endpointId: endpoint.id,
+      teamId: endpoint.teamId,
+      eventType: event.type,
+      generationId: event.generationId ?? null,
+      payload: body,
+      status: "PENDING",
+      nextAttemptAt: event.at,
+      createdAt: event.at,
+    }));
+    await tx.webhookDelivery.createMany({ data: rows });
+    return rows.map((row) => row.id);
+  }
+
+  /** A generation reached `row.status`, a final one (GenerationJournal.transition). */
+  generationFinished(tx: Tx, row: GenerationRow, at: Date): Promise<string[]> {
+    const type = FINAL_STATUS_EVENTS[row.status];
+    if (!type) return Promise.resolve([]);
+    return this.write(tx, {
+      type,
+      teamId: row.teamId,
+      generationId: row.id,
+      at,
+      data: { generation: generationView(row, this.options.publicUrl()) },
+    });
+  }
+
+  /** After the transaction that wrote `ids` committed. */
+  scheduled(ids: readonly string[]): void {
+    if (ids.length > 0) this.options.schedule(ids);
+  }
+}
