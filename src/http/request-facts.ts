@@ -57,10 +57,13 @@ export function loggablePath(url: string): string {
 
 /** Gathers the facts. First among the plugins, so `startedAt` is the request's arrival. */
 export function requestFactsPlugin(): Plugin<GatewayContext> {
-  const operationOf = (request: Request, document: DocumentNode, operationName: string | null | undefined) => {
+  const operationOf = (request: Request, document: DocumentNode, operationName: unknown) => {
     const found = requestFacts(request);
-    const operation = getOperationAST(document, operationName ?? undefined);
-    found.operationName = (operation?.name?.value ?? operationName ?? null)?.slice(0, 128) ?? null;
+    // The body is the client's: `operationName` may be any JSON value; yoga answers 400 for a
+    // non-string one after this hook, so here it only must not throw.
+    const named = typeof operationName === "string" ? operationName : undefined;
+    const operation = getOperationAST(document, named);
+    found.operationName = (operation?.name?.value ?? named ?? null)?.slice(0, 128) ?? null;
     found.operationType = operation?.operation ?? null;
   };
   const callerOf = ({ args }: { args: { contextValue: GatewayContext & { request?: Request } } }) => {
@@ -80,7 +83,7 @@ export function requestFactsPlugin(): Plugin<GatewayContext> {
     },
     // The operation as written, also when validation then refuses it.
     onParse({ context }) {
-      const { request, params } = context as unknown as { request?: Request; params?: { operationName?: string | null } };
+      const { request, params } = context as unknown as { request?: Request; params?: { operationName?: unknown } };
       return ({ result }) => {
         if (request && (result as DocumentNode | null)?.kind === Kind.DOCUMENT) {
           operationOf(request, result as DocumentNode, params?.operationName);
