@@ -346,7 +346,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     async stop() {
       // Draining: /readyz answers 503 at once, so a load balancer stops sending traffic.
       readiness.state = "draining";
-      // A credits read left running in the background ends too, before the database closes.
+      // A credits read left running in the background finishes too, before the database closes.
       await Promise.all([worker.stop(), webhooks.dispatcher.stop(), credits.stop()]);
       await redisNotifier?.close();
     },

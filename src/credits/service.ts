@@ -58,8 +58,6 @@ export interface CreditsServiceDeps {
 export class CreditsService {
   private cached: BalanceReading | null = null;
   private inFlight: Promise<BalanceOutcome> | null = null;
-  /** Aborts a read still running when the gateway stops (it may outlive the request that began it). */
-  private readonly stopping = new AbortController();
 
   constructor(private readonly deps: CreditsServiceDeps) {}
 
@@ -100,9 +98,12 @@ export class CreditsService {
     );
   }
 
-  /** Ends a balance read still in flight (it answers from the last known balance) and waits for it. */
+  /**
+   * Waits for a balance read still in flight (it may outlive the request that began it), so
+   * the database closes after it. Not aborted: a `credits` request still being answered while
+   * HTTP drains gets its balance; the read is bounded by SEGMIND_TIMEOUT_MS.
+   */
   async stop(): Promise<void> {
-    this.stopping.abort();
     await this.inFlight;
   }
 
@@ -122,7 +123,7 @@ export class CreditsService {
           message: "Not read now, to keep the gateway under Segmind's rate limit (SEGMIND_MAX_RPM, or a 429 pause)",
         });
       }
-      const { credits, freeCredits } = await this.deps.segmind.getCredits({ signal: this.stopping.signal });
+      const { credits, freeCredits } = await this.deps.segmind.getCredits();
       this.deps.limiter?.passed();
       const reading = { credits, freeCredits, readAt: this.deps.clock.now() };
       this.cached = reading;
