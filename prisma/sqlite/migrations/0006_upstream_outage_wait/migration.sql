@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "Generation" ADD COLUMN "upstreamWaitReason" TEXT;
+ALTER TABLE "Generation" ADD COLUMN "upstreamWaitSince" DATETIME;
+
