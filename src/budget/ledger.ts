@@ -102,8 +102,10 @@ export interface BudgetExceededDetails {
   spentUsd: number | null;
   /** Dollar limits: open holds. null for count limits. */
   heldUsd: number | null;
-  /** This request's estimated cost. */
+  /** This request's estimated cost (a batch: all of its generations together). */
   estimateUsd: number;
+  /** Generations the request asked for: 1, or a batch's size (generateVideos). */
+  generations: number;
   /** When the limit frees up by itself: the next UTC day or month, or when the oldest request leaves the minute. null for CONCURRENT. */
   resetsAt: Date | null;
 }
@@ -119,6 +121,7 @@ export class BudgetExceededError extends Error implements BudgetExceededDetails 
   readonly spentUsd: number | null;
   readonly heldUsd: number | null;
   readonly estimateUsd: number;
+  readonly generations: number;
   readonly resetsAt: Date | null;
 
   constructor(details: BudgetExceededDetails) {
@@ -130,6 +133,7 @@ export class BudgetExceededError extends Error implements BudgetExceededDetails 
     this.spentUsd = details.spentUsd;
     this.heldUsd = details.heldUsd;
     this.estimateUsd = details.estimateUsd;
+    this.generations = details.generations;
     this.resetsAt = details.resetsAt;
   }
 }
@@ -138,17 +142,19 @@ function budgetMessage(d: BudgetExceededDetails): string {
   const who = d.scope === "TEAM" ? "The team" : "This API key";
   const usd = (amount: number | null) => `$${roundUsd(amount ?? 0)}`;
   const after = d.resetsAt ? ` It frees up at ${d.resetsAt.toISOString()}.` : "";
+  const these = d.generations === 1 ? "this generation is" : `these ${d.generations} generations are`;
+  const more = d.generations === 1 ? "" : `; this request adds ${d.generations}`;
   switch (d.limit) {
     case "DAILY_USD":
     case "MONTHLY_USD": {
       const window = d.limit === "DAILY_USD" ? "today (UTC)" : "this month (UTC)";
       const name = d.limit === "DAILY_USD" ? "daily" : "monthly";
-      return `${who}'s ${name} budget of ${usd(d.limitValue)} would be exceeded: ${usd(d.spentUsd)} spent and ${usd(d.heldUsd)} held ${window}, and this generation is estimated at ${usd(d.estimateUsd)}.${after}`;
+      return `${who}'s ${name} budget of ${usd(d.limitValue)} would be exceeded: ${usd(d.spentUsd)} spent and ${usd(d.heldUsd)} held ${window}, and ${these} estimated at ${usd(d.estimateUsd)}.${after}`;
     }
     case "CONCURRENT":
-      return `${who} may have at most ${d.limitValue} generation(s) in progress and has ${d.used}; wait for one to finish.`;
+      return `${who} may have at most ${d.limitValue} generation(s) in progress and has ${d.used}${more}; wait for one to finish.`;
     case "REQUESTS_PER_MINUTE":
-      return `${who} may start at most ${d.limitValue} generation(s) per minute and started ${d.used} in the last 60 s.${after}`;
+      return `${who} may start at most ${d.limitValue} generation(s) per minute and started ${d.used} in the last 60 s${more}.${after}`;
   }
 }
 
@@ -252,15 +258,19 @@ function openHolds(entries: ReadonlyArray<{ generationId: string; kind: string; 
   return holds;
 }
 
-/** The first limit the request would break, or null when it fits all of them. */
+/**
+ * The first limit the request would break, or null when it fits all of them. `generations` is
+ * how many generations the request starts (a batch's size) and `estimateUsd` their total.
+ */
 export function firstExceeded(
   scope: BudgetScope,
   limits: BudgetLimits,
   usage: BudgetUsage,
   estimateUsd: number,
   windows: BudgetWindows,
+  generations = 1,
 ): BudgetExceededDetails | null {
-  if (limits.maxConcurrent != null && usage.activeGenerations + 1 > limits.maxConcurrent) {
+  if (limits.maxConcurrent != null && usage.activeGenerations + generations > limits.maxConcurrent) {
     return {
       limit: "CONCURRENT",
       scope,
@@ -269,10 +279,11 @@ export function firstExceeded(
       spentUsd: null,
       heldUsd: null,
       estimateUsd,
+      generations,
       resetsAt: null,
     };
   }
-  if (limits.requestsPerMinute != null && usage.requestsInLastMinute + 1 > limits.requestsPerMinute) {
+  if (limits.requestsPerMinute != null && usage.requestsInLastMinute + generations > limits.requestsPerMinute) {
     return {
       limit: "REQUESTS_PER_MINUTE",
       scope,
@@ -281,6 +292,7 @@ export function firstExceeded(
       spentUsd: null,
       heldUsd: null,
       estimateUsd,
+      generations,
       resetsAt: null, // filled in by assertBudgetFits (one more query, only on a refusal)
     };
   }
@@ -292,7 +304,7 @@ export function firstExceeded(
     if (limitValue == null) continue;
     const committed = roundUsd(spentUsd + usage.heldUsd);
     if (roundUsd(committed + estimateUsd) > roundUsd(limitValue)) {
-      return { limit, scope, limitValue, used: committed, spentUsd, heldUsd: usage.heldUsd, estimateUsd, resetsAt };
+      return { limit, scope, limitValue, used: committed, spentUsd, heldUsd: usage.heldUsd, estimateUsd, generations, resetsAt };
     }
   }
   return null;
@@ -302,12 +314,16 @@ export interface HoldRequest {
   provider: "sqlite" | "postgresql";
   teamId: string;
   apiKeyId: string | null;
+  /** The request's estimated cost: a batch's total. */
   estimateUsd: number;
   now: Date;
+  /** Generations the request starts (default 1; a batch: its size), checked together. */
+  generations?: number;
 }
 
 /**
- * Refuses (BudgetExceededError) unless a generation of `estimateUsd` fits every limit of the
+ * Refuses (BudgetExceededError) unless a generation of `estimateUsd` (or a batch of
+ * `generations` costing `estimateUsd` together: all or nothing) fits every limit of the
  * team and of the key. Call inside createGeneration's transaction, right after
  * lockTeamBudget, before the row is inserted. Team limits are checked before key limits.
  */
@@ -323,8 +339,8 @@ export async function assertBudgetFits(tx: Tx, request: HoldRequest): Promise<vo
   const usage = await readUsage(tx, request.teamId, key ? request.apiKeyId : null, request.now);
   const windows = budgetWindows(request.now);
   const exceeded =
-    firstExceeded("TEAM", teamLimits, usage.team, request.estimateUsd, windows) ??
-    (usage.key ? firstExceeded("KEY", keyLimits, usage.key, request.estimateUsd, windows) : null);
+    firstExceeded("TEAM", teamLimits, usage.team, request.estimateUsd, windows, request.generations) ??
+    (usage.key ? firstExceeded("KEY", keyLimits, usage.key, request.estimateUsd, windows, request.generations) : null);
   if (!exceeded) return;
   if (exceeded.limit === "REQUESTS_PER_MINUTE") {
     // The count drops below the limit once the (used - limit + 1)th oldest request of the
@@ -348,15 +364,28 @@ const NO_LIMITS: BudgetLimits = { dailyLimitUsd: null, monthlyLimitUsd: null, ma
 
 /** The HOLD of a generation just inserted (same transaction). */
 export async function placeHold(tx: Tx, request: HoldRequest & { generationId: string }): Promise<void> {
-  await tx.ledgerEntry.create({
-    data: {
-      teamId: request.teamId,
-      apiKeyId: request.apiKeyId,
-      generationId: request.generationId,
+  await placeHolds(tx, request, [{ generationId: request.generationId, estimateUsd: request.estimateUsd }]);
+}
+
+/**
+ * The HOLDs of generations just inserted together (a batch), in one statement of the same
+ * transaction as the rows and the assertBudgetFits that checked their total.
+ */
+export async function placeHolds(
+  tx: Tx,
+  owner: Pick<HoldRequest, "teamId" | "apiKeyId" | "now">,
+  holds: ReadonlyArray<{ generationId: string; estimateUsd: number }>,
+): Promise<void> {
+  if (holds.length === 0) return;
+  await tx.ledgerEntry.createMany({
+    data: holds.map((hold) => ({
+      teamId: owner.teamId,
+      apiKeyId: owner.apiKeyId,
+      generationId: hold.generationId,
       kind: "HOLD" satisfies LedgerKind,
-      amountUsd: roundUsd(request.estimateUsd),
-      createdAt: request.now,
-    },
+      amountUsd: roundUsd(hold.estimateUsd),
+      createdAt: owner.now,
+    })),
   });
 }
 

@@ -45,7 +45,12 @@ builder.objectType(BudgetExceededError, {
     }),
     spentUsd: t.exposeFloat("spentUsd", { nullable: true, description: "Dollar limits: settled in the window." }),
     heldUsd: t.exposeFloat("heldUsd", { nullable: true, description: "Dollar limits: held for generations still running." }),
-    estimateUsd: t.exposeFloat("estimateUsd", { description: "This generation's estimated cost (PRICE_TABLE_USD)." }),
+    estimateUsd: t.exposeFloat("estimateUsd", {
+      description: "The request's estimated cost (PRICE_TABLE_USD); for generateVideos, every item's together.",
+    }),
+    generations: t.exposeInt("generations", {
+      description: "Generations the refused request asked for: 1, or the batch's size (generateVideos refuses a batch whole).",
+    }),
     resetsAt: t.field({
       type: "DateTime",
       nullable: true,
