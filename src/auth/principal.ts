@@ -1,6 +1,6 @@
 import { GraphQLError } from "graphql";
 
-export const SCOPES = ["generate", "read", "admin"] as const;
+export const SCOPES = ["generate", "read", "webhooks", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Who is calling: a team's API key, or (where allowed) nobody in particular. */

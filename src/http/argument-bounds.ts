@@ -18,6 +18,7 @@ import {
 } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { IMAGE_URL_MAX_LENGTH, PROMPT_MAX_LENGTH } from "../generations/validation";
+import { URL_MAX_LENGTH } from "../webhooks/manage";
 
 /**
  * Every list and string argument of every field is bounded before anything executes. Without
@@ -43,6 +44,9 @@ const STRING_LIMITS: Record<string, number> = {
   // A substring of a prompt is never longer than a prompt.
   "Query.generations.filter.promptContains": PROMPT_MAX_LENGTH,
   "Query.videoOrigin.resultUrl": IMAGE_URL_MAX_LENGTH,
+  // Webhook endpoint URLs: the same bound their validation applies (src/webhooks/manage.ts).
+  "Mutation.createWebhookEndpoint.input.url": URL_MAX_LENGTH,
+  "Mutation.updateWebhookEndpoint.input.url": URL_MAX_LENGTH,
 };
 
 /** Arguments validated by their resolver into InvalidInputError (typed, per field). */

@@ -8,9 +8,10 @@ import "./budget";
 import "./subscriptions";
 import "./reproducibility";
 import "./audit";
+import "./webhooks";
 
-builder.queryType({ description: "Reads: generations, credits and budgets, the audit trail." });
-builder.mutationType({ description: "Writes: start, regenerate and cancel generations." });
+builder.queryType({ description: "Reads: generations, credits and budgets, the audit trail, webhook endpoints and deliveries." });
+builder.mutationType({ description: "Writes: start, regenerate and cancel generations; manage webhook endpoints." });
 builder.subscriptionType({ description: "Live updates of generations, over SSE (GraphQL over SSE)." });
 
 export const schema = lexicographicSortSchema(builder.toSchema());
