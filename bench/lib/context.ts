@@ -1,0 +1,20 @@
+import type { StandIn } from "./gateway";
+import type { Report } from "./report";
+import type { BenchSettings } from "./settings";
+
+/** What every scenario gets: settings, a private directory, the report, shared processes and floors. */
+export interface BenchContext {
+  settings: BenchSettings;
+  /** This run's directory (databases, media, logs); removed at the end unless BENCH_KEEP=1. */
+  dir: string;
+  report: Report;
+  /** A stand-in with 3 s jobs (the sandbox default), shared by the scenarios that generate. */
+  standIn: StandIn;
+  /** req/s of the yoga hello-world, measured first in this run. */
+  helloRps: number;
+}
+
+export interface Scenario {
+  name: string;
+  run(ctx: BenchContext): Promise<void>;
+}

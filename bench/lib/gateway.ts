@@ -1,0 +1,86 @@
+// The gateway as users start it: the compiled build (`node dist/server.js`, built once per
+// run by `npm run build`), configured by environment variables, against a Segmind stand-in
+// process, with a team that has a budget and an API key made by the keys CLI (dist/keys.js).
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { BenchDatabase } from "./databases";
+import { type Proc, runScript, startProcess } from "./processes";
+
+export interface StandIn {
+  proc: Proc;
+  /** Where the gateway reaches it. */
+  url: string;
+  key: string;
+  jobDurationMs: number;
+  /** Segmind's completion time of each accepted job, by upstream request id. */
+  completions(): Promise<Map<string, number>>;
+}
+
+export async function startStandIn(dir: string, name: string, env: { jobMs?: number; paddingBytes?: number } = {}): Promise<StandIn> {
+  const key = "SG_bench_standin_key";
+  const proc = await startProcess({
+    name,
+    entry: "bench/servers/standin.ts",
+    cwd: dir,
+    readyPath: "/info",
+    env: { BENCH_STANDIN_KEY: key, BENCH_JOB_MS: String(env.jobMs ?? 3000), BENCH_PADDING_BYTES: String(env.paddingBytes ?? 0) },
+  });
+  const info = (await (await fetch(`${proc.url}/info`)).json()) as { url: string; jobDurationMs: number };
+  return {
+    proc,
+    url: info.url,
+    key,
+    jobDurationMs: info.jobDurationMs,
+    async completions() {
+      const jobs = (await (await fetch(`${proc.url}/jobs`)).json()) as Array<{ requestId: string; completedAtMs: number }>;
+      return new Map(jobs.map((job) => [job.requestId, job.completedAtMs]));
+    },
+  };
+}
+
+export interface BenchGateway {
+  proc: Proc;
+  url: string;
+  /** An API key (scopes generate, read) of team "bench", which has a daily and monthly budget. */
+  key: string;
+  mediaDir: string;
+}
+
+/** Creates the team and key on the database with the CLI, then starts the compiled server. */
+export async function startGateway(
+  dir: string,
+  name: string,
+  database: BenchDatabase,
+  standIn: StandIn,
+  env: Record<string, string> = {},
+): Promise<BenchGateway> {
+  const key = await createKey(dir, database);
+  const mediaDir = join(dir, `${name}-media`);
+  mkdirSync(mediaDir, { recursive: true });
+  const proc = await startProcess({
+    name,
+    entry: "dist/server.js",
+    cwd: dir,
+    env: {
+      DATABASE_URL: database.url,
+      MEDIA_DIR: mediaDir,
+      SEGMIND_API_KEY: standIn.key,
+      SEGMIND_BASE_URL: standIn.url,
+      // The sandbox's poll pace; against Segmind the default is 5 s.
+      SEGMIND_POLL_INTERVAL_MS: "500",
+      WEBHOOK_SECRET_KEY_FILE: join(dir, `${name}-webhook.key`),
+      ...env,
+    },
+  });
+  return { proc, url: proc.url, key, mediaDir };
+}
+
+async function createKey(dir: string, database: BenchDatabase): Promise<string> {
+  const env = { DATABASE_URL: database.url };
+  const existing = await runScript("dist/keys.js", ["team", "list", "--json"], { cwd: dir, env });
+  if (!existing.includes('"bench"')) {
+    await runScript("dist/keys.js", ["team", "create", "bench", "--daily-usd", "1000000", "--monthly-usd", "1000000", "--json"], { cwd: dir, env });
+  }
+  const created = await runScript("dist/keys.js", ["key", "create", "--team", "bench", "--name", `bench-${Date.now()}`, "--scopes", "generate,read", "--json"], { cwd: dir, env });
+  return (JSON.parse(created) as { key: string }).key;
+}

@@ -1,0 +1,139 @@
+// Child processes of a bench run: the compiled gateway, the Segmind stand-in, the floors and
+// the Apollo peer. Their output goes to files in the run's directory (piping a busy server's
+// access log into this process would cost the load generator CPU); on failure the tail is shown.
+import { type ChildProcess, spawn } from "node:child_process";
+import { openSync, readFileSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
+import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { CONFIG_VARIABLES } from "../../src/config";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+const TSX = import.meta.resolve("tsx");
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
+export interface Proc {
+  name: string;
+  pid: number;
+  url: string;
+  port: number;
+  logFile: string;
+  /** ms from spawn until it first answered `readyPath`. */
+  startupMs: number;
+  stop(): Promise<void>;
+  log(): string;
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+export interface StartOptions {
+  name: string;
+  /** A .js file run by node, or a .ts file run through tsx. */
+  entry: string;
+  args?: string[];
+  env?: Record<string, string>;
+  /** Working directory (the gateway reads .env there): the run's directory, never the repo. */
+  cwd: string;
+  /** GET this path until it answers (any status but a connection error); default /graphql?query={__typename}. */
+  readyPath?: string;
+  readyTimeoutMs?: number;
+}
+
+/** Spawns a node process on a free port (env PORT) and resolves once it answers HTTP. */
+export async function startProcess(options: StartOptions): Promise<Proc> {
+  const port = Number(options.env?.PORT ?? (await freePort()));
+  const logFile = join(options.cwd, `${options.name}.log`);
+  const out = openSync(logFile, "a");
+  const inherited = { ...process.env };
+  for (const name of CONFIG_VARIABLES) delete inherited[name];
+  const entry = resolve(ROOT, options.entry);
+  const nodeArgs = entry.endsWith(".ts") ? ["--import", TSX, entry] : [entry];
+  const started = performance.now();
+  const child = spawn(process.execPath, [...nodeArgs, ...(options.args ?? [])], {
+    cwd: options.cwd,
+    env: { ...inherited, ...options.env, PORT: String(port) },
+    stdio: ["ignore", out, out],
+  });
+  running.add(child);
+  let exited = false;
+  const closed = new Promise<void>((done) =>
+    child.once("exit", () => {
+      exited = true;
+      running.delete(child);
+      done();
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const log = () => readFileSync(logFile, "utf8");
+  const readyUrl = `${url}${options.readyPath ?? `/graphql?query=${encodeURIComponent("{ __typename }")}`}`;
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    if (exited) throw new Error(`${options.name} exited before answering:\n${log().slice(-3000)}`);
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`${options.name} did not answer within ${options.readyTimeoutMs ?? 60_000} ms:\n${log().slice(-3000)}`);
+    }
+    try {
+      const response = await fetch(readyUrl, { signal: AbortSignal.timeout(2_000) });
+      await response.body?.cancel();
+      break;
+    } catch {
+      await new Promise((done) => setTimeout(done, 10));
+    }
+  }
+  const startupMs = performance.now() - started;
+  return {
+    name: options.name,
+    pid: child.pid ?? -1,
+    url,
+    port,
+    logFile,
+    startupMs,
+    log,
+    async stop() {
+      if (exited) return;
+      child.kill("SIGTERM");
+      const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await closed;
+      clearTimeout(killer);
+    },
+  };
+}
+
+/** Resident set size of a process, from /proc (Linux). */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  return Number(kib) * 1024;
+}
+
+/** Runs a node script (tsx for .ts) to completion and returns its stdout. */
+export async function runScript(entry: string, args: string[], options: { cwd: string; env?: Record<string, string>; nodeArgs?: string[] }): Promise<string> {
+  const file = resolve(ROOT, entry);
+  const nodeArgs = [...(options.nodeArgs ?? []), ...(file.endsWith(".ts") ? ["--import", TSX] : []), file];
+  const inherited = { ...process.env };
+  for (const name of CONFIG_VARIABLES) delete inherited[name];
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
+    cwd: options.cwd,
+    env: { ...inherited, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.add(child);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const code = await new Promise<number | null>((done) => child.once("close", done));
+  running.delete(child);
+  if (code !== 0) throw new Error(`${entry} ${args.join(" ")} exited ${code}:\n${stderr.slice(-3000)}`);
+  return stdout;
+}

@@ -1,0 +1,68 @@
+// `npm run bench [-- scenario ...]`: builds the gateway, runs every scenario (or those named),
+// prints one markdown table and appends the run to bench/RESULTS.md. See README "Benchmarks".
+import { execFileSync } from "node:child_process";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import type { BenchContext, Scenario } from "./lib/context";
+import { startStandIn } from "./lib/gateway";
+import { load } from "./lib/load";
+import { ROOT, startProcess } from "./lib/processes";
+import { Report, fmt } from "./lib/report";
+import { readSettings, wants } from "./lib/settings";
+import { accept } from "./scenarios/accept";
+import { pages } from "./scenarios/pages";
+
+const SCENARIOS: Scenario[] = [accept, pages];
+
+const settings = readSettings();
+const started = performance.now();
+const loadBefore = loadavg();
+const dir = mkdtempSync(join(tmpdir(), "sg-bench-"));
+const report = new Report();
+const git = (...args: string[]) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
+const commit = git("rev-parse", "--short", "HEAD") + (git("status", "--porcelain", "--untracked-files=no") ? " (+ uncommitted changes)" : "");
+
+process.stdout.write(`bench: building (npm run build)...\n`);
+execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" });
+
+const standIn = await startStandIn(dir, "standin");
+const hello = await startProcess({ name: "hello", entry: "bench/servers/hello.ts", cwd: dir });
+const helloLoad = await load(settings, { url: `${hello.url}/graphql`, body: JSON.stringify({ query: "{ hello }" }) });
+await hello.stop();
+report.add({ scenario: "floor", figure: "yoga hello-world", value: `${fmt.rps(helloLoad.rps)}, p99 ${fmt.ms(helloLoad.p99)}` });
+const ctx: BenchContext = { settings, dir, report, standIn, helloRps: helloLoad.rps };
+
+try {
+  for (const scenario of SCENARIOS) {
+    if (!wants(settings, scenario.name)) continue;
+    process.stdout.write(`bench: ${scenario.name}\n`);
+    try {
+      await scenario.run(ctx);
+    } catch (error) {
+      report.add({ scenario: scenario.name, figure: "FAILED to run", value: String((error as Error).message).split("\n")[0] ?? "" });
+      process.stderr.write(`${(error as Error).stack}\n`);
+    }
+  }
+} finally {
+  await standIn.proc.stop();
+}
+
+const loadAfter = loadavg();
+const seconds = (performance.now() - started) / 1000;
+const heading = [
+  `## ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, commit ${commit}${settings.quick ? " (BENCH_QUICK)" : ""}`,
+  "",
+  `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}; load average (1/5/15 min) ` +
+    `${loadBefore.map((v) => v.toFixed(2)).join(" / ")} at start, ${loadAfter.map((v) => v.toFixed(2)).join(" / ")} at end; ` +
+    `${settings.durationS} s per load run at ${settings.connections} connections; whole run ${Math.round(seconds)} s` +
+    (settings.only.length ? `; scenarios: ${settings.only.join(", ")}` : "") + ".",
+  "",
+];
+const section = [...heading, report.table(), "", ...report.notes.map((note) => `- ${note}`), ""].join("\n");
+process.stdout.write(`\n${section}\n`);
+appendFileSync(join(ROOT, "bench/RESULTS.md"), `\n${section}`);
+if (process.env.BENCH_KEEP !== "1") rmSync(dir, { recursive: true, force: true });
+else process.stdout.write(`bench: kept ${dir}\n`);
+process.exit(0);
