@@ -26,7 +26,7 @@ export interface RunningGateway {
  */
 export async function composeGateway(config: Config, logger: Logger): Promise<RunningGateway> {
   // A failure here names the variable behind it (src/startup-errors.ts).
-  const database = await openDatabase(config.DATABASE_URL).catch((error: unknown) => {
+  const database = await openDatabase(config.DATABASE_URL, { traceQueries: config.tracing !== null }).catch((error: unknown) => {
     throw databaseFailure(config.DATABASE_URL, error);
   });
   // MEDIA_STORE: the directory store (default) or an S3 bucket every instance shares.
@@ -114,6 +114,7 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
         (config.SEGMIND_MODE === "v1" ? config.SEGMIND_SYNC_TIMEOUT_MS : config.SEGMIND_TIMEOUT_MS) + 5_000,
     },
     graphiql: config.GRAPHIQL_ENABLED,
+    tracing: config.tracing !== null,
     corsOrigins: config.CORS_ORIGINS,
     subscriptionLimits: { perKey: config.MAX_SUBSCRIPTIONS_PER_KEY, perAddress: config.MAX_SUBSCRIPTIONS_PER_ADDRESS },
     metricsToken: config.METRICS_TOKEN ?? null,

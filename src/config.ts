@@ -99,6 +99,53 @@ function mediaStoreSettings(values: MediaStoreEnv): MediaStoreSettings {
   };
 }
 
+// --- Traces: OpenTelemetry's own variables (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/).
+const OTLP_PROTOCOL = oneOf(["http/protobuf", "http/json"]).optional();
+const TRACING_ENV = {
+  OTEL_SDK_DISABLED: optionalFlag,
+  OTEL_TRACES_EXPORTER: z
+    .string()
+    .transform((text) => text.split(",").map((name) => name.trim()).filter(Boolean))
+    .pipe(z.array(oneOf(["otlp", "console", "none"])))
+    .optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl().optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl().optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: OTLP_PROTOCOL,
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: OTLP_PROTOCOL,
+  OTEL_EXPORTER_OTLP_HEADERS: optionalText,
+  OTEL_SERVICE_NAME: optionalText,
+};
+
+/** What tracing-start.ts needs; null when tracing is off (the default). */
+export interface TracingSettings {
+  exporters: ("otlp" | "console")[];
+  protocol: "http/protobuf" | "http/json";
+  /** Where OTLP spans go (for the start-up log line); the exporter reads the variables itself. */
+  endpoint: string;
+  serviceName: string;
+}
+
+/**
+ * Off unless asked: OTEL_TRACES_EXPORTER names an exporter, or an OTLP endpoint is set (then
+ * otlp). OTEL_SDK_DISABLED=true, or OTEL_TRACES_EXPORTER=none, turns it off whatever else is set.
+ */
+function tracingSettings(values: z.output<z.ZodObject<typeof TRACING_ENV>>): TracingSettings | null {
+  if (values.OTEL_SDK_DISABLED) return null;
+  const named = values.OTEL_TRACES_EXPORTER;
+  const endpointSet = values.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || values.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined;
+  const exporters = named === undefined ? (endpointSet ? ["otlp" as const] : []) : named.includes("none") ? [] : named;
+  if (exporters.length === 0) return null;
+  const endpoint =
+    values.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ??
+    `${(values.OTEL_EXPORTER_OTLP_ENDPOINT ?? "http://localhost:4318").replace(/\/+$/, "")}/v1/traces`;
+  return {
+    exporters: [...new Set(exporters as ("otlp" | "console")[])],
+    protocol: values.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? values.OTEL_EXPORTER_OTLP_PROTOCOL ?? "http/protobuf",
+    endpoint,
+    serviceName: values.OTEL_SERVICE_NAME ?? "seedance-gateway",
+  };
+}
+
 const EnvSchema = z.object({
   NODE_ENV: oneOf(["development", "production", "test"]).default("development"),
   HOST: z.string().trim().min(1).default("127.0.0.1"),
@@ -126,8 +173,8 @@ const EnvSchema = z.object({
   WORKER_CONCURRENCY: integer(1, 10_000).default(64),
   WORKER_RECONCILE_INTERVAL_MS: integer(1_000, 3_600_000).default(15_000),
   SEGMIND_MAX_IN_FLIGHT: integer(0, 1_000_000).default(0),
-  SEGMIND_RPM_SCOPE: z.enum(["all", "submits"]).default("all"),
-  REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+  SEGMIND_RPM_SCOPE: oneOf(["all", "submits"]).default("all"),
+  REDIS_URL: optionalText.pipe(z.url({ protocol: /^rediss?$/, error: "is not a redis:// or rediss:// URL" }).optional()),
   REDIS_PREFIX: z.string().trim().regex(/^[A-Za-z0-9_.-]{1,64}$/, { message: "must be 1-64 letters, digits, _ . or -" }).default("sgw"),
   QUEUE_LOCK_DURATION_MS: integer(1_000, 600_000).default(30_000),
   MAX_SUBSCRIPTIONS_PER_KEY: integer(0, 100_000).default(25),
@@ -181,6 +228,7 @@ const EnvSchema = z.object({
       ),
     ),
   ...MEDIA_STORE_ENV,
+  ...TRACING_ENV,
 }).superRefine(checkMediaStoreEnv);
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -203,6 +251,8 @@ export interface Config extends Env {
   maxRequestsPerMinute: number;
   /** MEDIA_STORE and its S3_* variables, checked and gathered. */
   mediaStore: MediaStoreSettings;
+  /** The OTEL_* variables: null (the default) when traces are off. */
+  tracing: TracingSettings | null;
 }
 
 export class ConfigError extends Error {
@@ -216,6 +266,7 @@ const SECRET_VARIABLES: ReadonlySet<string> = new Set([
   "S3_SECRET_ACCESS_KEY",
   "METRICS_TOKEN",
   "WEBHOOK_SECRET_KEY",
+  "OTEL_EXPORTER_OTLP_HEADERS",
 ]);
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -251,6 +302,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // A first try needs no key; a gateway spending real credits does, unless said otherwise.
     ALLOW_ANONYMOUS: values.ALLOW_ANONYMOUS ?? sandbox,
     mediaStore: mediaStoreSettings(values),
+    tracing: tracingSettings(values),
   };
 }
 

@@ -35,6 +35,8 @@ import { meteredLimiter } from "./observability/limiter";
 import { GatewayMetrics } from "./observability/metrics";
 import { SegmindReachability, observeSegmind } from "./observability/segmind";
 import { metricsRoute, requestMetrics } from "./http/metrics";
+import { operationTracing } from "./http/tracing";
+import { traceSegmind } from "./observability/segmind-spans";
 import { guardedOnRequest, safetyNet } from "./http/safety-net";
 import { storableTextOnly } from "./http/text-input";
 import { argumentBounds } from "./http/argument-bounds";
@@ -141,6 +143,11 @@ export interface GatewayDeps {
   imageFetcher?: ImageFetcher | null;
   /** Webhook delivery: timeouts, retry schedule, the key sealing secrets, private targets (src/webhooks/). */
   webhooks?: Partial<WebhookSettings>;
+  /**
+   * Spans for GraphQL operations, root fields and Segmind calls (OTEL_* settings; the SDK is
+   * started by the server). Worker steps are spans whenever a tracer provider is registered.
+   */
+  tracing?: boolean;
 }
 
 export interface Gateway {
@@ -168,10 +175,11 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // them and for /readyz's reachability (src/observability/).
   const metrics = new GatewayMetrics({ db: deps.db, clock, logger, upstream: deps.upstream.name });
   const reachability = new SegmindReachability(() => clock.now());
-  const segmind = observeSegmind(deps.segmind, (endpoint, call) => {
+  const observed = observeSegmind(deps.segmind, (endpoint, call) => {
     reachability.observe(endpoint, call);
     metrics.upstreamCall(endpoint, call);
   });
+  const segmind = deps.tracing ? traceSegmind(observed) : observed;
   const redisNotifier = !deps.notifier && deps.shared ? new RedisNotifier(deps.shared.connection, deps.shared.prefix, logger) : null;
   const notifier = deps.notifier ?? redisNotifier ?? new InProcessNotifier();
   const retryDelayMs = (failures: number) => backoffDelayMs(failures, { baseMs: 500, capMs: 30_000 });
@@ -311,6 +319,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // First: the request's arrival time and what it ran, for the access log (and metrics).
       requestFactsPlugin(),
       accessLog(logger),
+      ...(deps.tracing ? [operationTracing()] : []),
       studioRoute({ publicUrl: services.publicUrl }),
       healthRoutes(readiness),
       metricsRoute(metrics, deps.metricsToken ?? null),

@@ -5,14 +5,16 @@ import { readEnvironment } from "./env-file";
 import { gatewayRequestListener } from "./http/request-target";
 import { createLogger } from "./logger";
 import { listenFailure } from "./startup-errors";
+import type { Tracing } from "./observability/tracing-start";
 
 /** Listens, wires signals, drains. Everything else lives in createGateway / composeGateway. */
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   let envFile: string | null;
+  let environment: ReturnType<typeof readEnvironment>;
   try {
     // The environment wins over a .env file in the working directory.
-    const environment = readEnvironment();
+    environment = readEnvironment();
     envFile = environment.file;
     config = loadConfig(environment.env);
   } catch (error) {
@@ -24,10 +26,26 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({
     level: config.LOG_LEVEL,
-    secrets: [config.SEGMIND_API_KEY, config.S3_SECRET_ACCESS_KEY, config.METRICS_TOKEN, config.WEBHOOK_SECRET_KEY].filter(
+    secrets: [
+      config.SEGMIND_API_KEY,
+      config.S3_SECRET_ACCESS_KEY,
+      config.METRICS_TOKEN,
+      config.WEBHOOK_SECRET_KEY,
+      config.OTEL_EXPORTER_OTLP_HEADERS,
+    ].filter(
       (secret): secret is string => Boolean(secret),
     ),
   });
+
+  // Traces only when OTEL_* settings ask (the SDK is loaded only then). The exporter reads
+  // OTEL_* from the process environment, so those from .env are copied there first.
+  let tracing: Tracing | null = null;
+  if (config.tracing) {
+    for (const [name, value] of Object.entries(environment.env)) {
+      if (name.startsWith("OTEL_") && value?.trim() && !process.env[name]?.trim()) process.env[name] = value;
+    }
+    tracing = await (await import("./observability/tracing-start")).startTracing(config.tracing, logger);
+  }
 
   // Signals are wired before anything starts, so a stop during start-up still drains.
   let running: Awaited<ReturnType<typeof composeGateway>> | undefined;
@@ -63,6 +81,7 @@ async function main(): Promise<void> {
     }
     await workerStopped;
     await running?.close();
+    await tracing?.shutdown();
     logger.info("stopped; unfinished generations resume on next start");
     process.exit(0);
   };

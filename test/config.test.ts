@@ -67,6 +67,27 @@ describe("configuration", () => {
     expect(message).not.toMatch(/[A-Z_]\.\d|NaN|Invalid input|expected|received/);
   });
 
+  it("says every variable's bad value in words, never zod's, whichever variable it is", () => {
+    let refused = 0;
+    for (const name of CONFIG_VARIABLES) {
+      for (const value of ["%%% not valid %%%", "-1", "ftp://x", "2.5"]) {
+        let message: string;
+        try {
+          loadConfig({ [name]: value });
+          continue;
+        } catch (error) {
+          message = (error as Error).message;
+        }
+        refused += 1;
+        // This variable, or the one it needs alongside (S3_ACCESS_KEY_ID without S3_SECRET_ACCESS_KEY).
+        expect(message, `${name}=${value}`).toMatch(/^Invalid configuration:\n {2}[A-Z][A-Z0-9_]+: /);
+        expect(message, `${name}=${value}`).toMatch(new RegExp(`\\b${name.replace(/_(ID|KEY)$/, "")}`));
+        expect(message, `${name}=${value}`).not.toMatch(/[A-Z_]\.\d|NaN|Invalid (input|option|URL)|expected|received|Too (small|big)/);
+      }
+    }
+    expect(refused).toBeGreaterThan(CONFIG_VARIABLES.length);
+  });
+
   it("lists every bad variable at once", () => {
     const message = configError({ PORT: "x", LOG_LEVEL: "loud" });
     expect(message).toContain('PORT: "x"');

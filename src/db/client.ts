@@ -23,6 +23,8 @@ export interface QueryEvent {
 export interface OpenDatabaseOptions {
   /** Called after every Prisma operation (tests count database round trips per request with it). */
   onQuery?: (query: QueryEvent) => void;
+  /** Every Prisma operation a span (tracing on: src/observability/db-spans.ts, loaded only then). */
+  traceQueries?: boolean;
 }
 
 export interface OpenDatabase {
@@ -36,7 +38,8 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   const absoluteUrl = provider === "sqlite" ? absoluteSqliteUrl(url) : url;
   await applyMigrations(absoluteUrl);
   const client = await createClient(provider, absoluteUrl);
-  const db = options.onQuery ? withQueryEvents(client, options.onQuery) : client;
+  let db = options.onQuery ? withQueryEvents(client, options.onQuery) : client;
+  if (options.traceQueries) db = (await import("../observability/db-spans")).withQuerySpans(db, provider);
   return { db, provider, close: () => client.$disconnect() };
 }
 

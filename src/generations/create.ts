@@ -7,6 +7,7 @@ import type { Db } from "../db/client";
 import { BusyError, isContention } from "../db/contention";
 import { uuidv7 } from "../ids";
 import type { GatewayMetrics } from "../observability/metrics";
+import { recordGenerationCreated } from "../observability/tracing";
 import { GATEWAY_VERSION } from "../version";
 import type { SeedanceRequestBody } from "../segmind/types";
 import { lockEventSequence } from "./event-order";
@@ -161,6 +162,7 @@ export async function createGeneration(
     });
     deps.notifier?.notify(generation.id);
     deps.metrics?.generationCreated(owner.teamId, hold !== null);
+    recordGenerationCreated(generation.id);
     return { generation, replayed: false };
   } catch (error) {
     if (hold && error instanceof BudgetExceededError) deps.metrics?.budgetRefused(hold.teamId, error);

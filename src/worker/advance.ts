@@ -5,6 +5,7 @@ import { settleInterruptedSubmit } from "./steps/interrupted";
 import { pollSubmitted } from "./steps/poll";
 import { storeFromOutputUrl } from "./steps/store";
 import { submitQueued } from "./steps/submit";
+import { nameStep } from "../observability/tracing";
 
 /**
  * One step of one generation, whatever queue runs it: read the row, do the one thing its
@@ -19,6 +20,7 @@ export async function advanceGeneration(deps: StepDeps, id: string, signal: Abor
   if (signal.aborted) return 0;
   // Canceled or past its deadline: stop here. A row mid-submit waits for Segmind's answer first.
   const end = earlyEndFor(row, deps.clock.now());
+  nameStep(end && row.status !== "SUBMITTING" ? "end_early" : stepOf(row.status as GenerationStatus), row.status);
   if (end && row.status !== "SUBMITTING") {
     return (await endEarly(deps, row, end)) ? null : 0;
   }
@@ -34,5 +36,22 @@ export async function advanceGeneration(deps: StepDeps, id: string, signal: Abor
       return storeFromOutputUrl(deps, row, signal);
     default:
       return null;
+  }
+}
+
+/** The step a status calls for, as its span is named (`generation.step submit`). */
+function stepOf(status: GenerationStatus): string {
+  switch (status) {
+    case "QUEUED":
+      return "submit";
+    case "SUBMITTING":
+      return "interrupted";
+    case "SUBMITTED":
+    case "RUNNING":
+      return "poll";
+    case "STORING":
+      return "store";
+    default:
+      return "none";
   }
 }

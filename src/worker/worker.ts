@@ -1,5 +1,6 @@
 import { TERMINAL_STATUSES } from "../generations/status";
 import { advanceGeneration } from "./advance";
+import { inGenerationStep } from "../observability/tracing";
 import type { StepQueue, StepQueueCounts } from "./queue";
 import { reconcileInPages } from "./reconcile";
 import type { StepDeps } from "./steps/deps";
@@ -43,7 +44,8 @@ export class GenerationWorker implements GenerationRunner {
   async start(): Promise<void> {
     if (this.state !== "new") return;
     this.state = "running";
-    await this.queue.start((id, signal) => advanceGeneration(this.deps, id, signal));
+    // Each step a span in its generation's trace (a no-op unless tracing is on).
+    await this.queue.start((id, signal) => inGenerationStep(id, () => advanceGeneration(this.deps, id, signal)));
     const resumed = await this.reconcile();
     if (resumed > 0) this.deps.logger.info("resuming unfinished generations", { count: resumed });
     this.reconcileTimer = setInterval(() => {

@@ -76,6 +76,8 @@ export interface HarnessOptions {
   shared?: SharedCoordination;
   /** Webhook settings (default: private targets allowed, so receivers on 127.0.0.1 work; fast retries). */
   webhooks?: GatewayDeps["webhooks"];
+  /** Spans for operations, resolvers, database and Segmind calls, as OTEL_* settings turn on. */
+  tracing?: boolean;
 }
 
 export interface GraphQLResponse<T = any> {
@@ -111,7 +113,7 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
   const mediaDir = options.mediaDir ?? mkdtempSync(join(tmpdir(), "sg-media-"));
   const queries: QueryEvent[] = [];
   const logs: string[] = [];
-  const opened = await openDatabase(database.url, { onQuery: (query) => queries.push(query) });
+  const opened = await openDatabase(database.url, { onQuery: (query) => queries.push(query), traceQueries: options.tracing });
   const logger =
     options.logger ??
     createLogger({ level: "debug", secrets: [TEST_API_KEY], write: (line) => logs.push(line) });
@@ -146,6 +148,7 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
     readinessChecks: options.readinessChecks,
     shared: options.shared,
     webhooks: { ...TEST_WEBHOOKS, ...options.webhooks },
+    tracing: options.tracing,
   });
   if (options.start !== false) await gateway.start();
 

@@ -1,0 +1,70 @@
+import type { SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { TracingSettings } from "../config";
+import type { Logger } from "../logger";
+import { GATEWAY_VERSION } from "../version";
+import { gatewayIdGenerator } from "./tracing";
+
+export interface Tracing {
+  /** Exports what is buffered, then stops (the server calls it last when it stops). */
+  shutdown(): Promise<void>;
+  /** Exports what is buffered now (tests). */
+  flush(): Promise<void>;
+}
+
+export interface TracingOptions {
+  /** Instead of the exporters the settings name (tests: an InMemorySpanExporter). */
+  exporter?: SpanExporter;
+}
+
+/**
+ * Loads the OpenTelemetry SDK (only now: with tracing off nothing of it is ever imported, so
+ * start-up pays nothing) and registers it globally: the tracer provider, the AsyncLocalStorage
+ * context manager (a span stays active across awaits) and W3C trace-context propagation.
+ *
+ * Exporters: `otlp` over HTTP (protobuf by default, JSON with OTEL_EXPORTER_OTLP_PROTOCOL=
+ * http/json), batched; `console` (one JSON object per span on stdout, for a first look). The
+ * OTLP exporter reads OTEL_EXPORTER_OTLP_* itself (endpoint, headers, timeout, compression);
+ * the sampler is OTEL_TRACES_SAMPLER's (default: every trace). Spans failing to export are
+ * dropped and logged by the SDK's diagnostics, never failing a request.
+ */
+export async function startTracing(settings: TracingSettings, logger: Logger, options: TracingOptions = {}): Promise<Tracing> {
+  const [{ NodeTracerProvider }, base, resources] = await Promise.all([
+    import("@opentelemetry/sdk-trace-node"),
+    import("@opentelemetry/sdk-trace-base"),
+    import("@opentelemetry/resources"),
+  ]);
+  const processors: SpanProcessor[] = [];
+  if (options.exporter) {
+    processors.push(new base.SimpleSpanProcessor(options.exporter));
+  } else {
+    for (const name of settings.exporters) {
+      if (name === "console") processors.push(new base.SimpleSpanProcessor(new base.ConsoleSpanExporter()));
+      else processors.push(new base.BatchSpanProcessor(await otlpExporter(settings.protocol)));
+    }
+  }
+  const resource = resources
+    .defaultResource()
+    .merge(resources.resourceFromAttributes({ "service.name": settings.serviceName, "service.version": GATEWAY_VERSION }))
+    // OTEL_RESOURCE_ATTRIBUTES (deployment.environment, service.instance.id, ...).
+    .merge(resources.detectResources({ detectors: [resources.envDetector] }));
+  const provider = new NodeTracerProvider({ resource, spanProcessors: processors, idGenerator: gatewayIdGenerator });
+  provider.register();
+  if (!options.exporter) {
+    logger.info("tracing on (OpenTelemetry)", {
+      exporters: settings.exporters,
+      ...(settings.exporters.includes("otlp") ? { endpoint: settings.endpoint, protocol: settings.protocol } : {}),
+      serviceName: settings.serviceName,
+    });
+  }
+  return {
+    flush: () => provider.forceFlush(),
+    async shutdown() {
+      await provider.shutdown().catch((error: unknown) => logger.warn("tracing: spans not exported at shutdown", { error }));
+    },
+  };
+}
+
+async function otlpExporter(protocol: TracingSettings["protocol"]): Promise<SpanExporter> {
+  if (protocol === "http/json") return new (await import("@opentelemetry/exporter-trace-otlp-http")).OTLPTraceExporter();
+  return new (await import("@opentelemetry/exporter-trace-otlp-proto")).OTLPTraceExporter();
+}
