@@ -13,8 +13,9 @@ import { Report, fmt } from "./lib/report";
 import { readSettings, wants } from "./lib/settings";
 import { accept } from "./scenarios/accept";
 import { pages } from "./scenarios/pages";
+import { statements } from "./scenarios/statements";
 
-const SCENARIOS: Scenario[] = [accept, pages];
+const SCENARIOS: Scenario[] = [accept, pages, statements];
 
 const settings = readSettings();
 const started = performance.now();

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { createClient } from "@libsql/client";
 import pg from "pg";
+import { excluded } from "./statement-counter";
 
 export type Provider = "sqlite" | "postgresql";
 export const PROVIDERS: Provider[] = ["sqlite", "postgresql"];
@@ -44,6 +45,7 @@ export async function createDatabase(provider: Provider, dir: string, label: str
 
 async function sqliteSql(url: string, statements: string | string[]): Promise<Record<string, unknown>[]> {
   const client = createClient({ url });
+  excluded.add(client);
   try {
     let rows: Record<string, unknown>[] = [];
     for (const statement of [statements].flat()) {
@@ -58,6 +60,7 @@ async function sqliteSql(url: string, statements: string | string[]): Promise<Re
 
 async function withPg<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
+  excluded.add(client);
   await client.connect();
   try {
     return await use(client);
