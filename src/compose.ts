@@ -26,7 +26,8 @@ export interface RunningGateway {
  */
 export async function composeGateway(config: Config, logger: Logger): Promise<RunningGateway> {
   // A failure here names the variable behind it (src/startup-errors.ts).
-  const database = await openDatabase(config.DATABASE_URL, { traceQueries: config.tracing !== null }).catch((error: unknown) => {
+  const databaseOptions = { traceQueries: config.tracing !== null, poolSize: config.DATABASE_POOL_SIZE };
+  const database = await openDatabase(config.DATABASE_URL, databaseOptions).catch((error: unknown) => {
     throw databaseFailure(config.DATABASE_URL, error);
   });
   // MEDIA_STORE: the directory store (default) or an S3 bucket every instance shares.

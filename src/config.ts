@@ -158,6 +158,7 @@ const EnvSchema = z.object({
     .refine((url) => /^(file:|postgres(ql)?:\/\/)/.test(url), {
       error: "does not start with file: (SQLite) or postgresql:// (PostgreSQL)",
     }),
+  DATABASE_POOL_SIZE: integer(1, 1_000).default(10),
   MEDIA_DIR: z.string().trim().min(1).default("./data/media"),
   SEGMIND_API_KEY: optionalText,
   SEGMIND_BASE_URL: httpUrl().default("https://api.segmind.com"),

@@ -4,6 +4,7 @@ import type { Clock } from "./clock";
 import type { CreditsService } from "./credits/service";
 import type { Db } from "./db/client";
 import type { GenerationJournal } from "./generations/journal";
+import type { EventFeed } from "./generations/event-feed";
 import type { GenerationNotifier } from "./generations/notifier";
 import type { ProgressEstimator } from "./generations/progress";
 import type { UpstreamTarget } from "./generations/types";
@@ -28,6 +29,8 @@ export interface GatewayServices {
   credits: CreditsService;
   upstream: UpstreamTarget;
   notifier: GenerationNotifier;
+  /** New generation events, read once per change for every subscriber of this process. */
+  feed: EventFeed;
   /** The only writer of generation state (cancelGeneration goes through it too). */
   journal: GenerationJournal;
   progress: ProgressEstimator;

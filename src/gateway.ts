@@ -9,6 +9,7 @@ import { CreditsService } from "./credits/service";
 import type { Db } from "./db/client";
 import { type ImageFetcher, createImageFetcher } from "./generations/image-fetch";
 import { GenerationJournal } from "./generations/journal";
+import { EventFeed } from "./generations/event-feed";
 import { type GenerationNotifier, InProcessNotifier } from "./generations/notifier";
 import { ProgressEstimator } from "./generations/progress";
 import type { UpstreamTarget } from "./generations/types";
@@ -261,6 +262,14 @@ export function createGateway(deps: GatewayDeps): Gateway {
     credits,
     upstream,
     notifier,
+    feed: new EventFeed({
+      db: deps.db,
+      notifier,
+      logger,
+      // Through Redis every instance's writes wake the feed; the timer only covers a lost message.
+      safetyReadMs: deps.shared ? 5_000 : 2_000,
+      holeTimeoutMs: 15_000,
+    }),
     journal,
     progress,
     progressTickMs: deps.progressTickMs ?? 2_000,

@@ -25,6 +25,8 @@ export interface OpenDatabaseOptions {
   onQuery?: (query: QueryEvent) => void;
   /** Every Prisma operation a span (tracing on: src/observability/db-spans.ts, loaded only then). */
   traceQueries?: boolean;
+  /** PostgreSQL: connections this process opens at most (DATABASE_POOL_SIZE). */
+  poolSize?: number;
 }
 
 export interface OpenDatabase {
@@ -37,7 +39,7 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   const provider = databaseProvider(url);
   const absoluteUrl = provider === "sqlite" ? absoluteSqliteUrl(url) : url;
   await applyMigrations(absoluteUrl);
-  const client = await createClient(provider, absoluteUrl);
+  const client = await createClient(provider, absoluteUrl, options.poolSize ?? 10);
   let db = options.onQuery ? withQueryEvents(client, options.onQuery) : client;
   if (options.traceQueries) db = (await import("../observability/db-spans")).withQuerySpans(db, provider);
   return { db, provider, close: () => client.$disconnect() };
@@ -53,7 +55,7 @@ function absoluteSqliteUrl(url: string): string {
 }
 
 /** Loads only the chosen provider's generated client and driver. */
-async function createClient(provider: DatabaseProvider, url: string): Promise<Db> {
+async function createClient(provider: DatabaseProvider, url: string, poolSize: number): Promise<Db> {
   if (provider === "sqlite") {
     const [{ PrismaClient }, { PrismaLibSQLWithBusyTimeout }] = await Promise.all([
       import("../generated/sqlite/client"),
@@ -69,7 +71,10 @@ async function createClient(provider: DatabaseProvider, url: string): Promise<Db
   // generated from the same models, so the model API the app uses is the same.
   // Typing the app against the SQLite client keeps it to what both providers
   // support (e.g. no PostgreSQL-only `mode: "insensitive"` filters).
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
+  // A bounded pool; a transaction left idle is ended by the server, so none outlives the event
+  // feed's hole timeout (src/generations/event-feed.ts) and no lock is held by a stuck client.
+  const adapter = new PrismaPg({ connectionString: url, max: poolSize, options: "-c idle_in_transaction_session_timeout=10000" });
+  return new PrismaClient({ adapter }) as unknown as Db;
 }
 
 function withQueryEvents(client: Db, onQuery: (query: QueryEvent) => void): Db {

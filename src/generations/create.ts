@@ -10,7 +10,6 @@ import type { GatewayMetrics } from "../observability/metrics";
 import { recordGenerationCreated } from "../observability/tracing";
 import { GATEWAY_VERSION } from "../version";
 import type { SeedanceRequestBody } from "../segmind/types";
-import { lockEventSequence } from "./event-order";
 import { inputFingerprint } from "./fingerprint";
 import { storedIdempotencyKey } from "./idempotency-scope";
 import type { GenerationNotifier } from "./notifier";
@@ -108,7 +107,6 @@ export async function createGeneration(
 
   try {
     const generation = await deps.db.$transaction(async (tx) => {
-      await lockEventSequence(tx, deps.databaseProvider);
       // Budget (src/budget/ledger.ts): lock the team, refuse (BudgetExceededError, nothing
       // stored) unless it fits, and hold the estimate, all in this transaction.
       if (hold) {
@@ -142,14 +140,6 @@ export async function createGeneration(
           deadlineAt: input.deadline,
           createdAt: now,
           updatedAt: now,
-          events: {
-            create: {
-              type: "STATUS_CHANGED" satisfies GenerationEventType,
-              toStatus: status,
-              message: seedSource === "GATEWAY" ? `seed ${seed} drawn by the gateway` : null,
-              createdAt: now,
-            },
-          },
         },
       });
       if (hold) await placeHold(tx, { ...hold, generationId: created.id });
@@ -157,6 +147,17 @@ export async function createGeneration(
         keyId: owner.apiKeyId,
         teamId: owner.teamId,
         clientAddress: owner.clientAddress ?? null,
+      });
+      // Last, so its sequence value is taken just before the commit: subscribers' event feed
+      // waits for a value handed out but not yet visible (src/generations/event-feed.ts).
+      await tx.generationEvent.create({
+        data: {
+          generationId: created.id,
+          type: "STATUS_CHANGED" satisfies GenerationEventType,
+          toStatus: status,
+          message: seedSource === "GATEWAY" ? `seed ${seed} drawn by the gateway` : null,
+          createdAt: now,
+        },
       });
       return created;
     });

@@ -6,7 +6,6 @@ import type { GenerationErrorCode } from "../error-codes";
 import type { GatewayMetrics } from "../observability/metrics";
 import type { UpstreamCall } from "../segmind/types";
 import type { WebhookOutbox } from "../webhooks/outbox";
-import { lockEventSequence } from "./event-order";
 import type { GenerationNotifier } from "./notifier";
 import { type GenerationEventType, type GenerationStatus, TERMINAL_STATUSES } from "./status";
 import type { GenerationRow } from "./types";
@@ -49,10 +48,7 @@ export class GenerationJournal {
   private async writeEvents<T>(id: string, write: (tx: Tx) => Promise<T>): Promise<T | false> {
     let result: T;
     try {
-      result = await this.db.$transaction(async (tx) => {
-        await lockEventSequence(tx, this.options.provider);
-        return write(tx);
-      });
+      result = await this.db.$transaction(write);
     } catch (error) {
       if (error instanceof TransitionWithdrawn) return false;
       throw error;
@@ -103,21 +99,6 @@ export class GenerationJournal {
       });
       if (count === 0) return false;
       if (options.unless && (await options.unless(tx))) throw new TransitionWithdrawn();
-      if (details.calls?.length) {
-        await tx.generationEvent.createMany({ data: callEvents(id, details.calls, details.attempt, now) });
-      }
-      await tx.generationEvent.create({
-        data: {
-          generationId: id,
-          type: "STATUS_CHANGED" satisfies GenerationEventType,
-          fromStatus: from,
-          toStatus: to,
-          message: details.message ?? null,
-          errorCode: details.errorCode ?? null,
-          attempt: details.attempt ?? null,
-          createdAt: now,
-        },
-      });
       // A final status, or a reported cost, settles or releases the budget hold (src/budget/ledger.ts).
       if (mayCloseHold(to, patch)) closedHold = await closeHold(tx, id, now);
       // Submitted, canceled, settled: audited in this same transaction (src/audit/generations.ts).
@@ -131,6 +112,20 @@ export class GenerationJournal {
           if (this.options.webhooks) deliveries = await this.options.webhooks.generationFinished(tx, row, now);
         }
       }
+      // Events last, in one statement, so their sequence values are taken just before the
+      // commit: the event feed waits for a value handed out but not yet visible.
+      const statusChanged = {
+        generationId: id,
+        type: "STATUS_CHANGED" satisfies GenerationEventType,
+        fromStatus: from,
+        toStatus: to,
+        message: details.message ?? null,
+        errorCode: details.errorCode ?? null,
+        attempt: details.attempt ?? null,
+        createdAt: now,
+      };
+      const calls = details.calls?.length ? callEvents(id, details.calls, details.attempt, now) : [];
+      await tx.generationEvent.createMany({ data: [...calls, statusChanged] });
       return true;
     });
     // Counted once it committed: a rolled-back transition counts nothing.
@@ -175,7 +170,7 @@ export interface TransitionOptions {
 
 /** Accepted by Segmind (or on the wire) and not finished: what SEGMIND_MAX_IN_FLIGHT counts. */
 export const IN_FLIGHT_STATUSES: readonly GenerationStatus[] = ["SUBMITTING", "SUBMITTED", "RUNNING", "STORING"];
-// Any fixed key, apart from the event-sequence one: serialises submit claims when capped.
+// Any fixed key: serialises submit claims when capped.
 const CLAIM_LOCK = 0x5eedacf;
 
 class TransitionWithdrawn extends Error {}

@@ -1,6 +1,8 @@
+import { GraphQLError } from "graphql";
 import type { GenerationVisibility } from "../auth/visibility";
 import type { Db } from "../db/client";
-import type { GenerationNotifier } from "./notifier";
+import type { EventFeed, FeedItem } from "./event-feed";
+import { Mailbox } from "./mailbox";
 import type { ProgressEstimator } from "./progress";
 import { type GenerationStatus, TERMINAL_STATUSES } from "./status";
 import type { GenerationEventRow, GenerationRow } from "./types";
@@ -19,19 +21,21 @@ export interface GenerationUpdate {
 
 export interface UpdateStreamDeps {
   db: Db;
-  notifier: GenerationNotifier;
+  feed: EventFeed;
   progress: ProgressEstimator;
   /** How often a waiting stream sends a PROGRESS tick for unfinished generations. */
   progressTickMs: number;
 }
 
-const BATCH = 100;
+/** The most history one subscription replays from the database; beyond it, a typed error. */
+export const MAX_REPLAY_EVENTS = 10_000;
+const PAGE = 200;
 
 /**
  * Every change of one generation after `afterSequence` (all of its history when null), then
- * live ones, ending after the terminal event. Events are always read from the database after
- * the last delivered sequence, and the notifier only says "look again": reconnecting with
- * the last sequence seen gives no gap and no duplicate.
+ * live ones, ending after the final status. History up to the feed's watermark comes from
+ * the database, everything after it from the event feed, in sequence order: reconnecting
+ * with the last sequence seen gives no gap and no duplicate.
  */
 export async function* generationUpdates(
   deps: UpdateStreamDeps,
@@ -39,43 +43,56 @@ export async function* generationUpdates(
   afterSequence: number | null,
   signal?: AbortSignal,
 ): AsyncGenerator<GenerationUpdate> {
-  const wakeup = new Wakeup();
-  const stopListening = deps.notifier.listen((id) => id === generationId && wakeup.ring());
+  const mailbox = new Mailbox<FeedItem>();
+  const subscription = await deps.feed.subscribe((items) => {
+    const mine = items.filter((item) => item.event.generationId === generationId);
+    if (mine.length > 0) mailbox.put(mine);
+  });
   const clamp = monotonic();
   try {
+    let generation = await deps.db.generation.findUnique({ where: { id: generationId } });
+    if (!generation) return;
     let last = afterSequence ?? 0;
-    while (!signal?.aborted) {
-      const events = await deps.db.generationEvent.findMany({
-        where: { generationId, id: { gt: last } },
-        orderBy: { id: "asc" },
-        take: BATCH,
-      });
-      const generation = await deps.db.generation.findUnique({ where: { id: generationId } });
-      if (!generation) return;
-      const view = await deps.progress.view(generation);
-      for (const event of events) {
-        last = event.id;
-        yield { kind: "EVENT", sequence: event.id, event, generation, ...clamp(view) };
+    let finished = false;
+    const update = async (event: GenerationEventRow): Promise<GenerationUpdate> => {
+      last = event.id;
+      if (event.type === "STATUS_CHANGED" && TERMINAL_STATUSES.has(event.toStatus as GenerationStatus)) finished = true;
+      return { kind: "EVENT", sequence: event.id, event, generation: generation as GenerationRow, ...clamp(await deps.progress.view(generation as GenerationRow)) };
+    };
+
+    await refuseLongReplay(deps.db, { generationId, id: { gt: last } });
+    // Final already: its history is complete in the database; send it and end.
+    const final = TERMINAL_STATUSES.has(generation.status as GenerationStatus);
+    const where = { generationId, id: { gt: last, ...(final ? {} : { lte: subscription.watermark }) } };
+    for (let page = await history(deps.db, where, last); page.length > 0; page = await history(deps.db, where, last)) {
+      for (const event of page) yield await update(event);
+      if (page.length < PAGE) break;
+    }
+    if (final) return;
+    while (!finished && !signal?.aborted) {
+      const arrived = await mailbox.wait(deps.progressTickMs, signal);
+      if (signal?.aborted) return;
+      if (!arrived) {
+        yield { kind: "PROGRESS", sequence: last, event: null, generation, ...clamp(await deps.progress.view(generation)) };
+        continue;
       }
-      if (events.length === BATCH) continue;
-      if (TERMINAL_STATUSES.has(generation.status as GenerationStatus)) return;
-      const rang = await wakeup.wait(deps.progressTickMs, signal);
-      if (!rang && !signal?.aborted) {
-        const current = await deps.db.generation.findUnique({ where: { id: generationId } });
-        if (current) {
-          yield { kind: "PROGRESS", sequence: last, event: null, generation: current, ...clamp(await deps.progress.view(current)) };
-        }
+      for (const item of mailbox.take()) {
+        if (item.event.id <= last) continue;
+        generation = item.generation;
+        yield await update(item.event);
+        if (finished) return;
       }
     }
   } finally {
-    stopListening();
+    subscription.close();
   }
 }
 
 /**
  * Changes of every generation the subscriber may see (`visible`, from visibleTo), in sequence
  * order, after `afterSequence` (only new ones when null), optionally only for generations now
- * in one of `statuses`. Never ends on its own.
+ * in one of `statuses`. Never ends on its own. A change costs this stream no database work:
+ * the feed reads it once for every subscriber of the process.
  */
 export async function* allGenerationUpdates(
   deps: UpdateStreamDeps,
@@ -84,43 +101,71 @@ export async function* allGenerationUpdates(
   visible: GenerationVisibility,
   signal?: AbortSignal,
 ): AsyncGenerator<GenerationUpdate> {
-  const wakeup = new Wakeup();
-  const stopListening = deps.notifier.listen(() => wakeup.ring());
-  const narrowed = { ...visible, ...(statuses?.length ? { status: { in: [...statuses] } } : {}) };
-  const generationWhere = Object.keys(narrowed).length > 0 ? narrowed : null;
+  const wanted = (generation: GenerationRow) =>
+    (visible.teamId === undefined || generation.teamId === visible.teamId) &&
+    (!statuses?.length || statuses.includes(generation.status as GenerationStatus));
+  const mailbox = new Mailbox<FeedItem>();
+  const subscription = await deps.feed.subscribe((items) => {
+    const mine = items.filter((item) => wanted(item.generation));
+    if (mine.length > 0) mailbox.put(mine);
+  });
   try {
-    let last = afterSequence ?? (await latestSequence(deps.db));
-    while (!signal?.aborted) {
-      // Read up to a horizon fixed first: events filtered out below still move the cursor
-      // to it, and anything committed after it is read on the next pass.
-      const horizon = await latestSequence(deps.db);
-      if (horizon > last) {
-        const events = await deps.db.generationEvent.findMany({
-          where: {
-            id: { gt: last, lte: horizon },
-            ...(generationWhere ? { generation: generationWhere } : {}),
-          },
+    // Only new ones: those after the newest event now (the feed's watermark may lag behind it).
+    let last = afterSequence ?? Math.max(subscription.watermark, await latestSequence(deps.db));
+    const narrowed = { ...visible, ...(statuses?.length ? { status: { in: [...statuses] } } : {}) };
+    const generationWhere = Object.keys(narrowed).length > 0 ? { generation: narrowed } : {};
+    // Counted to the newest event, not the watermark: the feed hands over what lies between.
+    if (afterSequence !== null) await refuseLongReplay(deps.db, { id: { gt: last }, ...generationWhere });
+    if (last < subscription.watermark) {
+      const where = { id: { gt: last, lte: subscription.watermark }, ...generationWhere };
+      for (;;) {
+        const page = await deps.db.generationEvent.findMany({
+          where: { ...where, id: { gt: last, lte: subscription.watermark } },
           orderBy: { id: "asc" },
-          take: BATCH,
+          take: PAGE,
           include: { generation: true },
         });
-        for (const { generation, ...event } of events) {
+        for (const { generation, ...event } of page) {
           last = event.id;
           yield { kind: "EVENT", sequence: event.id, event, generation, ...(await deps.progress.view(generation)) };
         }
-        if (events.length === BATCH) continue;
-        last = horizon;
+        if (page.length < PAGE) break;
       }
-      await wakeup.wait(deps.progressTickMs, signal);
+      last = Math.max(last, subscription.watermark);
+    }
+    while (!signal?.aborted) {
+      if (!(await mailbox.wait(60_000, signal))) continue;
+      for (const { event, generation } of mailbox.take()) {
+        if (event.id <= last) continue;
+        last = event.id;
+        yield { kind: "EVENT", sequence: event.id, event, generation, ...(await deps.progress.view(generation)) };
+      }
     }
   } finally {
-    stopListening();
+    subscription.close();
   }
 }
 
 async function latestSequence(db: Db): Promise<number> {
   const newest = await db.generationEvent.findFirst({ orderBy: { id: "desc" }, select: { id: true } });
   return newest?.id ?? 0;
+}
+
+type EventWhere = NonNullable<Parameters<Db["generationEvent"]["findFirst"]>[0]>["where"];
+
+/** A catch-up longer than MAX_REPLAY_EVENTS (to the newest event) is refused before anything is sent. */
+async function refuseLongReplay(db: Db, where: EventWhere): Promise<void> {
+  const beyond = await db.generationEvent.findFirst({ where, orderBy: { id: "asc" }, skip: MAX_REPLAY_EVENTS, select: { id: true } });
+  if (beyond) {
+    throw new GraphQLError(
+      `More than ${MAX_REPLAY_EVENTS} events to replay after this sequence; page through \`generations\` (or \`generation.events\`) for history and subscribe with a later \`after\`.`,
+      { extensions: { code: "REPLAY_TOO_LONG", maxReplayEvents: MAX_REPLAY_EVENTS } },
+    );
+  }
+}
+
+function history(db: Db, where: { generationId: string; id: { gt: number; lte?: number } }, after: number) {
+  return db.generationEvent.findMany({ where: { ...where, id: { ...where.id, gt: after } }, orderBy: { id: "asc" }, take: PAGE });
 }
 
 /** Progress as one subscriber sees it: never lower than what it saw before. */
@@ -130,40 +175,4 @@ function monotonic() {
     highest = Math.max(highest, view.progress);
     return { progress: highest, estimatedCompletionAt: view.estimatedCompletionAt };
   };
-}
-
-/** A doorbell that remembers a ring that came while nobody was waiting. */
-class Wakeup {
-  private rung = false;
-  private waiter: ((rang: boolean) => void) | null = null;
-
-  ring(): void {
-    if (this.waiter) {
-      const resolve = this.waiter;
-      this.waiter = null;
-      resolve(true);
-    } else {
-      this.rung = true;
-    }
-  }
-
-  /** true when rung, false when `ms` passed or the signal aborted. */
-  wait(ms: number, signal?: AbortSignal): Promise<boolean> {
-    if (this.rung) {
-      this.rung = false;
-      return Promise.resolve(true);
-    }
-    return new Promise((resolve) => {
-      const finish = (rang: boolean) => {
-        clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        this.waiter = null;
-        resolve(rang);
-      };
-      const onAbort = () => finish(false);
-      const timer = setTimeout(() => finish(false), ms);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.waiter = finish;
-    });
-  }
 }

@@ -40,9 +40,31 @@ const GenerationUpdateRef = builder.objectRef<GenerationUpdate>("GenerationUpdat
   }),
 });
 
+/** A stream's typed failure (REPLAY_TOO_LONG, SUBSCRIBER_TOO_SLOW), raised by the field's resolver. */
+type Delivered = GenerationUpdate | { failure: GraphQLError };
+
+/**
+ * An error thrown while a stream runs would reach the client masked ("Unexpected error").
+ * A GraphQLError the stream raises on purpose becomes its last payload instead: the resolver
+ * throws it, so the client gets it typed in `errors`, and the stream ends.
+ */
+async function* typedFailures(stream: AsyncIterable<GenerationUpdate>): AsyncGenerator<Delivered> {
+  try {
+    yield* stream;
+  } catch (error) {
+    if (!(error instanceof GraphQLError)) throw error;
+    yield { failure: error };
+  }
+}
+
+function delivered(update: Delivered): GenerationUpdate {
+  if ("failure" in update) throw update.failure;
+  return update;
+}
+
 function streamDeps(context: GatewayContext) {
-  const { db, notifier, progress, progressTickMs } = context.services;
-  return { db, notifier, progress, progressTickMs };
+  const { db, feed, progress, progressTickMs } = context.services;
+  return { db, feed, progress, progressTickMs };
 }
 
 builder.subscriptionFields((t) => ({
@@ -61,10 +83,10 @@ builder.subscriptionFields((t) => ({
       const exists = await context.loaders.generationById.load(id);
       if (!exists) throw new GraphQLError("Generation not found", { extensions: { code: "NOT_FOUND" } });
       const lease = context.services.subscriptionLimiter.acquire(context.principal);
-      const stream = generationUpdates(streamDeps(context), id, args.after ?? null, context.signal);
+      const stream = typedFailures(generationUpdates(streamDeps(context), id, args.after ?? null, context.signal));
       return context.services.metrics.countSubscriber("generationUpdated", holdingLease(lease, stream, context.signal));
     },
-    resolve: (update) => update,
+    resolve: delivered,
   }),
   generationsUpdated: t.field({
     type: GenerationUpdateRef,
@@ -80,15 +102,17 @@ builder.subscriptionFields((t) => ({
     subscribe: (_root, args, context) => {
       requireScope(context.principal, "read");
       const lease = context.services.subscriptionLimiter.acquire(context.principal);
-      const stream = allGenerationUpdates(
-        streamDeps(context),
-        args.after ?? null,
-        args.status?.filter((status) => GENERATION_STATUSES.includes(status)) ?? null,
-        visibleTo(context.principal),
-        context.signal,
+      const stream = typedFailures(
+        allGenerationUpdates(
+          streamDeps(context),
+          args.after ?? null,
+          args.status?.filter((status) => GENERATION_STATUSES.includes(status)) ?? null,
+          visibleTo(context.principal),
+          context.signal,
+        ),
       );
       return context.services.metrics.countSubscriber("generationsUpdated", holdingLease(lease, stream, context.signal));
     },
-    resolve: (update) => update,
+    resolve: delivered,
   }),
 }));

@@ -1,0 +1,199 @@
+import type { Db } from "../db/client";
+import type { Logger } from "../logger";
+import type { GenerationNotifier } from "./notifier";
+import type { GenerationEventRow, GenerationRow } from "./types";
+
+/** One new history entry and its generation as read with it. */
+export interface FeedItem {
+  event: GenerationEventRow;
+  generation: GenerationRow;
+}
+
+export interface EventFeedOptions {
+  db: Db;
+  notifier: GenerationNotifier;
+  logger?: Logger;
+  /**
+   * While anyone listens, read this often even without a wake-up: writes of a process that
+   * cannot reach us (several instances without Redis) or a lost pub/sub message.
+   */
+  safetyReadMs: number;
+  /**
+   * PostgreSQL hands out sequence values at insert and shows rows at commit, so a reader can
+   * see 11 before 10 commits. A missing value is waited for this long, then taken as rolled
+   * back. Interactive transactions end within Prisma's 5 s timeout; keep this well above it.
+   */
+  holeTimeoutMs: number;
+  pageSize?: number;
+  now?: () => number;
+}
+
+export interface FeedSubscription {
+  /** Every event up to it was committed before the subscription began: replay those from the database; the listener gets every event above it, in order. */
+  readonly watermark: number;
+  close(): void;
+}
+
+type Listener = (items: readonly FeedItem[]) => void;
+
+/**
+ * The one reader of new generation events in this process. However many subscribers listen,
+ * a change costs one read here (on a wake-up from the notifier), and it is handed to each
+ * subscriber in memory; idle subscribers cost no database work, and with none listening the
+ * feed stops reading. Events are handed out strictly in sequence order, with no gap: a
+ * sequence value not yet visible holds back those after it until it commits or times out.
+ */
+export class EventFeed {
+  private readonly listeners = new Set<Listener>();
+  /** Every event up to here is delivered (or known never to come); null while stopped. */
+  private watermark: number | null = null;
+  private starting: Promise<void> | null = null;
+  private stopListening: (() => void) | null = null;
+  private safetyTimer: NodeJS.Timeout | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private reading: Promise<void> | null = null;
+  private readAgain = false;
+  /** Bumped on stop: a read that began before is dropped. */
+  private epoch = 0;
+  /** Sequence values seen missing, with when first seen. */
+  private readonly holes = new Map<number, number>();
+  private readonly pageSize: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: EventFeedOptions) {
+    this.pageSize = options.pageSize ?? 500;
+    this.now = options.now ?? Date.now;
+  }
+
+  get listening(): number {
+    return this.listeners.size;
+  }
+
+  async subscribe(listener: Listener): Promise<FeedSubscription> {
+    this.listeners.add(listener);
+    const close = () => {
+      if (this.listeners.delete(listener) && this.listeners.size === 0) this.stop();
+    };
+    try {
+      await this.start();
+    } catch (error) {
+      close();
+      throw error;
+    }
+    return { watermark: this.watermark ?? 0, close };
+  }
+
+  private start(): Promise<void> {
+    this.starting ??= (async () => {
+      const epoch = this.epoch;
+      const watermark = await this.initialWatermark();
+      if (epoch !== this.epoch) return;
+      this.watermark = watermark;
+      this.stopListening = this.options.notifier.listen(() => this.requestRead());
+      this.safetyTimer = setInterval(() => this.requestRead(), this.options.safetyReadMs);
+      this.safetyTimer.unref();
+    })().catch((error: unknown) => {
+      this.starting = null;
+      throw error;
+    });
+    return this.starting;
+  }
+
+  private stop(): void {
+    this.epoch += 1;
+    this.stopListening?.();
+    this.stopListening = null;
+    if (this.safetyTimer) clearInterval(this.safetyTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.safetyTimer = this.retryTimer = null;
+    this.starting = null;
+    this.watermark = null;
+    this.holes.clear();
+  }
+
+  /**
+   * Where to begin: the newest event old enough that every lower sequence value has either
+   * committed or been rolled back (no transaction lives as long as the hole timeout).
+   */
+  private async initialWatermark(): Promise<number> {
+    const settled = await this.options.db.generationEvent.findFirst({
+      where: { createdAt: { lt: new Date(this.now() - this.options.holeTimeoutMs) } },
+      orderBy: { id: "desc" },
+      select: { id: true },
+    });
+    return settled?.id ?? 0;
+  }
+
+  /** Coalesces wake-ups: one read at a time, and one more if any came during it. */
+  requestRead(): void {
+    if (this.watermark === null) return;
+    if (this.reading) {
+      this.readAgain = true;
+      return;
+    }
+    this.reading = this.readAll()
+      .catch((error: unknown) => {
+        // The next wake-up or safety read tries again; nothing is skipped.
+        this.options.logger?.warn("event feed read failed", { error });
+      })
+      .finally(() => {
+        this.reading = null;
+        if (this.readAgain) {
+          this.readAgain = false;
+          this.requestRead();
+        }
+      });
+  }
+
+  private async readAll(): Promise<void> {
+    const epoch = this.epoch;
+    for (;;) {
+      const from = this.watermark;
+      if (from === null) return;
+      const rows = await this.options.db.generationEvent.findMany({
+        where: { id: { gt: from } },
+        orderBy: { id: "asc" },
+        take: this.pageSize,
+        include: { generation: true },
+      });
+      if (epoch !== this.epoch) return;
+      const { ready, blocked } = this.inOrder(from, rows);
+      if (ready.length > 0) {
+        this.watermark = ready.at(-1)?.event.id ?? from;
+        for (const listener of [...this.listeners]) listener(ready);
+      }
+      if (blocked) {
+        // Look again soon: the missing value commits in milliseconds, or times out.
+        this.retryTimer ??= setTimeout(() => {
+          this.retryTimer = null;
+          this.requestRead();
+        }, 25);
+        return;
+      }
+      if (rows.length < this.pageSize) return;
+    }
+  }
+
+  /** The rows that can go out now: consecutive after `from`, skipping holes older than the timeout. */
+  private inOrder(from: number, rows: readonly (GenerationEventRow & { generation: GenerationRow })[]) {
+    const ready: FeedItem[] = [];
+    let expected = from + 1;
+    const now = this.now();
+    for (const { generation, ...event } of rows) {
+      if (expected < event.id) {
+        // Every missing value of the gap starts its clock now, so they time out together.
+        for (let missing = expected; missing < Math.min(event.id, expected + 10_000); missing += 1) {
+          if (!this.holes.has(missing)) this.holes.set(missing, now);
+        }
+        const oldest = this.holes.get(expected) ?? now;
+        if (now - oldest < this.options.holeTimeoutMs) return { ready, blocked: true };
+        this.options.logger?.warn("event sequence values never committed; skipped", { from: expected, to: event.id - 1 });
+        for (let missing = expected; missing < event.id; missing += 1) this.holes.delete(missing);
+      }
+      this.holes.delete(event.id);
+      ready.push({ event, generation });
+      expected = event.id + 1;
+    }
+    return { ready, blocked: false };
+  }
+}

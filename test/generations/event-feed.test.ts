@@ -1,0 +1,152 @@
+import pg from "pg";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { EventFeed, type FeedItem } from "../../src/generations/event-feed";
+import { InProcessNotifier } from "../../src/generations/notifier";
+import { MAX_REPLAY_EVENTS } from "../../src/generations/updates";
+import { describeEachDatabase, queryDatabase } from "../support/databases";
+import { type Harness, VALID_INPUT, localId, startHarness } from "../support/harness";
+import { type SseSubscription, subscribe } from "../support/sse";
+
+const ALL = `subscription($after: Int) {
+  generationsUpdated(after: $after) { kind sequence event { type toStatus } generation { id status } }
+}`;
+
+const eventReads = (harness: Harness) =>
+  harness.queries.filter((query) => query.model === "GenerationEvent" || query.model === "Generation").length;
+
+async function sequencesOf(stream: SseSubscription, count: number): Promise<number[]> {
+  const sequences: number[] = [];
+  while (sequences.length < count) sequences.push((await stream.next()).data.generationsUpdated.sequence);
+  return sequences;
+}
+
+describeEachDatabase("the event feed behind subscriptions", (target) => {
+  let harness: Harness;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    harness = await startHarness(target, { standInOptions: { jobDurationMs: 300 }, subscriptionLimits: { perKey: 100, perAddress: 100 } });
+    baseUrl = await harness.listen();
+  });
+  afterAll(() => harness?.close());
+
+  it("gives 20 subscribers every event in order for one read per change, and idle subscribers cost no database work", async () => {
+    const streams = await Promise.all(Array.from({ length: 20 }, () => subscribe(baseUrl, ALL, {})));
+    // Let every subscription begin (each reads where "now" is once), then count from here.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const idleFrom = eventReads(harness);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // At most the feed's safety read (every 2 s) while 20 subscribers wait: not one per subscriber.
+    expect(eventReads(harness) - idleFrom).toBeLessThanOrEqual(2);
+
+    const created = await Promise.all([1, 2, 3].map((seed) => harness.generate({ ...VALID_INPUT, seed })));
+    const ids = created.map((result) => localId(result.generation.id));
+    await Promise.all(ids.map((id) => harness.waitForStatus(id, ["SUCCEEDED"])));
+    const expected = (
+      await harness.db.generationEvent.findMany({ where: { generationId: { in: ids } }, orderBy: { id: "asc" }, select: { id: true } })
+    ).map((event) => event.id);
+    const received = await Promise.all(streams.map((stream) => sequencesOf(stream, expected.length)));
+    for (const sequences of received) expect(sequences).toEqual(expected);
+    for (const stream of streams) stream.close();
+  });
+
+  it("refuses a replay longer than MAX_REPLAY_EVENTS with a typed error, before sending any of it", async () => {
+    const { generation } = await harness.generate({ ...VALID_INPUT, seed: 77 });
+    await harness.waitForStatus(localId(generation.id), ["SUCCEEDED"]);
+    await queryDatabase(
+      harness.database,
+      `INSERT INTO "GenerationEvent" ("generationId", "type", "message", "createdAt")
+       WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${MAX_REPLAY_EVENTS + 1})
+       SELECT '${localId(generation.id)}', 'NOTE', 'filler', (SELECT "createdAt" FROM "GenerationEvent" LIMIT 1) FROM n`,
+    );
+    const stream = await subscribe(baseUrl, ALL, { after: 0 });
+    const first = await stream.next();
+    expect(first.data).toBeNull();
+    expect(first.errors[0].extensions.code).toBe("REPLAY_TOO_LONG");
+    expect(await stream.next()).toBeNull();
+  });
+});
+
+describeEachDatabase(
+  "the event feed on PostgreSQL, without a lock on event writes",
+  (target) => {
+    let harness: Harness;
+
+    beforeAll(async () => {
+      harness = await startHarness(target, { standInOptions: { jobDurationMs: 200 } });
+    });
+    afterAll(() => harness?.close());
+
+    /** A transaction that took a sequence value for an event and has not committed. */
+    async function openEventTransaction(generationId: string) {
+      const client = new pg.Client({ connectionString: harness.database.url });
+      await client.connect();
+      await client.query("BEGIN");
+      const { rows } = await client.query(
+        `INSERT INTO "GenerationEvent" ("generationId", "type", "message", "createdAt") VALUES ($1, 'NOTE', 'late', now()) RETURNING id`,
+        [generationId],
+      );
+      return {
+        sequence: Number(rows[0].id),
+        end: async (how: "COMMIT" | "ROLLBACK") => {
+          await client.query(how);
+          await client.end();
+        },
+      };
+    }
+
+    it("holds back events after a sequence value still uncommitted, then delivers it first: no gap, in order", async () => {
+      const { generation } = await harness.generate({ ...VALID_INPUT, seed: 5 });
+      const first = localId(generation.id);
+      await harness.waitForStatus(first, ["SUCCEEDED"]);
+      const received: number[] = [];
+      const subscription = await harness.gateway.services.feed.subscribe((items) => received.push(...items.map((item) => item.event.id)));
+
+      const late = await openEventTransaction(first);
+      const second = localId((await harness.generate({ ...VALID_INPUT, seed: 6 })).generation.id);
+      await harness.waitForStatus(second, ["SUCCEEDED"]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The second generation's events committed after the open one took its value: held back
+      // (what the feed hands out first is the recent history above its starting point).
+      const fromLate = () => received.filter((sequence) => sequence >= late.sequence);
+      expect(fromLate()).toEqual([]);
+
+      await late.end("COMMIT");
+      harness.gateway.services.feed.requestRead();
+      const expected = (await harness.db.generationEvent.findMany({ where: { id: { gte: late.sequence } }, orderBy: { id: "asc" } })).map(
+        (event) => event.id,
+      );
+      for (const deadline = Date.now() + 5_000; fromLate().length < expected.length && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(fromLate()).toEqual(expected);
+      expect(fromLate()[0]).toBe(late.sequence);
+      // In order and once each, across the whole subscription.
+      expect(received).toEqual([...new Set(received)].sort((a, b) => a - b));
+      subscription.close();
+    });
+
+    it("skips a sequence value rolled back once it is older than the hole timeout, not before", async () => {
+      const { generation } = await harness.generate({ ...VALID_INPUT, seed: 7 });
+      const id = localId(generation.id);
+      await harness.waitForStatus(id, ["SUCCEEDED"]);
+      const notifier = new InProcessNotifier();
+      const feed = new EventFeed({ db: harness.db, notifier, safetyReadMs: 50, holeTimeoutMs: 600 });
+      const received: FeedItem[] = [];
+      const subscription = await feed.subscribe((items) => received.push(...items));
+
+      const rolledBack = await openEventTransaction(id);
+      await rolledBack.end("ROLLBACK");
+      const after = await harness.db.generationEvent.create({ data: { generationId: id, type: "NOTE", message: "after", createdAt: new Date() } });
+      const writtenAt = Date.now();
+      notifier.notify(id);
+      const fromHole = () => received.map((item) => item.event.id).filter((sequence) => sequence >= rolledBack.sequence);
+      while (fromHole().length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(Date.now() - writtenAt).toBeGreaterThanOrEqual(500);
+      expect(fromHole()).toEqual([after.id]);
+      expect(after.id).toBe(rolledBack.sequence + 1);
+      subscription.close();
+    });
+  },
+  { only: ["postgresql"] },
+);
