@@ -110,9 +110,16 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
       pollDeadlineMs: config.SEGMIND_POLL_DEADLINE_MS,
       submitMaxAttempts: config.SUBMIT_MAX_ATTEMPTS,
       maxRequestsPerMinute: config.maxRequestsPerMinute,
+      outageMaxWaitMs: config.UPSTREAM_OUTAGE_MAX_WAIT_MS,
       // A submit cannot still be on the wire after its own timeout (plus slack).
       submitInFlightMs:
         (config.SEGMIND_MODE === "v1" ? config.SEGMIND_SYNC_TIMEOUT_MS : config.SEGMIND_TIMEOUT_MS) + 5_000,
+    },
+    breaker: {
+      minSubmits: config.SEGMIND_BREAKER_MIN_SUBMITS,
+      errorPercent: config.SEGMIND_BREAKER_ERROR_PERCENT,
+      windowMs: config.SEGMIND_BREAKER_WINDOW_MS,
+      probeAfterMs: config.SEGMIND_BREAKER_PROBE_AFTER_MS,
     },
     graphiql: config.GRAPHIQL_ENABLED,
     tracing: config.tracing !== null,

@@ -46,6 +46,8 @@ export interface GatewayServices {
   subscriptionLimiter: SubscriptionLimiter;
   /** Signed webhooks: the outbox, its dispatcher, the sealed secrets (src/webhooks/). */
   webhooks: Webhooks;
+  /** How long a generation without a deadline waits for Segmind to come back (UPSTREAM_OUTAGE_MAX_WAIT_MS). */
+  outageMaxWaitMs: number;
 }
 
 /** What every resolver sees: the services plus this request's own id and DataLoaders. */

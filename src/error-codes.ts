@@ -26,6 +26,8 @@ export const GENERATION_ERROR_CODES = {
   UPSTREAM_UNAVAILABLE:
     "Segmind kept failing (HTTP 5xx, or answers that did not arrive intact) until retries ran out. A refused submit was not billed.",
   UPSTREAM_UNREACHABLE: "The gateway could not connect to Segmind until retries ran out. Nothing was billed.",
+  UPSTREAM_OUTAGE:
+    "Segmind stayed down (5xx or no connection to every submit, so the gateway's circuit breaker held submits back) for longer than UPSTREAM_OUTAGE_MAX_WAIT_MS while this generation, which had no deadline, waited QUEUED. Nothing was sent while it waited; nothing was billed.",
   // Accepted by Segmind.
   UPSTREAM_JOB_FAILED: "Segmind ran the job and reported it failed. Failed jobs are not billed.",
   UPSTREAM_REQUEST_EXPIRED:

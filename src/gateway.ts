@@ -28,6 +28,7 @@ import {
   Readiness,
   databaseCheck,
   migrationsCheck,
+  circuitCheck,
   redisCheck,
   segmindCheck,
   workerCheck,
@@ -49,6 +50,7 @@ import type { SegmindClient } from "./segmind/types";
 import type { Redis } from "ioredis";
 import { RedisNotifier } from "./generations/redis-notifier";
 import { backoffDelayMs } from "./worker/backoff";
+import { type BreakerSettings, DEFAULT_BREAKER_SETTINGS, SubmitBreaker } from "./worker/breaker";
 import { BullMqStepQueue } from "./worker/bullmq-queue";
 import { InFlightCalls } from "./worker/in-flight";
 import { InProcessStepQueue } from "./worker/in-process-queue";
@@ -86,6 +88,7 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   rpmScope: "all",
   maxInFlight: 0,
   lockDurationMs: 30_000,
+  outageMaxWaitMs: 1_800_000,
 };
 
 /** Several instances share work through Redis: BullMQ queue, shared rate limit, notifier. */
@@ -149,6 +152,8 @@ export interface GatewayDeps {
    * started by the server). Worker steps are spans whenever a tracer provider is registered.
    */
   tracing?: boolean;
+  /** The circuit breaker on Segmind submits (SEGMIND_BREAKER_*; src/worker/breaker.ts). */
+  breaker?: Partial<BreakerSettings>;
 }
 
 export interface Gateway {
@@ -212,6 +217,9 @@ export function createGateway(deps: GatewayDeps): Gateway {
     (kind, ms) => metrics.rateLimiterDeferred(kind, ms),
     () => clock.now().getTime(),
   );
+  // One circuit breaker on Segmind submits per instance: while Segmind is down, queued work waits.
+  const breaker = new SubmitBreaker({ ...DEFAULT_BREAKER_SETTINGS, ...deps.breaker }, clock);
+  breaker.listen(metrics.circuitListener());
   const progress = new ProgressEstimator(deps.db, clock);
   const queue: StepQueue = deps.shared
     ? new BullMqStepQueue({
@@ -232,6 +240,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       clock,
       logger,
       settings,
+      breaker,
       limiter,
       calls: new InFlightCalls(deps.db, notifier),
       progress,
@@ -279,6 +288,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     subscriptionLimiter: new SubscriptionLimiter({ ...DEFAULT_SUBSCRIPTION_LIMITS, ...deps.subscriptionLimits }),
     metrics,
     webhooks,
+    outageMaxWaitMs: settings.outageMaxWaitMs,
   };
   const graphiql = createGraphiQL();
   const readiness = new Readiness([
@@ -286,6 +296,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     migrationsCheck(deps.db, deps.databaseProvider),
     workerCheck(worker),
     segmindCheck(reachability),
+    circuitCheck(breaker),
     ...(deps.shared ? [redisCheck(deps.shared.connection)] : []),
     ...(deps.readinessChecks ?? []),
   ]);
@@ -366,6 +377,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       readiness.state = "draining";
       // A credits read left running in the background finishes too, before the database closes.
       await Promise.all([worker.stop(), webhooks.dispatcher.stop(), credits.stop()]);
+      breaker.shutdown();
       await redisNotifier?.close();
     },
   };

@@ -144,6 +144,37 @@ export class GenerationJournal {
     await this.db.generation.update({ where: { id }, data: { ...patch, updatedAt: this.clock.now() } });
   }
 
+  /**
+   * Writes fields of a row that is (still) in `whileStatus`, without a status change, plus an
+   * optional event, in one transaction; false when the row had moved on.
+   */
+  async annotate(
+    id: string,
+    whileStatus: GenerationStatus,
+    patch: GenerationPatch,
+    event: { type: GenerationEventType; details: EventDetails } | null,
+  ): Promise<boolean> {
+    const now = this.clock.now();
+    const written = await this.writeEvents(id, async (tx) => {
+      const { count } = await tx.generation.updateMany({ where: { id, status: whileStatus }, data: { ...patch, updatedAt: now } });
+      if (count === 0) return false;
+      if (event) {
+        await tx.generationEvent.create({
+          data: {
+            generationId: id,
+            type: event.type,
+            message: event.details.message ?? null,
+            errorCode: event.details.errorCode ?? null,
+            attempt: event.details.attempt ?? null,
+            createdAt: now,
+          },
+        });
+      }
+      return true;
+    });
+    return written === true;
+  }
+
   async recordCalls(id: string, calls: readonly UpstreamCall[], attempt?: number): Promise<void> {
     if (calls.length === 0) return;
     const now = this.clock.now();

@@ -23,4 +23,4 @@ export type Duration = (typeof DURATIONS)[number];
 
 export type SeedSource = "CLIENT" | "GATEWAY";
 
-export type GenerationEventType = "STATUS_CHANGED" | "UPSTREAM_CALL" | "RETRY_SCHEDULED" | "NOTE";
+export type GenerationEventType = "STATUS_CHANGED" | "UPSTREAM_CALL" | "RETRY_SCHEDULED" | "WAITING_FOR_UPSTREAM" | "NOTE";

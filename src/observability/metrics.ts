@@ -5,6 +5,7 @@ import type { Db } from "../db/client";
 import { GENERATION_STATUSES, type GenerationStatus, TERMINAL_STATUSES } from "../generations/status";
 import type { Logger } from "../logger";
 import type { UpstreamCall } from "../segmind/types";
+import type { BreakerListener } from "../worker/breaker";
 import type { SegmindEndpoint } from "./segmind";
 
 /**
@@ -157,6 +158,14 @@ export class GatewayMetrics {
     registers: [this.registry],
     collect: () => this.loadLastBalance(),
   });
+  /** The submit circuit breaker's state, as its transitions told it (src/worker/breaker.ts). */
+  private circuit: CircuitLabel = "closed";
+  private readonly circuitTransitions = new Counter({
+    name: `${METRIC_PREFIX}segmind_circuit_transitions_total`,
+    help: "Transitions of this instance's circuit breaker on Segmind submits, by the state entered: open (Segmind down: submits held; also after a failed probe), half_open (one probe submit may go), closed (Segmind answered again: held generations resume).",
+    labelNames: ["to"] as const,
+    registers: [this.registry],
+  });
   private readonly subscribers = new Gauge({
     name: `${METRIC_PREFIX}sse_subscribers`,
     help: "Open subscription streams (GraphQL over SSE), by subscription field.",
@@ -166,6 +175,25 @@ export class GatewayMetrics {
 
   constructor(private readonly deps: MetricsDeps) {
     const queueStats = () => this.readQueueStats();
+    const circuit = () => this.circuit;
+    new Gauge({
+      name: `${METRIC_PREFIX}segmind_circuit_state`,
+      help: "This instance's circuit breaker on Segmind submits: 1 for the state it is in (closed, open, half_open), 0 for the others. Open or half_open: Segmind is failing and queued generations wait (Generation.waitingForUpstream).",
+      labelNames: ["state"] as const,
+      registers: [this.registry],
+      collect() {
+        for (const state of CIRCUIT_LABELS) this.set({ state }, state === circuit() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}generations_waiting_for_upstream`,
+      help: "Generations held QUEUED because Segmind is down (a circuit breaker is open), read from the database when scraped.",
+      registers: [this.registry],
+      async collect() {
+        const stats = await queueStats();
+        if (stats) this.set(stats.waitingForUpstream);
+      },
+    });
     new Gauge({
       name: `${METRIC_PREFIX}generations_in_progress`,
       help: "Generations not in a final status, by status (read from the database when scraped; every gateway process reports the same figure).",
@@ -277,6 +305,20 @@ export class GatewayMetrics {
     if (call.httpStatus === 429) this.upstreamRateLimited.inc({ endpoint });
   }
 
+  /** Counts the breaker's transitions and keeps its state for segmind_circuit_state. */
+  circuitListener(): BreakerListener {
+    const enter = (state: CircuitLabel) => {
+      this.circuit = state;
+      this.circuitTransitions.inc({ to: state });
+    };
+    for (const to of CIRCUIT_LABELS) this.circuitTransitions.inc({ to }, 0);
+    return {
+      opened: () => enter("open"),
+      halfOpened: () => enter("half_open"),
+      closed: () => enter("closed"),
+    };
+  }
+
   /** The limiter held a keyed call of `kind` back for `ms` (src/observability/limiter.ts). */
   rateLimiterDeferred(kind: string, ms: number): void {
     this.limiterDeferred.observe({ kind }, ms / 1000);
@@ -338,14 +380,15 @@ export class GatewayMetrics {
 
   private async queryQueueStats(): Promise<QueueStats> {
     const db = this.deps.db;
-    const [groups, oldest] = await Promise.all([
+    const [groups, oldest, waitingForUpstream] = await Promise.all([
       db.generation.groupBy({ by: ["status"], where: { status: { in: ACTIVE_STATUSES } }, _count: { _all: true } }),
       // Ids are UUIDv7: the smallest queued id is the oldest queued row.
       db.generation.findFirst({ where: { status: "QUEUED" }, orderBy: { id: "asc" }, select: { createdAt: true } }),
+      db.generation.count({ where: { status: "QUEUED", upstreamWaitSince: { not: null } } }),
     ]);
     const byStatus = new Map(groups.map((group) => [group.status, group._count._all]));
     const ageMs = oldest ? this.deps.clock.now().getTime() - oldest.createdAt.getTime() : 0;
-    return { byStatus, oldestQueuedAgeSeconds: Math.max(0, ageMs / 1000) };
+    return { byStatus, oldestQueuedAgeSeconds: Math.max(0, ageMs / 1000), waitingForUpstream };
   }
 
   /** After a restart the gauge starts from the last balance the database kept. */
@@ -362,4 +405,8 @@ export class GatewayMetrics {
 interface QueueStats {
   byStatus: Map<string, number>;
   oldestQueuedAgeSeconds: number;
+  waitingForUpstream: number;
 }
+
+const CIRCUIT_LABELS = ["closed", "open", "half_open"] as const;
+type CircuitLabel = (typeof CIRCUIT_LABELS)[number];

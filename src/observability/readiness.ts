@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import { readMigrationFiles } from "../db/migration-files";
 import { type MigrationRow, pendingMigrations } from "../db/migration-plan";
 import type { DatabaseProvider } from "../db/provider";
+import type { Outage } from "../worker/breaker";
 
 /**
  * Readiness: may this process be sent traffic? A list of named checks, each answering in
@@ -159,6 +160,31 @@ export function redisCheck(redis: { ping(): Promise<string> }): ReadinessCheck {
     async run() {
       await redis.ping();
       return { ok: true };
+    },
+  };
+}
+
+/**
+ * The circuit breaker on Segmind submits (reported only): open while Segmind is down and
+ * queued generations wait for it. Taking gateways out of a load balancer cures no outage.
+ */
+export function circuitCheck(breaker: { state: string; outage(): Outage | null }): ReadinessCheck {
+  return {
+    name: "segmindCircuit",
+    critical: false,
+    async run() {
+      const outage = breaker.outage();
+      if (!outage) return { ok: true, state: "closed" };
+      const next = outage.nextProbeAt ? `the next probe at ${outage.nextProbeAt.toISOString()}` : "a probe submit may go now";
+      return {
+        ok: false,
+        state: outage.state,
+        since: outage.since.toISOString(),
+        reason: outage.reason,
+        nextProbeAt: outage.nextProbeAt?.toISOString() ?? null,
+        failedProbes: outage.failedProbes,
+        detail: `Segmind is down since ${outage.since.toISOString()} (${outage.reason}): submits are held, queued generations wait; ${next}`,
+      };
     },
   };
 }

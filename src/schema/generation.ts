@@ -64,6 +64,10 @@ const EventTypeEnum = builder.enumType("GenerationEventType", {
     STATUS_CHANGED: { description: "The status moved (fromStatus → toStatus)." },
     UPSTREAM_CALL: { description: "One HTTP exchange with Segmind (method, path, httpStatus, durationMs)." },
     RETRY_SCHEDULED: { description: "A safe retry was scheduled after a transient failure." },
+    WAITING_FOR_UPSTREAM: {
+      description:
+        "Segmind is down (the gateway's circuit breaker on submits is open): the generation stays QUEUED, uses no submit attempt, and goes when Segmind answers again. One per generation per outage; the message says why and until when it waits.",
+    },
     NOTE: { description: "Anything else worth keeping." },
   } as const,
 });
@@ -101,6 +105,31 @@ export const GenerationEventRef = builder.objectRef<GenerationEventRow>("Generat
 });
 
 export const GenerationRef = builder.objectRef<GenerationRow>("Generation");
+
+interface UpstreamWait {
+  since: Date;
+  reason: string;
+  giveUpAt: Date;
+  deadline: boolean;
+}
+
+const UpstreamWaitRef = builder.objectRef<UpstreamWait>("UpstreamWait").implement({
+  description:
+    "Why a QUEUED generation is not being submitted: Segmind is down (5xx or no connection to every submit), so the gateway's circuit breaker holds submits back. Nothing is sent or billed while it waits, and no submit attempt is used; it goes as soon as Segmind answers again.",
+  fields: (t) => ({
+    since: t.field({ type: "DateTime", description: "When it started waiting in this outage.", resolve: (w) => w.since }),
+    reason: t.exposeString("reason", { description: "What Segmind last answered (status and message), in words." }),
+    giveUpAt: t.field({
+      type: "DateTime",
+      description:
+        "When it stops waiting if Segmind is still down: its deadline (then EXPIRED), or `since` + UPSTREAM_OUTAGE_MAX_WAIT_MS (then FAILED with UPSTREAM_OUTAGE).",
+      resolve: (w) => w.giveUpAt,
+    }),
+    byDeadline: t.exposeBoolean("deadline", {
+      description: "true: giveUpAt is the client's deadline; false: the gateway's maximum wait (UPSTREAM_OUTAGE_MAX_WAIT_MS).",
+    }),
+  }),
+});
 
 builder.node(GenerationRef, {
   description: "One image-to-video request and everything known about it.",
@@ -206,6 +235,22 @@ builder.node(GenerationRef, {
       description:
         "While QUEUED: 1 + the QUEUED generations created before it (1 = submitted next, rate limits permitting). null otherwise.",
       resolve: (g, _args, context) => (g.status === "QUEUED" ? context.loaders.queuePositionById.load(g.id) : null),
+    }),
+    waitingForUpstream: t.field({
+      type: UpstreamWaitRef,
+      nullable: true,
+      description:
+        "While QUEUED and held because Segmind is down (the circuit breaker on submits is open): since when, why, and until when it waits. null otherwise, including once Segmind answers again and it is submitted.",
+      resolve: (g, _args, context) => {
+        if (g.status !== "QUEUED" || !g.upstreamWaitSince) return null;
+        const byDeadline = g.deadlineAt !== null;
+        return {
+          since: g.upstreamWaitSince,
+          reason: g.upstreamWaitReason ?? "Segmind is down",
+          giveUpAt: g.deadlineAt ?? new Date(g.upstreamWaitSince.getTime() + context.services.outageMaxWaitMs),
+          deadline: byDeadline,
+        };
+      },
     }),
     deadline: t.field({
       type: "DateTime",

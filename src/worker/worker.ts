@@ -3,6 +3,7 @@ import { advanceGeneration } from "./advance";
 import { inGenerationStep } from "../observability/tracing";
 import type { StepQueue, StepQueueCounts } from "./queue";
 import { reconcileInPages } from "./reconcile";
+import { wakeOnRecovery } from "./resume";
 import type { StepDeps } from "./steps/deps";
 
 /**
@@ -46,6 +47,8 @@ export class GenerationWorker implements GenerationRunner {
     this.state = "running";
     // Each step a span in its generation's trace (a no-op unless tracing is on).
     await this.queue.start((id, signal) => inGenerationStep(id, () => advanceGeneration(this.deps, id, signal)));
+    // Held by Segmind's circuit: woken when a probe may go and when Segmind answers again.
+    wakeOnRecovery(this.deps.breaker, this.deps.db, (id) => this.wake(id), this.deps.logger);
     const resumed = await this.reconcile();
     if (resumed > 0) this.deps.logger.info("resuming unfinished generations", { count: resumed });
     this.reconcileTimer = setInterval(() => {

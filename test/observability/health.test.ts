@@ -60,6 +60,8 @@ describe("liveness and readiness", () => {
         migrations: { ok: true, critical: true, known: expect.any(Number), durationMs: expect.any(Number) },
         worker: { ok: true, critical: true, durationMs: expect.any(Number) },
         segmind: expect.objectContaining({ ok: true, critical: false, reachable: null, detail: "no call made yet" }),
+        // The circuit breaker on submits (test/faults/outage.test.ts shows it open).
+        segmindCircuit: { ok: true, critical: false, state: "closed", durationMs: expect.any(Number) },
       },
     });
 

@@ -78,6 +78,8 @@ export interface HarnessOptions {
   webhooks?: GatewayDeps["webhooks"];
   /** Spans for operations, resolvers, database and Segmind calls, as OTEL_* settings turn on. */
   tracing?: boolean;
+  /** The circuit breaker on submits (default: the gateway's). */
+  breaker?: GatewayDeps["breaker"];
 }
 
 export interface GraphQLResponse<T = any> {
@@ -149,6 +151,7 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
     shared: options.shared,
     webhooks: { ...TEST_WEBHOOKS, ...options.webhooks },
     tracing: options.tracing,
+    breaker: options.breaker,
   });
   if (options.start !== false) await gateway.start();
 

@@ -54,6 +54,7 @@ function worthRetrying(code: GenerationErrorCode): boolean {
     case "RATE_LIMITED":
     case "UPSTREAM_UNAVAILABLE":
     case "UPSTREAM_UNREACHABLE":
+    case "UPSTREAM_OUTAGE":
     case "UPSTREAM_JOB_FAILED":
     case "UPSTREAM_REQUEST_EXPIRED":
     case "UPSTREAM_DEADLINE_EXCEEDED":

@@ -12,6 +12,7 @@ import type { SeedanceRequestBody, SegmindClient } from "../../segmind/types";
 import { backoffDelayMs, sleep } from "../backoff";
 import type { GenerationFailure } from "../failures";
 import type { InFlightCalls } from "../in-flight";
+import type { SubmitBreaker } from "../breaker";
 import type { UpstreamLimiter } from "../limiter";
 
 export interface StepSettings {
@@ -36,6 +37,11 @@ export interface StepSettings {
   rateLimitMaxWaits: number;
   /** Generations accepted by Segmind and not finished, across every instance; 0 = no cap. */
   maxInFlight: number;
+  /**
+   * While Segmind is down (the submit breaker is open) a generation without a deadline waits
+   * QUEUED at most this long, then fails UPSTREAM_OUTAGE (UPSTREAM_OUTAGE_MAX_WAIT_MS).
+   */
+  outageMaxWaitMs: number;
 }
 
 /** What every step of a generation works with. */
@@ -47,6 +53,8 @@ export interface StepDeps {
   clock: Clock;
   logger: Logger;
   settings: StepSettings;
+  /** Submits go through it: while Segmind is down it holds them back (src/worker/breaker.ts). */
+  breaker: SubmitBreaker;
   /** Every keyed Segmind call takes a permit first (SEGMIND_MAX_RPM, 429 pauses). */
   limiter: UpstreamLimiter;
   /** GETs in flight, abandoned when their row ends meanwhile. */

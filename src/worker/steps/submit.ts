@@ -4,11 +4,13 @@ import type { GenerationRow } from "../../generations/types";
 import { type SegmindError, isSegmindError } from "../../segmind/errors";
 import type { SegmindClient, UpstreamCall } from "../../segmind/types";
 import { backoffDelayMs } from "../backoff";
+import { type Admission, CircuitOpenError, provesOutage } from "../breaker";
 import { describeFailure } from "../failures";
 import { fingerprintFirstFrame, needsFingerprint } from "../image-fingerprint";
 import { type StepDeps, fail, msUntil, persistCritically, requestBody, untilDeadline } from "./deps";
 import { expectedDoneAfterMs } from "./poll-timing";
 import { storeAndSucceed } from "./store";
+import { waitForUpstream } from "./upstream-wait";
 
 /**
  * A QUEUED row that is due: take a permit, fingerprint the first frame (once, before the first
@@ -19,6 +21,23 @@ export async function submitQueued(deps: StepDeps, row: GenerationRow, signal: A
   const now = deps.clock.now();
   const dueIn = (row.nextAttemptAt?.getTime() ?? 0) - now.getTime();
   if (dueIn > 0) return untilDeadline(dueIn, row, now);
+  // Segmind is down: hold the row (QUEUED, no attempt used) until it answers again.
+  const admission = deps.breaker.admit();
+  if (!admission) return waitForUpstream(deps, row);
+  try {
+    return await submitAdmitted(deps, row, signal, admission, now);
+  } finally {
+    admission.release();
+  }
+}
+
+async function submitAdmitted(
+  deps: StepDeps,
+  row: GenerationRow,
+  signal: AbortSignal,
+  admission: Admission,
+  now: Date,
+): Promise<number> {
   // SEGMIND_MAX_IN_FLIGHT: a look before taking a permit; the claim below enforces it exactly.
   if (deps.settings.maxInFlight > 0 && (await inFlightCount(deps)) >= deps.settings.maxInFlight) {
     return untilDeadline(jitter(deps.settings.pollIntervalMs), row, now);
@@ -52,16 +71,19 @@ export async function submitQueued(deps: StepDeps, row: GenerationRow, signal: A
     return untilDeadline(deps.settings.maxInFlight > 0 ? jitter(deps.settings.pollIntervalMs) : 0, row, deps.clock.now());
   }
   return claimed.upstreamMode === "v1"
-    ? submitSync(deps, claimed, attempt, signal)
-    : submitAsync(deps, claimed, attempt, signal);
+    ? submitSync(deps, claimed, attempt, signal, admission)
+    : submitAsync(deps, claimed, attempt, signal, admission);
 }
 
 async function claimRow(deps: StepDeps, row: GenerationRow): Promise<number | null> {
   const attempt = row.attempts + 1;
+  const waited = row.upstreamWaitSince
+    ? ` (after waiting ${Math.round((deps.clock.now().getTime() - row.upstreamWaitSince.getTime()) / 1_000)} s for Segmind to answer again)`
+    : "";
   const claimed = await deps.journal.claimForSubmit(
     row.id,
-    { attempts: attempt, nextAttemptAt: null },
-    { attempt, message: `submit attempt ${attempt} to ${row.upstream}` },
+    { attempts: attempt, nextAttemptAt: null, upstreamWaitSince: null, upstreamWaitReason: null },
+    { attempt, message: `submit attempt ${attempt} to ${row.upstream}${waited}` },
     deps.settings.maxInFlight,
   );
   return claimed ? attempt : null;
@@ -71,11 +93,17 @@ function inFlightCount(deps: StepDeps): Promise<number> {
   return deps.db.generation.count({ where: { status: { in: [...IN_FLIGHT_STATUSES] } } });
 }
 
-async function submitAsync(deps: StepDeps, row: GenerationRow, attempt: number, signal: AbortSignal): Promise<number> {
+async function submitAsync(
+  deps: StepDeps,
+  row: GenerationRow,
+  attempt: number,
+  signal: AbortSignal,
+  admission: Admission,
+): Promise<number> {
   const calls: UpstreamCall[] = [];
   let requestId: string;
   try {
-    ({ requestId } = await deps.segmind.submit(requestBody(row), { onCall: (call) => calls.push(call) }));
+    ({ requestId } = await admission.fire(() => deps.segmind.submit(requestBody(row), { onCall: (call) => calls.push(call) })));
   } catch (error) {
     return handleSubmitFailure(deps, row, attempt, error, calls);
   }
@@ -97,11 +125,17 @@ async function submitAsync(deps: StepDeps, row: GenerationRow, attempt: number, 
   return untilDeadline(await expectedDoneAfterMs(deps, row), row, deps.clock.now());
 }
 
-async function submitSync(deps: StepDeps, row: GenerationRow, attempt: number, signal: AbortSignal): Promise<number> {
+async function submitSync(
+  deps: StepDeps,
+  row: GenerationRow,
+  attempt: number,
+  signal: AbortSignal,
+  admission: Admission,
+): Promise<number> {
   const calls: UpstreamCall[] = [];
   let result: Awaited<ReturnType<SegmindClient["runSync"]>>;
   try {
-    result = await deps.segmind.runSync(requestBody(row), { onCall: (call) => calls.push(call) });
+    result = await admission.fire(() => deps.segmind.runSync(requestBody(row), { onCall: (call) => calls.push(call) }));
   } catch (error) {
     return handleSubmitFailure(deps, row, attempt, error, calls);
   }
@@ -152,6 +186,10 @@ async function handleSubmitFailure(
   error: unknown,
   calls: readonly UpstreamCall[],
 ): Promise<number> {
+  // Segmind is down (this failure opened the circuit, or found it open): hold, using no attempt.
+  if (error instanceof CircuitOpenError || (provesOutage(error) && deps.breaker.state !== "closed")) {
+    return holdForOutage(deps, row, attempt, error, calls);
+  }
   if (!isSegmindError(error)) {
     await deps.journal.recordCalls(row.id, calls, attempt);
     throw error;
@@ -176,6 +214,38 @@ async function handleSubmitFailure(
     return untilDeadline(delay, row, deps.clock.now());
   }
   await fail(deps, row.id, "SUBMITTING", describeFailure(error, "submit"), {}, { attempt, calls });
+  return 0;
+}
+
+/**
+ * The submit proved Segmind down (5xx, no connection) and the circuit is now open, or the
+ * circuit opened before it went (nothing sent): nothing was billed, and an outage is not the
+ * row's fault, so it goes back to QUEUED without using one of its attempts. Its next step finds
+ * the circuit open and marks it waiting (upstream-wait.ts).
+ */
+async function holdForOutage(
+  deps: StepDeps,
+  row: GenerationRow,
+  attempt: number,
+  error: unknown,
+  calls: readonly UpstreamCall[],
+): Promise<number> {
+  const what =
+    error instanceof CircuitOpenError
+      ? "not sent: Segmind's circuit opened before it went"
+      : `not accepted by Segmind (${(error as SegmindError).kind}${(error as SegmindError).httpStatus ? `, HTTP ${(error as SegmindError).httpStatus}` : ""})`;
+  await deps.journal.transition(
+    row.id,
+    "SUBMITTING",
+    "QUEUED",
+    { attempts: attempt - 1, nextAttemptAt: null },
+    {
+      attempt,
+      calls,
+      errorCode: error instanceof CircuitOpenError ? "CIRCUIT_OPEN" : (error as SegmindError).kind,
+      message: `${what}, so nothing was billed; Segmind is down (circuit open), so no attempt was used: it waits for Segmind to answer again`,
+    },
+  );
   return 0;
 }
 

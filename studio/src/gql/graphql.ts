@@ -108,6 +108,8 @@ export type GenerationErrorCode =
   | 'UPSTREAM_JOB_FAILED'
   /** Segmind refused the HTTP method (HTTP 405). Nothing was billed. */
   | 'UPSTREAM_METHOD_NOT_ALLOWED'
+  /** Segmind stayed down (5xx or no connection to every submit, so the gateway's circuit breaker held submits back) for longer than UPSTREAM_OUTAGE_MAX_WAIT_MS while this generation, which had no deadline, waited QUEUED. Nothing was sent while it waited; nothing was billed. */
+  | 'UPSTREAM_OUTAGE'
   /** Segmind rejected the input (HTTP 400 or 422, or 406 for another reason), e.g. an image it could not fetch. Nothing was billed. */
   | 'UPSTREAM_REJECTED_INPUT'
   /** Segmind no longer knows the request (HTTP 404 while polling; its records expire an hour after submission). It may have been billed. */
@@ -128,7 +130,9 @@ export type GenerationEventType =
   /** The status moved (fromStatus → toStatus). */
   | 'STATUS_CHANGED'
   /** One HTTP exchange with Segmind (method, path, httpStatus, durationMs). */
-  | 'UPSTREAM_CALL';
+  | 'UPSTREAM_CALL'
+  /** Segmind is down (the gateway's circuit breaker on submits is open): the generation stays QUEUED, uses no submit attempt, and goes when Segmind answers again. One per generation per outage; the message says why and until when it waits. */
+  | 'WAITING_FOR_UPSTREAM';
 
 /** Which generations to list; every given condition must hold. */
 export type GenerationFilter = {
