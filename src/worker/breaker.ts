@@ -7,8 +7,9 @@ import { isSegmindError } from "../segmind/errors";
  *
  * It counts only failures that prove Segmind is down and accepted nothing: a 5xx answer, or no
  * connection at all (`provesOutage`). Any other HTTP answer (4xx, 429) shows Segmind is up. An
- * unknown outcome (timeout, dropped connection, unreadable 200) counts for neither side while
- * closed; as the half-open probe it proves nothing, so the circuit opens again.
+ * unknown outcome (timeout, dropped connection, unreadable 200) is never a failure while closed
+ * (opossum counts it among the window's submits); as the half-open probe it proves nothing, so
+ * the circuit opens again.
  *
  * - closed: submits go. When at least `minSubmits` submits fell in the last `windowMs` and more
  *   than `errorPercent` of them proved an outage, it opens.
