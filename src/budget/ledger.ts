@@ -1,6 +1,7 @@
 import type { Db, Tx } from "../db/client";
 import type { GenerationErrorCode } from "../error-codes";
 import { roundUsd } from "../money";
+import { type CountedTotals, countClose, countHolds, countedUsage } from "./counters";
 import { GENERATION_STATUSES, type GenerationStatus, TERMINAL_STATUSES } from "../generations/status";
 import type { GenerationRow } from "../generations/types";
 
@@ -29,11 +30,12 @@ import type { GenerationRow } from "../generations/types";
  * Entries are append-only and every amount is positive; `kind` says what it does. Spending in
  * a window is the sum of SETTLE entries written in it (a job is charged to the day its cost
  * became known); held is the sum of open holds (a HOLD without SETTLE/RELEASE), which counts
- * in full against the current day and month.
+ * in full against the current day and month. Those sums are kept as running totals on the team
+ * and key rows (counters.ts) in the same transactions, so a check never sums the ledger.
  */
 
 /** What readUsage needs: a client or a transaction. */
-type Reader = Pick<Tx, "generation" | "ledgerEntry">;
+type Reader = Pick<Tx, "generation">;
 
 export type LedgerKind = "HOLD" | "SETTLE" | "RELEASE";
 export type BudgetLimitName = "DAILY_USD" | "MONTHLY_USD" | "CONCURRENT" | "REQUESTS_PER_MINUTE";
@@ -176,86 +178,37 @@ export async function lockTeamBudget(tx: Tx, provider: "sqlite" | "postgresql", 
 const ACTIVE = { in: GENERATION_STATUSES.filter((status) => !TERMINAL_STATUSES.has(status)) };
 
 /**
- * Usage of a team and, when `apiKeyId` is given, of that key, at `now`. A fixed number of
- * queries (at most eight) whose cost does not grow with the team's history: open holds are
- * looked up only for unfinished generations (by generationId), sums and counts by index.
+ * Usage of a team and, when `key` is given, of that key, at `now`. Dollars come from the
+ * rows' running totals (src/budget/counters.ts); the rest is two or four indexed counts over
+ * unfinished generations and the last minute's: nothing grows with the team's history.
  */
 export async function readUsage(
   db: Reader,
-  teamId: string,
-  apiKeyId: string | null,
+  team: CountedTotals & { id: string },
+  key: (CountedTotals & { id: string }) | null,
   now: Date,
 ): Promise<{ team: BudgetUsage; key: BudgetUsage | null }> {
   const windows = budgetWindows(now);
-  const settled = (since: Date, keyId?: string) =>
-    db.ledgerEntry
-      .aggregate({
-        where: { teamId, ...(keyId ? { apiKeyId: keyId } : {}), kind: "SETTLE", createdAt: { gte: since } },
-        _sum: { amountUsd: true },
-      })
-      .then((result) => roundUsd(result._sum.amountUsd ?? 0));
-  const recent = (keyId?: string) =>
-    db.generation.count({
-      where: { teamId, ...(keyId ? { apiKeyId: keyId } : {}), createdAt: { gte: windows.minuteStart } },
-    });
-  const activeWithEntries = db.generation
-    .findMany({ where: { teamId, status: ACTIVE }, select: { id: true, apiKeyId: true } })
-    .then(async (active) => {
-      const entries =
-        active.length === 0
-          ? []
-          : await db.ledgerEntry.findMany({
-              where: { generationId: { in: active.map((row) => row.id) } },
-              select: { generationId: true, kind: true, amountUsd: true },
-            });
-      return { active, entries };
-    });
-  const [{ active, entries }, teamDay, teamMonth, teamRecent, keyDay, keyMonth, keyRecent] = await Promise.all([
-    activeWithEntries,
-    settled(windows.dayStart),
-    settled(windows.monthStart),
-    recent(),
-    apiKeyId ? settled(windows.dayStart, apiKeyId) : 0,
-    apiKeyId ? settled(windows.monthStart, apiKeyId) : 0,
-    apiKeyId ? recent(apiKeyId) : 0,
+  const active = (owner: { teamId: string } | { apiKeyId: string }) => db.generation.count({ where: { ...owner, status: ACTIVE } });
+  const recent = (owner: { teamId: string } | { apiKeyId: string }) =>
+    db.generation.count({ where: { ...owner, createdAt: { gte: windows.minuteStart } } });
+  const [teamActive, teamRecent, keyActive, keyRecent] = await Promise.all([
+    active({ teamId: team.id }),
+    recent({ teamId: team.id }),
+    key ? active({ apiKeyId: key.id }) : 0,
+    key ? recent({ apiKeyId: key.id }) : 0,
   ]);
-  const open = openHolds(entries);
-  const keyOf = new Map(active.map((row) => [row.id, row.apiKeyId]));
-  let teamHeld = 0;
-  let keyHeld = 0;
-  for (const [generationId, amount] of open) {
-    teamHeld += amount;
-    if (apiKeyId && keyOf.get(generationId) === apiKeyId) keyHeld += amount;
-  }
-  const team: BudgetUsage = {
-    spentTodayUsd: teamDay,
-    spentThisMonthUsd: teamMonth,
-    heldUsd: roundUsd(teamHeld),
-    activeGenerations: active.length,
-    requestsInLastMinute: teamRecent,
+  const usage = (totals: CountedTotals, activeGenerations: number, requestsInLastMinute: number): BudgetUsage => {
+    const counted = countedUsage(totals, now);
+    return {
+      spentTodayUsd: counted.spentTodayUsd,
+      spentThisMonthUsd: counted.spentThisMonthUsd,
+      heldUsd: counted.heldUsd,
+      activeGenerations,
+      requestsInLastMinute,
+    };
   };
-  const key: BudgetUsage | null = apiKeyId
-    ? {
-        spentTodayUsd: keyDay,
-        spentThisMonthUsd: keyMonth,
-        heldUsd: roundUsd(keyHeld),
-        activeGenerations: active.filter((row) => row.apiKeyId === apiKeyId).length,
-        requestsInLastMinute: keyRecent,
-      }
-    : null;
-  return { team, key };
-}
-
-/** generationId -> amount of each HOLD not yet closed by a SETTLE or RELEASE. */
-function openHolds(entries: ReadonlyArray<{ generationId: string; kind: string; amountUsd: number }>): Map<string, number> {
-  const holds = new Map<string, number>();
-  const closed = new Set<string>();
-  for (const entry of entries) {
-    if (entry.kind === "HOLD") holds.set(entry.generationId, entry.amountUsd);
-    else closed.add(entry.generationId);
-  }
-  for (const id of closed) holds.delete(id);
-  return holds;
+  return { team: usage(team, teamActive, teamRecent), key: key ? usage(key, keyActive, keyRecent) : null };
 }
 
 /**
@@ -332,14 +285,14 @@ export async function assertBudgetFits(tx: Tx, request: HoldRequest): Promise<vo
     tx.team.findUnique({ where: { id: request.teamId } }),
     request.apiKeyId ? tx.apiKey.findUnique({ where: { id: request.apiKeyId } }) : null,
   ]);
-  const teamLimits = team ?? NO_LIMITS;
+  if (!team) return;
   const keyLimits = key ?? NO_LIMITS;
-  if (!hasAnyLimit(teamLimits) && !hasAnyLimit(keyLimits)) return;
+  if (!hasAnyLimit(team) && !hasAnyLimit(keyLimits)) return;
 
-  const usage = await readUsage(tx, request.teamId, key ? request.apiKeyId : null, request.now);
+  const usage = await readUsage(tx, team, key, request.now);
   const windows = budgetWindows(request.now);
   const exceeded =
-    firstExceeded("TEAM", teamLimits, usage.team, request.estimateUsd, windows, request.generations) ??
+    firstExceeded("TEAM", team, usage.team, request.estimateUsd, windows, request.generations) ??
     (usage.key ? firstExceeded("KEY", keyLimits, usage.key, request.estimateUsd, windows, request.generations) : null);
   if (!exceeded) return;
   if (exceeded.limit === "REQUESTS_PER_MINUTE") {
@@ -387,6 +340,7 @@ export async function placeHolds(
       createdAt: owner.now,
     })),
   });
+  await countHolds(tx, owner, holds.reduce((sum, hold) => sum + roundUsd(hold.estimateUsd), 0));
 }
 
 /** Why a hold was closed the way it was. */
@@ -487,6 +441,8 @@ export async function closeHold(tx: Tx, generationId: string, now: Date): Promis
       createdAt: now,
     },
   });
+  const owner = { teamId: row.teamId, apiKeyId: row.apiKeyId };
+  await countClose(tx, owner, hold.amountUsd, outcome.kind === "SETTLE" ? outcome.amountUsd : 0, now);
   return { ...outcome, teamId: row.teamId };
 }
 
@@ -503,14 +459,15 @@ export async function readBudgets(
   apiKeyId: string | null,
   now: Date,
 ): Promise<{ team: { id: string; name: string; budget: BudgetView } | null; key: BudgetView | null }> {
-  const [team, key, usage] = await Promise.all([
+  const [team, key] = await Promise.all([
     db.team.findUnique({ where: { id: teamId } }),
     apiKeyId ? db.apiKey.findUnique({ where: { id: apiKeyId } }) : null,
-    readUsage(db, teamId, apiKeyId, now),
   ]);
+  if (!team) return { team: null, key: null };
+  const usage = await readUsage(db, team, key, now);
   const windows = budgetWindows(now);
   return {
-    team: team ? { id: team.id, name: team.name, budget: { limits: team, usage: usage.team, windows } } : null,
+    team: { id: team.id, name: team.name, budget: { limits: team, usage: usage.team, windows } },
     key: key && usage.key ? { limits: key, usage: usage.key, windows } : null,
   };
 }
