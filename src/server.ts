@@ -39,12 +39,16 @@ async function main(): Promise<void> {
 
   // Traces only when OTEL_* settings ask (the SDK is loaded only then). The exporter reads
   // OTEL_* from the process environment, so those from .env are copied there first.
+  // It loads while the database opens; the server listens once it is registered.
   let tracing: Tracing | null = null;
+  let tracingStarted: Promise<Tracing> | null = null;
   if (config.tracing) {
     for (const [name, value] of Object.entries(environment.env)) {
       if (name.startsWith("OTEL_") && value?.trim() && !process.env[name]?.trim()) process.env[name] = value;
     }
-    tracing = await (await import("./observability/tracing-start")).startTracing(config.tracing, logger);
+    const settings = config.tracing;
+    tracingStarted = import("./observability/tracing-start").then((module) => module.startTracing(settings, logger));
+    tracingStarted.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
   }
 
   // Signals are wired before anything starts, so a stop during start-up still drains.
@@ -89,6 +93,7 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
 
   running = await composeGateway(config, logger);
+  tracing = await tracingStarted;
   if (stopping) return void (await running.close());
   if (envFile) logger.info("read settings from .env (the environment wins over it)", { file: envFile });
   server = createServer(gatewayRequestListener(running.gateway.yoga));

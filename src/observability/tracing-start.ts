@@ -1,4 +1,5 @@
-import type { SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { ExportResult } from "@opentelemetry/core";
+import type { ReadableSpan, SpanExporter, SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { TracingSettings } from "../config";
 import type { Logger } from "../logger";
 import { GATEWAY_VERSION } from "../version";
@@ -39,7 +40,7 @@ export async function startTracing(settings: TracingSettings, logger: Logger, op
   } else {
     for (const name of settings.exporters) {
       if (name === "console") processors.push(new base.SimpleSpanProcessor(new base.ConsoleSpanExporter()));
-      else processors.push(new base.BatchSpanProcessor(await otlpExporter(settings.protocol)));
+      else processors.push(new base.BatchSpanProcessor(new LazyExporter(() => otlpExporter(settings.protocol))));
     }
   }
   const resource = resources
@@ -62,6 +63,32 @@ export async function startTracing(settings: TracingSettings, logger: Logger, op
       await provider.shutdown().catch((error: unknown) => logger.warn("tracing: spans not exported at shutdown", { error }));
     },
   };
+}
+
+/**
+ * The OTLP exporter (and the serialisation it brings: a third of the SDK's load time) is
+ * loaded on the first export, a batch delay after start, not while the gateway starts.
+ */
+class LazyExporter implements SpanExporter {
+  private loaded: Promise<SpanExporter> | null = null;
+
+  constructor(private readonly load: () => Promise<SpanExporter>) {}
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.loaded ??= this.load();
+    this.loaded.then(
+      (exporter) => exporter.export(spans, done),
+      (error: unknown) => done({ code: 1 /* ExportResultCode.FAILED */, error: error as Error }),
+    );
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.loaded) await (await this.loaded).shutdown();
+  }
+
+  async forceFlush(): Promise<void> {
+    if (this.loaded) await (await this.loaded).forceFlush?.();
+  }
 }
 
 async function otlpExporter(protocol: TracingSettings["protocol"]): Promise<SpanExporter> {

@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -34,6 +36,12 @@ afterAll(async () => {
   for (const made of dirs) made.remove();
 });
 
+/** The database id inside a Relay global id (`Generation:<uuid>`, base64), or the id itself. */
+function localIdOf(id: string): string {
+  const decoded = Buffer.from(id, "base64").toString();
+  return decoded.startsWith("Generation:") ? decoded.slice("Generation:".length) : id;
+}
+
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check().catch(() => false))) {
@@ -63,7 +71,71 @@ describe("the compiled build", () => {
     const typescript = [...external].filter((path) => /\.[mc]?tsx?$/.test(path) || path === "tsx" || path.startsWith("tsx/"));
     expect(typescript).toEqual([]);
     expect(existsSync(join(REPO_ROOT, "dist/fixtures"))).toBe(true);
+    // The OpenTelemetry SDK and exporters load only when tracing is on: never a static import.
+    const sdkStatic = Object.entries(meta.outputs).flatMap(([file, output]) =>
+      output.imports
+        .filter((entry) => /^@opentelemetry\/(sdk|exporter|resources|core)/.test(entry.path) && entry.kind !== "dynamic-import")
+        .map((entry) => `${file} -> ${entry.path}`),
+    );
+    expect(sdkStatic).toEqual([]);
   });
+
+  it("with OTEL_EXPORTER_OTLP_ENDPOINT, exports a generation's trace over OTLP/HTTP, flushed on SIGTERM", async () => {
+    // A stand-in for a collector: records what arrives at /v1/traces (OTLP/JSON).
+    const received: any[] = [];
+    const receiver = createServer((request, response) => {
+      let body = "";
+      request.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
+      request.on("end", () => {
+        if (request.url === "/v1/traces") received.push(JSON.parse(body));
+        response.writeHead(200, { "content-type": "application/json" }).end("{}");
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+    try {
+      const { databaseUrl, mediaDir } = freshDirs();
+      const port = await freePort();
+      const spawnedAt = performance.now();
+      const gateway = spawnGateway(
+        {
+          PORT: String(port),
+          DATABASE_URL: databaseUrl,
+          MEDIA_DIR: mediaDir,
+          SANDBOX_JOB_DURATION_MS: "300",
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`,
+          OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+          OTEL_SERVICE_NAME: "gateway-under-test",
+        },
+        { compiled: true },
+      );
+      await until(answers(`${gateway.url}/healthz`), 30_000, "a first answer");
+      console.log(`compiled start-up with tracing on: first answer ${Math.round(performance.now() - spawnedAt)} ms after spawn`);
+      await until(answers(`${gateway.url}/readyz`), 30_000, "ready");
+      expect(gateway.stderr()).toContain("tracing on (OpenTelemetry)");
+
+      const { data } = await postGraphQL(gateway.url, GENERATE_VIDEO, { input: QUICK_START_INPUT });
+      const id: string = data.generateVideo.generation.id;
+      expect((await waitForFinalStatus(gateway, id, 30_000)).status).toBe("SUCCEEDED");
+      gateway.signal("SIGTERM");
+      expect(await gateway.exited, gateway.stderr()).toEqual({ code: 0, signal: null });
+
+      const resourceSpans = received.flatMap((body) => body.resourceSpans);
+      const serviceNames = resourceSpans.map(
+        (entry: any) => entry.resource.attributes.find((attribute: any) => attribute.key === "service.name")?.value.stringValue,
+      );
+      expect(new Set(serviceNames)).toEqual(new Set(["gateway-under-test"]));
+      const spans = resourceSpans.flatMap((entry: any) => entry.scopeSpans.flatMap((scope: any) => scope.spans));
+      const names = new Set(spans.map((span: any) => span.name));
+      for (const name of ["mutation Generate", "Mutation.generateVideo", "generation", "generation.step submit", "segmind submit", "segmind download"]) {
+        expect(names, name).toContain(name);
+      }
+      const generationTrace = spans.filter((span: any) => span.traceId === localIdOf(id).replace(/-/g, ""));
+      expect(generationTrace.map((span: any) => span.name)).toEqual(expect.arrayContaining(["generation", "segmind submit"]));
+      expect(JSON.stringify(spans)).not.toContain(QUICK_START_INPUT.prompt);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
+  }, 90_000);
 
   it("node dist/server.js answers, runs a generation end to end, serves metrics, and drains on SIGTERM with exit 0", async () => {
     const { databaseUrl, mediaDir } = freshDirs();
