@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import type { Principal } from "./auth/principal";
 import { visibleTo } from "./auth/visibility";
 import type { Db } from "./db/client";
+import type { BatchRow } from "./generations/batch";
 import type { GenerationEventRow, GenerationRow } from "./generations/types";
 
 export interface Loaders {
@@ -14,6 +15,10 @@ export interface Loaders {
   derivationsByGenerationId: DataLoader<string, GenerationRow[]>;
   /** An API key's readable prefix (audit events show it next to the key id). */
   keyPrefixById: DataLoader<string, string | null>;
+  /** generateVideos batches, only the caller's (the same rule as generations). */
+  batchById: DataLoader<string, BatchRow | null>;
+  /** A batch's generations in item order (batchIndex); only visible ones. */
+  generationsByBatchId: DataLoader<string, GenerationRow[]>;
 }
 
 /**
@@ -54,6 +59,20 @@ export function createLoaders(db: Db, principal: Principal): Loaders {
       const bySource = new Map<string, GenerationRow[]>(ids.map((id) => [id, []]));
       for (const row of rows) bySource.get(row.derivedFromId as string)?.push(row);
       return ids.map((id) => bySource.get(id) ?? []);
+    }, BATCHING),
+    batchById: new DataLoader(async (ids) => {
+      const rows = await db.generationBatch.findMany({ where: { id: { in: [...ids] }, ...visible } });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? null);
+    }, BATCHING),
+    generationsByBatchId: new DataLoader(async (ids) => {
+      const rows = await db.generation.findMany({
+        where: { batchId: { in: [...ids] }, ...visible },
+        orderBy: [{ batchId: "asc" }, { batchIndex: "asc" }],
+      });
+      const byBatch = new Map<string, GenerationRow[]>(ids.map((id) => [id, []]));
+      for (const row of rows) byBatch.get(row.batchId as string)?.push(row);
+      return ids.map((id) => byBatch.get(id) ?? []);
     }, BATCHING),
     keyPrefixById: new DataLoader(async (ids) => {
       const keys = await db.apiKey.findMany({ where: { id: { in: [...ids] } }, select: { id: true, prefix: true } });

@@ -3,7 +3,8 @@ import type { Clock } from "../clock";
 import type { GenerationStatus } from "../generations/status";
 import type { GenerationRow } from "../generations/types";
 import type { Tx } from "../db/client";
-import { appendAudit } from "./log";
+import { parseTags } from "../generations/labels";
+import { appendAudit, appendAuditMany } from "./log";
 
 /**
  * What a generation's life writes to the audit trail. Each entry is appended inside the
@@ -54,26 +55,41 @@ function subject(row: GenerationRow, actor: AuditActor) {
 }
 
 export function auditGenerationCreated(tx: Tx, at: Date, row: GenerationRow, actor: AuditActor) {
-  return appendAudit(tx, clockAt(at), {
-    action: "GENERATION_CREATED",
-    ...subject(row, actor),
-    details: {
-      generationId: row.id,
-      teamId: row.teamId,
-      apiKeyId: row.apiKeyId,
-      estimatedCostUsd: row.estimatedCostUsd,
-      seed: row.seed,
-      seedSource: row.seedSource,
-      duration: row.duration,
-      resolution: row.resolution,
-      upstream: row.upstream,
-      upstreamMode: row.upstreamMode,
-      modelSlug: row.modelSlug,
-      idempotencyKey: row.idempotencyKey,
-      derivedFromId: row.derivedFromId,
-      gatewayVersion: row.gatewayVersion,
-    },
-  });
+  return auditGenerationsCreated(tx, at, [row], actor);
+}
+
+/**
+ * One GENERATION_CREATED entry per generation, appended together (appendAuditMany): a
+ * batch's items in their order, in the batch's transaction. The client's tags and the batch
+ * (id, index) are part of what was asked for; metadata is not copied into the trail.
+ */
+export function auditGenerationsCreated(tx: Tx, at: Date, rows: readonly GenerationRow[], actor: AuditActor) {
+  return appendAuditMany(
+    tx,
+    clockAt(at),
+    rows.map((row) => ({
+      action: "GENERATION_CREATED" as const,
+      ...subject(row, actor),
+      details: {
+        generationId: row.id,
+        teamId: row.teamId,
+        apiKeyId: row.apiKeyId,
+        estimatedCostUsd: row.estimatedCostUsd,
+        seed: row.seed,
+        seedSource: row.seedSource,
+        duration: row.duration,
+        resolution: row.resolution,
+        upstream: row.upstream,
+        upstreamMode: row.upstreamMode,
+        modelSlug: row.modelSlug,
+        idempotencyKey: row.idempotencyKey,
+        derivedFromId: row.derivedFromId,
+        gatewayVersion: row.gatewayVersion,
+        tags: parseTags(row.tags),
+        ...(row.batchId ? { batchId: row.batchId, batchIndex: row.batchIndex } : {}),
+      },
+    })),
+  );
 }
 
 export function auditCancelRequested(tx: Tx, at: Date, row: GenerationRow, actor: AuditActor) {

@@ -40,25 +40,42 @@ export interface AuditRecord {
  * statement), so sequences are gap-free and each entry links to the one before.
  */
 export async function appendAudit(tx: Tx, clock: Clock, record: AuditRecord): Promise<ChainedEntry> {
-  // The update returns the row it wrote (RETURNING on both databases): no second read.
-  const head = await tx.auditHead.update({ where: { id: 1 }, data: { sequence: { increment: 1 } } });
-  const content: AuditContent = {
-    sequence: head.sequence,
-    // Millisecond precision: what both databases store, so the hash recomputes exactly.
-    at: new Date(clock.now().getTime()),
-    action: record.action,
-    actorKeyId: record.actorKeyId ?? null,
-    actorTeamId: record.actorTeamId ?? null,
-    clientAddress: record.clientAddress ?? null,
-    subjectType: record.subjectType ?? null,
-    subjectId: record.subjectId ?? null,
-    details: JSON.stringify(record.details ?? {}),
-  };
-  const hash = entryHash(head.hash, content);
-  const entry: ChainedEntry = { ...content, prevHash: head.hash, hash };
-  await tx.auditEntry.create({ data: entry });
-  await tx.auditHead.update({ where: { id: 1 }, data: { hash } });
-  return entry;
+  return (await appendAuditMany(tx, clock, [record]))[0] as ChainedEntry;
+}
+
+/**
+ * Appends several entries at once, chained in the given order (a batch's GENERATION_CREATED
+ * entries): three statements however many there are. The head moves by their number first,
+ * exactly as for one entry.
+ */
+export async function appendAuditMany(tx: Tx, clock: Clock, records: readonly AuditRecord[]): Promise<ChainedEntry[]> {
+  if (records.length === 0) return [];
+  // The update returns the row it wrote (RETURNING on both databases): no second read. Its
+  // hash is still the previous head's: the new one is written last.
+  const head = await tx.auditHead.update({ where: { id: 1 }, data: { sequence: { increment: records.length } } });
+  // Millisecond precision: what both databases store, so the hash recomputes exactly.
+  const at = new Date(clock.now().getTime());
+  let prevHash = head.hash;
+  const entries = records.map((record, index): ChainedEntry => {
+    const content: AuditContent = {
+      sequence: head.sequence - records.length + 1 + index,
+      at,
+      action: record.action,
+      actorKeyId: record.actorKeyId ?? null,
+      actorTeamId: record.actorTeamId ?? null,
+      clientAddress: record.clientAddress ?? null,
+      subjectType: record.subjectType ?? null,
+      subjectId: record.subjectId ?? null,
+      details: JSON.stringify(record.details ?? {}),
+    };
+    const hash = entryHash(prevHash, content);
+    const entry = { ...content, prevHash, hash };
+    prevHash = hash;
+    return entry;
+  });
+  await tx.auditEntry.createMany({ data: entries });
+  await tx.auditHead.update({ where: { id: 1 }, data: { hash: prevHash } });
+  return entries;
 }
 
 /** Appends in a transaction of its own. */

@@ -1,19 +1,17 @@
 import { randomInt } from "node:crypto";
-import { auditGenerationCreated } from "../audit/generations";
-import { BudgetExceededError, assertBudgetFits, lockTeamBudget, placeHold } from "../budget/ledger";
-import { DEFAULT_PRICE_TABLE, type PriceTable, estimateCostUsd } from "../budget/prices";
+import { BudgetExceededError, assertBudgetFits, lockTeamBudget } from "../budget/ledger";
+import type { PriceTable } from "../budget/prices";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import { BusyError, isContention } from "../db/contention";
 import { uuidv7 } from "../ids";
 import type { GatewayMetrics } from "../observability/metrics";
 import { recordGenerationCreated } from "../observability/tracing";
-import { GATEWAY_VERSION } from "../version";
-import type { SeedanceRequestBody } from "../segmind/types";
 import { inputFingerprint } from "./fingerprint";
 import { storedIdempotencyKey } from "./idempotency-scope";
 import type { GenerationNotifier } from "./notifier";
-import type { GenerationEventType, GenerationStatus, SeedSource } from "./status";
+import { persistGenerations, prepareGeneration } from "./persist";
+import type { SeedSource } from "./status";
 import type { GenerationRow, UpstreamTarget } from "./types";
 import { type GenerateVideoRequest, SEED_MAX, SEED_MIN, validateGenerateVideo } from "./validation";
 
@@ -22,7 +20,10 @@ export class IdempotencyConflictError extends Error {
   readonly code = "IDEMPOTENCY_CONFLICT";
   constructor(
     readonly idempotencyKey: string,
+    /** The generation the key belongs to (a batch's: its first item). */
     readonly existingGenerationId: string,
+    /** generateVideos: the batch the key belongs to. */
+    readonly existingBatchId: string | null = null,
   ) {
     super(
       "This idempotencyKey was already used with a different input; use a new key for a new request.",
@@ -91,18 +92,15 @@ export async function createGeneration(
 
   const seedSource: SeedSource = input.seed === null ? "GATEWAY" : "CLIENT";
   const seed = input.seed ?? (deps.drawSeed ?? drawRandomSeed)();
-  const body: SeedanceRequestBody = {
-    prompt: input.prompt,
-    image_url: input.imageUrl,
-    duration: input.duration,
-    resolution: input.resolution,
+  const prepared = prepareGeneration(deps, input, owner, now, {
+    id: uuidv7(now),
     seed,
-    camera_fixed: input.cameraFixed,
-  };
-  const status: GenerationStatus = "QUEUED";
-  const estimatedCostUsd = estimateCostUsd(deps.prices ?? DEFAULT_PRICE_TABLE, input.resolution, input.duration);
+    seedSource,
+    idempotencyKey: storedKey,
+    inputFingerprint: fingerprint,
+  });
   const hold = owner.teamId
-    ? { provider: deps.databaseProvider, teamId: owner.teamId, apiKeyId: owner.apiKeyId, estimateUsd: estimatedCostUsd, now }
+    ? { provider: deps.databaseProvider, teamId: owner.teamId, apiKeyId: owner.apiKeyId, estimateUsd: prepared.estimatedCostUsd, now }
     : null;
 
   try {
@@ -113,53 +111,9 @@ export async function createGeneration(
         await lockTeamBudget(tx, hold.provider, hold.teamId);
         await assertBudgetFits(tx, hold);
       }
-      const created = await tx.generation.create({
-        data: {
-          id: uuidv7(now),
-          status,
-          prompt: input.prompt,
-          imageUrl: input.imageUrl,
-          duration: input.duration,
-          resolution: input.resolution,
-          seed,
-          seedSource,
-          cameraFixed: input.cameraFixed,
-          idempotencyKey: storedKey,
-          inputFingerprint: fingerprint,
-          upstream: deps.upstream.name,
-          upstreamBaseUrl: deps.upstream.baseUrl,
-          upstreamMode: deps.upstream.mode,
-          modelSlug: deps.upstream.modelSlug,
-          teamId: owner.teamId,
-          apiKeyId: owner.apiKeyId,
-          estimatedCostUsd,
-          derivedFromId: owner.derivedFromId ?? null,
-          gatewayVersion: GATEWAY_VERSION,
-          upstreamRequestBody: JSON.stringify(body),
-          // Not part of the idempotency fingerprint: a replay returns the first generation, deadline and all.
-          deadlineAt: input.deadline,
-          createdAt: now,
-          updatedAt: now,
-        },
-      });
-      if (hold) await placeHold(tx, { ...hold, generationId: created.id });
-      await auditGenerationCreated(tx, now, created, {
-        keyId: owner.apiKeyId,
-        teamId: owner.teamId,
-        clientAddress: owner.clientAddress ?? null,
-      });
-      // Last, so its sequence value is taken just before the commit: subscribers' event feed
-      // waits for a value handed out but not yet visible (src/generations/event-feed.ts).
-      await tx.generationEvent.create({
-        data: {
-          generationId: created.id,
-          type: "STATUS_CHANGED" satisfies GenerationEventType,
-          toStatus: status,
-          message: seedSource === "GATEWAY" ? `seed ${seed} drawn by the gateway` : null,
-          createdAt: now,
-        },
-      });
-      return created;
+      // The row, its first event, tags, the hold and the audit entry (persist.ts).
+      const [created] = await persistGenerations(tx, owner, now, [prepared]);
+      return created as GenerationRow;
     });
     deps.notifier?.notify(generation.id);
     deps.metrics?.generationCreated(owner.teamId, hold !== null);
@@ -182,6 +136,6 @@ function replayOrConflict(existing: GenerationRow, key: string, fingerprint: str
   return { generation: existing, replayed: true };
 }
 
-function isUniqueViolation(error: unknown): boolean {
+export function isUniqueViolation(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
 }

@@ -14,6 +14,9 @@ export interface GenerationFilterInput {
   createdAfter?: Date | null;
   createdBefore?: Date | null;
   videoSha256?: string | null;
+  tag?: string | null;
+  /** A batch's UUID (the schema decodes its global id). */
+  batchId?: string | null;
 }
 
 export interface ListArgs {
@@ -68,6 +71,9 @@ function whereFor(filter: GenerationFilterInput, provider: "sqlite" | "postgresq
   if (filter.status?.length) where.status = { in: filter.status };
   if (filter.seed != null) where.seed = filter.seed;
   if (filter.videoSha256) where.videoSha256 = filter.videoSha256.toLowerCase();
+  // One tag row per (generation, tag): an EXISTS on its primary key.
+  if (filter.tag != null) where.tagRows = { some: { tag: filter.tag } };
+  if (filter.batchId != null) where.batchId = filter.batchId;
   if (filter.promptContains) {
     // Backslash-escaped so % and _ are literal on both databases (see db/sqlite-like-escape.ts).
     // SQLite's LIKE already ignores ASCII case; PostgreSQL needs ILIKE.

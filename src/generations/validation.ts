@@ -1,5 +1,6 @@
 import type { Duration, Resolution } from "./status";
 import { DURATIONS, RESOLUTIONS } from "./status";
+import { type Metadata, checkMetadata, tagsProblem } from "./labels";
 import { unsafeHostProblem } from "./url-safety";
 
 /**
@@ -22,6 +23,10 @@ export interface GenerateVideoRequest {
   idempotencyKey?: string | null;
   /** After this instant the gateway stops working on it (EXPIRED). */
   deadline?: Date | null;
+  /** The client's labels (labels.ts): grouped by in spending, filterable. */
+  tags?: readonly string[] | null;
+  /** A small JSON object kept with the generation (labels.ts). */
+  metadata?: unknown;
 }
 
 export interface ValidGenerateVideoRequest {
@@ -34,19 +39,30 @@ export interface ValidGenerateVideoRequest {
   cameraFixed: boolean;
   idempotencyKey: string | null;
   deadline: Date | null;
+  tags: string[];
+  /** The metadata as stored (compact JSON text); null when none. */
+  metadataJson: string | null;
+  metadata: Metadata | null;
 }
 
 export interface FieldProblem {
   field: string;
   message: string;
+  /** generateVideos: the item (0-based) the field belongs to; absent for the batch's own fields. */
+  itemIndex?: number;
 }
 
 export class InvalidInputError extends Error {
   override readonly name = "InvalidInputError";
   readonly code = "INVALID_INPUT";
   constructor(readonly fields: FieldProblem[]) {
-    super(`Invalid input: ${fields.map((problem) => `${problem.field}: ${problem.message}`).join("; ")}`);
+    super(`Invalid input: ${fields.map((problem) => `${fieldPath(problem)}: ${problem.message}`).join("; ")}`);
   }
+}
+
+/** `prompt`, or `items[3].prompt` for a batch's item. */
+function fieldPath(problem: FieldProblem): string {
+  return problem.itemIndex === undefined ? problem.field : `items[${problem.itemIndex}].${problem.field}`;
 }
 
 /** Why `duration` is not a length Seedance makes; null when it is one. */
@@ -79,15 +95,18 @@ export function validateGenerateVideo(input: GenerateVideoRequest, now: Date = n
     problem("seed", `must be an integer from ${SEED_MIN} to ${SEED_MAX}`);
 
   const idempotencyKey = input.idempotencyKey ?? null;
-  if (idempotencyKey !== null) {
-    if (idempotencyKey.length === 0 || idempotencyKey.length > IDEMPOTENCY_KEY_MAX_LENGTH)
-      problem("idempotencyKey", `must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters`);
-    else if (!/^[\x21-\x7e]+$/.test(idempotencyKey))
-      problem("idempotencyKey", "must be printable ASCII without spaces");
-  }
+  const keyIssue = idempotencyKey === null ? null : idempotencyKeyProblem(idempotencyKey);
+  if (keyIssue) problem("idempotencyKey", keyIssue);
 
   const deadline = input.deadline ?? null;
   if (deadline !== null && !(deadline.getTime() > now.getTime())) problem("deadline", "must be in the future");
+
+  const tags = [...(input.tags ?? [])];
+  const tagsIssue = tagsProblem(tags);
+  if (tagsIssue) problem("tags", tagsIssue);
+
+  const metadata = checkMetadata(input.metadata);
+  if ("problem" in metadata) problem("metadata", metadata.problem);
 
   if (problems.length > 0) throw new InvalidInputError(problems);
   return {
@@ -99,7 +118,17 @@ export function validateGenerateVideo(input: GenerateVideoRequest, now: Date = n
     cameraFixed: input.cameraFixed ?? false,
     idempotencyKey,
     deadline,
+    tags,
+    metadataJson: "json" in metadata ? metadata.json : null,
+    metadata: "json" in metadata && metadata.json !== null ? (input.metadata as Metadata) : null,
   };
+}
+
+/** Why an idempotency key is refused, or null: 1 to 255 printable ASCII characters, no spaces. */
+export function idempotencyKeyProblem(key: string): string | null {
+  if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX_LENGTH) return `must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} characters`;
+  if (!/^[\x21-\x7e]+$/.test(key)) return "must be printable ASCII without spaces";
+  return null;
 }
 
 /**

@@ -29,9 +29,9 @@ import { URL_MAX_LENGTH } from "../webhooks/manage";
  * `extensions.code` ARGUMENT_TOO_LARGE (naming the argument and its limit), and runs nothing.
  *
  * The rule is generic (it walks the schema's argument types, input objects included), so a
- * new argument is bounded the day it is added. The inputs of generateVideo and
- * regenerateVideo are left to their own validation (src/generations/validation.ts), which
- * answers the typed InvalidInputError naming each field.
+ * new argument is bounded the day it is added. The inputs of generateVideo, generateVideos
+ * and regenerateVideo are left to their own validation (src/generations/validation.ts,
+ * batch-input.ts), which answers the typed InvalidInputError naming each field (and item).
  */
 export const ARGUMENT_TOO_LARGE = "ARGUMENT_TOO_LARGE";
 
@@ -50,7 +50,11 @@ const STRING_LIMITS: Record<string, number> = {
 };
 
 /** Arguments validated by their resolver into InvalidInputError (typed, per field). */
-const VALIDATED_BY_RESOLVER = new Set(["Mutation.generateVideo.input", "Mutation.regenerateVideo.overrides"]);
+const VALIDATED_BY_RESOLVER = new Set([
+  "Mutation.generateVideo.input",
+  "Mutation.generateVideos.input",
+  "Mutation.regenerateVideo.overrides",
+]);
 
 export function argumentBounds(): Plugin {
   const refuse = (args: ExecutionArgs, setResult: (result: { errors: GraphQLError[] }) => void) => {

@@ -48,7 +48,7 @@ builder.objectType(BudgetExceededError, {
     estimateUsd: t.exposeFloat("estimateUsd", {
       description: "The request's estimated cost (PRICE_TABLE_USD); for generateVideos, every item's together.",
     }),
-    generations: t.exposeInt("generations", {
+    requestedGenerations: t.exposeInt("generations", {
       description: "Generations the refused request asked for: 1, or the batch's size (generateVideos refuses a batch whole).",
     }),
     resetsAt: t.field({

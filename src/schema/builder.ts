@@ -8,6 +8,7 @@ export const builder = new SchemaBuilder<{
   Context: GatewayContext;
   Scalars: {
     DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
     ID: { Input: string; Output: string };
   };
   // Fields are non-null unless they say otherwise: nullability is a promise we make on purpose.

@@ -1,6 +1,7 @@
 import type { BalanceReading, CreditsReport } from "../credits/service";
 import { requireScope } from "../auth/principal";
 import { visibleTo } from "../auth/visibility";
+import { SPENDING_BY_TAG_LIMIT, type TagSpending, spendingByTag } from "../credits/by-tag";
 import { builder } from "./builder";
 
 const FreshnessEnum = builder.enumType("CreditsFreshness", {
@@ -33,6 +34,17 @@ const UpstreamProblemRef = builder
       message: t.exposeString("message", { description: "The failure in words (never the key)." }),
     }),
   });
+
+const TagSpendingRef = builder.objectRef<TagSpending>("TagSpending").implement({
+  description:
+    "What the caller's generations carrying one tag cost: settled amounts (Segmind's reported cost, or the estimate when it billed without reporting one) in the calendar UTC day and month, as budgets count them.",
+  fields: (t) => ({
+    tag: t.exposeString("tag", { description: "The tag." }),
+    spentTodayUsd: t.exposeFloat("spentTodayUsd", { description: "Settled since 00:00 UTC today." }),
+    spentThisMonthUsd: t.exposeFloat("spentThisMonthUsd", { description: "Settled since the 1st, 00:00 UTC." }),
+    generations: t.exposeInt("generations", { description: "Generations with the tag whose cost was settled this month." }),
+  }),
+});
 
 export const CreditsRef = builder.objectRef<CreditsReport>("Credits").implement({
   description: "What the Segmind account has left, and what the caller's generations have spent.",
@@ -68,6 +80,12 @@ export const CreditsRef = builder.objectRef<CreditsReport>("Credits").implement(
     }),
     billedGenerations: t.exposeInt("billedGenerations", {
       description: "The caller's generations with a recorded cost (its team's; every team's for an admin key).",
+    }),
+    spendingByTag: t.field({
+      type: [TagSpendingRef],
+      description: `Spending grouped by tag this UTC month (and today), the caller's team's only (every team's for an admin key; empty for anonymous callers); a generation with several tags counts under each. Biggest first, at most ${SPENDING_BY_TAG_LIMIT} tags.`,
+      resolve: (_report, _args, context) =>
+        spendingByTag(context.services.db, visibleTo(context.principal), context.services.clock.now()),
     }),
   }),
 });

@@ -21,6 +21,11 @@ const FieldErrorRef = builder.objectRef<FieldProblem>("FieldError").implement({
   fields: (t) => ({
     field: t.exposeString("field", { description: "The input field's name, e.g. `imageUrl`." }),
     message: t.exposeString("message", { description: "What is wrong with it, e.g. `must be 5 or 10`." }),
+    itemIndex: t.int({
+      nullable: true,
+      description: "generateVideos: the item (0-based, in `items`) the field belongs to; null for the batch's own fields and for generateVideo.",
+      resolve: (problem) => problem.itemIndex ?? null,
+    }),
   }),
 });
 
@@ -46,6 +51,11 @@ builder.objectType(IdempotencyConflictError, {
     existingGenerationId: t.globalID({
       description: "The generation the key already belongs to.",
       resolve: (error) => ({ type: "Generation", id: error.existingGenerationId }),
+    }),
+    existingBatchId: t.globalID({
+      nullable: true,
+      description: "generateVideos: the batch the key already belongs to (existingGenerationId is its first item); null for generateVideo.",
+      resolve: (error) => (error.existingBatchId ? { type: "GenerationBatch", id: error.existingBatchId } : null),
     }),
   }),
 });

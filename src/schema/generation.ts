@@ -15,6 +15,14 @@ import { listGenerations } from "../generations/list";
 import { GENERATION_STATUSES, type GenerationEventType, type GenerationStatus } from "../generations/status";
 import type { GenerationEventRow, GenerationRow } from "../generations/types";
 import { InvalidInputError, PROMPT_MAX_LENGTH, SEED_MAX, SEED_MIN } from "../generations/validation";
+import {
+  METADATA_MAX_BYTES,
+  METADATA_MAX_DEPTH,
+  TAG_RULE,
+  TAGS_MAX_COUNT,
+  parseMetadata,
+  parseTags,
+} from "../generations/labels";
 import { isUuid } from "../ids";
 import { mediaUrlFor } from "../media/keys";
 import type { GenerationErrorCode } from "../error-codes";
@@ -264,10 +272,24 @@ builder.node(GenerationRef, {
       description: "When cancelGeneration was asked; set while a cancel waits for a submit's answer, and on CANCELED.",
       resolve: (g) => g.cancelRequestedAt,
     }),
+    tags: t.stringList({
+      description: "The client's tags (a batch's tags included), in the order given; spending is grouped by them (credits.spendingByTag).",
+      resolve: (g) => parseTags(g.tags),
+    }),
+    metadata: t.field({
+      type: "JSON",
+      nullable: true,
+      description: "The client's metadata (a JSON object), as given; null when none.",
+      resolve: (g) => parseMetadata(g.metadata),
+    }),
   }),
 });
 
-const GenerateVideoInput = builder.inputType("GenerateVideoInput", {
+/** The client's labels, on generateVideo's input and on generateVideos' (labels.ts has the rules). */
+export const TAGS_DESCRIPTION = `Optional labels, at most ${TAGS_MAX_COUNT}, each ${TAG_RULE}, no repeats. Spending is grouped by them (credits.spendingByTag) and generations(filter: { tag }) finds them. Part of the idempotency check.`;
+export const METADATA_DESCRIPTION = `Optional: a JSON object kept with it and handed back as given (API, webhooks), at most ${METADATA_MAX_BYTES} bytes as JSON and ${METADATA_MAX_DEPTH} levels deep; never sent upstream. Part of the idempotency check.`;
+
+export const GenerateVideoInput = builder.inputType("GenerateVideoInput", {
   description: "One image-to-video request: Seedance's parameters plus the gateway's own (idempotencyKey, deadline).",
   fields: (t) => ({
     prompt: t.string({ required: true, description: `What should happen; 1 to ${PROMPT_MAX_LENGTH} characters.` }),
@@ -284,6 +306,8 @@ const GenerateVideoInput = builder.inputType("GenerateVideoInput", {
       description:
         "Optional; must be in the future. If it is not finished by then, the gateway stops working on it and marks it EXPIRED (recording what Segmind may still bill). Not part of the idempotency check: a replay returns the first generation as it was.",
     }),
+    tags: t.stringList({ description: TAGS_DESCRIPTION }),
+    metadata: t.field({ type: "JSON", description: METADATA_DESCRIPTION }),
   }),
 });
 
@@ -337,6 +361,8 @@ const GenerationFilter = builder.inputType("GenerationFilter", {
     createdAfter: t.field({ type: "DateTime", description: "Inclusive." }),
     createdBefore: t.field({ type: "DateTime", description: "Exclusive." }),
     videoSha256: t.string({ description: "Find the generation that produced a video." }),
+    tag: t.string({ description: "Generations carrying this tag (see GenerateVideoInput.tags)." }),
+    batchId: t.id({ description: "The generations of one generateVideos batch (its global id or raw UUID)." }),
   }),
 });
 
@@ -359,7 +385,9 @@ builder.queryFields((t) => ({
       args: { filter: t.arg({ type: GenerationFilter, description: "Which ones; omitted: all." }) },
       resolve: (_root, args, context) => {
         requireScope(context.principal, "read");
-        return listGenerations(context, args);
+        const batchId = args.filter?.batchId;
+        const filter = args.filter ? { ...args.filter, batchId: batchId == null ? null : localIdFrom(String(batchId), "GenerationBatch") } : args.filter;
+        return listGenerations(context, { ...args, filter });
       },
     },
     {
@@ -378,16 +406,21 @@ builder.queryFields((t) => ({
 
 /** Accepts a Relay global id of a Generation or a bare UUID; anything else is a client error. */
 export function generationIdFrom(id: string): string {
+  return localIdFrom(id, "Generation");
+}
+
+/** The UUID inside a global id of `typename` (or a bare UUID); anything else is a client error. */
+export function localIdFrom(id: string, typename: "Generation" | "GenerationBatch"): string {
   if (isUuid(id)) return id;
+  const invalid = () =>
+    new GraphQLError(`Invalid ${typename === "Generation" ? "generation" : "batch"} id`, { extensions: { code: "BAD_USER_INPUT" } });
   let decoded: { typename: string; id: string };
   try {
     decoded = decodeGlobalID(id);
   } catch {
-    throw new GraphQLError("Invalid generation id", { extensions: { code: "BAD_USER_INPUT" } });
+    throw invalid();
   }
-  if (decoded.typename !== "Generation" || !isUuid(decoded.id)) {
-    throw new GraphQLError("Invalid generation id", { extensions: { code: "BAD_USER_INPUT" } });
-  }
+  if (decoded.typename !== typename || !isUuid(decoded.id)) throw invalid();
   return decoded.id;
 }
 

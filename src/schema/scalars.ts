@@ -1,4 +1,4 @@
-import { GraphQLError } from "graphql";
+import { GraphQLError, valueFromASTUntyped } from "graphql";
 import { builder } from "./builder";
 
 builder.scalarType("DateTime", {
@@ -11,4 +11,12 @@ builder.scalarType("DateTime", {
     }
     return date;
   },
+});
+
+builder.scalarType("JSON", {
+  description:
+    "Any JSON value. Where the schema takes one (metadata) the gateway checks its shape and size itself and answers a violation with InvalidInputError, not a GraphQL error.",
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral: (ast, variables) => valueFromASTUntyped(ast, variables ?? undefined),
 });

@@ -1,5 +1,6 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
 import { clientIdempotencyKey } from "../generations/idempotency-scope";
+import { parseMetadata, parseTags } from "../generations/labels";
 import type { GenerationRow } from "../generations/types";
 import { mediaUrlFor } from "../media/keys";
 
@@ -41,6 +42,11 @@ export function generationView(row: GenerationRow, publicUrl: string): Record<st
     submittedAt: iso(row.submittedAt),
     completedAt: iso(row.completedAt),
     latencyMs: row.completedAt ? row.completedAt.getTime() - row.createdAt.getTime() : null,
+    // The client's own labels, so a receiver can route the event without asking back.
+    tags: parseTags(row.tags),
+    metadata: parseMetadata(row.metadata),
+    batchId: row.batchId ? encodeGlobalID("GenerationBatch", row.batchId) : null,
+    batchIndex: row.batchIndex,
   };
 }
 

@@ -66,12 +66,16 @@ export type GenerateVideoInput = {
   idempotencyKey?: string | null | undefined;
   /** The first frame: an http(s) URL Segmind can fetch. */
   imageUrl: string;
+  /** Optional: a JSON object kept with it and handed back as given (API, webhooks), at most 2048 bytes as JSON and 5 levels deep; never sent upstream. Part of the idempotency check. */
+  metadata?: unknown;
   /** What should happen; 1 to 2000 characters. */
   prompt: string;
   /** The video's size: SD_480P or HD_720P. */
   resolution: Resolution;
   /** 1 to 999999; omitted: the gateway draws one and records it. */
   seed?: number | null | undefined;
+  /** Optional labels, at most 10, each 1 to 40 characters of a-z, 0-9, "_", "-", ".", ":", starting with a letter or digit, no repeats. Spending is grouped by them (credits.spendingByTag) and generations(filter: { tag }) finds them. Part of the idempotency check. */
+  tags?: Array<string> | null | undefined;
 };
 
 /** Why a generation ended without a video (`Generation.errorCode`, with the details in `errorMessage`). Each says whether Segmind billed it. */
@@ -136,6 +140,8 @@ export type GenerationEventType =
 
 /** Which generations to list; every given condition must hold. */
 export type GenerationFilter = {
+  /** The generations of one generateVideos batch (its global id or raw UUID). */
+  batchId?: string | number | null | undefined;
   /** Inclusive. */
   createdAfter?: string | null | undefined;
   /** Exclusive. */
@@ -146,6 +152,8 @@ export type GenerationFilter = {
   seed?: number | null | undefined;
   /** Any of these statuses. */
   status?: Array<GenerationStatus> | null | undefined;
+  /** Generations carrying this tag (see GenerateVideoInput.tags). */
+  tag?: string | null | undefined;
   /** Find the generation that produced a video. */
   videoSha256?: string | null | undefined;
 };
@@ -319,7 +327,10 @@ export type StudioRefreshQueryVariables = Exact<{
 }>;
 
 
-export type StudioRefreshQuery = { nodes: Array<{ id: string, status: GenerationStatus, prompt: string, imageUrl: string, duration: number, resolution: Resolution, seed: number, seedSource: SeedSource, cameraFixed: boolean, createdAt: string, completedAt: string | null, resultUrl: string | null, costUsd: number | null, estimatedCostUsd: number | null, latencyMs: number | null, progress: number, estimatedCompletionAt: string | null, queuePosition: number | null, errorCode: GenerationErrorCode | null, errorMessage: string | null, derivedFrom: { id: string } | null } | null> };
+export type StudioRefreshQuery = { nodes: Array<
+    | { id: string, status: GenerationStatus, prompt: string, imageUrl: string, duration: number, resolution: Resolution, seed: number, seedSource: SeedSource, cameraFixed: boolean, createdAt: string, completedAt: string | null, resultUrl: string | null, costUsd: number | null, estimatedCostUsd: number | null, latencyMs: number | null, progress: number, estimatedCompletionAt: string | null, queuePosition: number | null, errorCode: GenerationErrorCode | null, errorMessage: string | null, derivedFrom: { id: string } | null }
+    | Record<PropertyKey, never>
+   | null> };
 
 export type StudioUpdatesSubscriptionVariables = Exact<{
   after?: number | null | undefined;

@@ -55,12 +55,16 @@ export type GenerateVideoInput = {
   idempotencyKey?: string | null | undefined;
   /** The first frame: an http(s) URL Segmind can fetch. */
   imageUrl: string;
+  /** Optional: a JSON object kept with it and handed back as given (API, webhooks), at most 2048 bytes as JSON and 5 levels deep; never sent upstream. Part of the idempotency check. */
+  metadata?: unknown;
   /** What should happen; 1 to 2000 characters. */
   prompt: string;
   /** The video's size: SD_480P or HD_720P. */
   resolution: Resolution;
   /** 1 to 999999; omitted: the gateway draws one and records it. */
   seed?: number | null | undefined;
+  /** Optional labels, at most 10, each 1 to 40 characters of a-z, 0-9, "_", "-", ".", ":", starting with a letter or digit, no repeats. Spending is grouped by them (credits.spendingByTag) and generations(filter: { tag }) finds them. Part of the idempotency check. */
+  tags?: Array<string> | null | undefined;
 };
 
 /** Why a generation ended without a video (`Generation.errorCode`, with the details in `errorMessage`). Each says whether Segmind billed it. */

@@ -1,0 +1,139 @@
+import { auditGenerationsCreated } from "../audit/generations";
+import { placeHolds } from "../budget/ledger";
+import { DEFAULT_PRICE_TABLE, estimateCostUsd } from "../budget/prices";
+import type { Tx } from "../db/client";
+import type { SeedanceRequestBody } from "../segmind/types";
+import { GATEWAY_VERSION } from "../version";
+import type { CreateGenerationDeps, GenerationOwner } from "./create";
+import type { GenerationEventType, GenerationStatus, SeedSource } from "./status";
+import type { GenerationRow } from "./types";
+import type { ValidGenerateVideoRequest } from "./validation";
+
+/**
+ * The one way a generation is written, for generateVideo (one) and generateVideos (a batch):
+ * `prepareGeneration` fixes everything stored (the exact upstream body, the estimate), and
+ * `persistGenerations` inserts any number of them inside the caller's transaction (after its
+ * budget check) in a fixed number of statements: rows, tags, holds, audit, first events.
+ */
+
+/** Where a prepared generation goes beyond its input. */
+export interface GenerationPlacement {
+  id: string;
+  seed: number;
+  seedSource: SeedSource;
+  /** Stored (team-scoped) idempotency key; null for a batch's items (the batch has the key). */
+  idempotencyKey: string | null;
+  inputFingerprint: string;
+  batchId?: string | null;
+  batchIndex?: number | null;
+}
+
+export interface PreparedGeneration {
+  data: ReturnType<typeof rowData>;
+  tags: string[];
+  estimatedCostUsd: number;
+}
+
+export function prepareGeneration(
+  deps: Pick<CreateGenerationDeps, "upstream" | "prices">,
+  input: ValidGenerateVideoRequest,
+  owner: GenerationOwner,
+  now: Date,
+  placement: GenerationPlacement,
+): PreparedGeneration {
+  const body: SeedanceRequestBody = {
+    prompt: input.prompt,
+    image_url: input.imageUrl,
+    duration: input.duration,
+    resolution: input.resolution,
+    seed: placement.seed,
+    camera_fixed: input.cameraFixed,
+  };
+  const estimatedCostUsd = estimateCostUsd(deps.prices ?? DEFAULT_PRICE_TABLE, input.resolution, input.duration);
+  return { data: rowData(deps, input, owner, now, placement, body, estimatedCostUsd), tags: input.tags, estimatedCostUsd };
+}
+
+function rowData(
+  deps: Pick<CreateGenerationDeps, "upstream">,
+  input: ValidGenerateVideoRequest,
+  owner: GenerationOwner,
+  now: Date,
+  placement: GenerationPlacement,
+  body: SeedanceRequestBody,
+  estimatedCostUsd: number,
+) {
+  return {
+    id: placement.id,
+    status: "QUEUED" satisfies GenerationStatus,
+    prompt: input.prompt,
+    imageUrl: input.imageUrl,
+    duration: input.duration,
+    resolution: input.resolution,
+    seed: placement.seed,
+    seedSource: placement.seedSource,
+    cameraFixed: input.cameraFixed,
+    idempotencyKey: placement.idempotencyKey,
+    inputFingerprint: placement.inputFingerprint,
+    upstream: deps.upstream.name,
+    upstreamBaseUrl: deps.upstream.baseUrl,
+    upstreamMode: deps.upstream.mode,
+    modelSlug: deps.upstream.modelSlug,
+    teamId: owner.teamId,
+    apiKeyId: owner.apiKeyId,
+    estimatedCostUsd,
+    derivedFromId: owner.derivedFromId ?? null,
+    gatewayVersion: GATEWAY_VERSION,
+    upstreamRequestBody: JSON.stringify(body),
+    // Not part of the idempotency fingerprint: a replay returns the first generation, deadline and all.
+    deadlineAt: input.deadline,
+    batchId: placement.batchId ?? null,
+    batchIndex: placement.batchIndex ?? null,
+    tags: JSON.stringify(input.tags),
+    metadata: input.metadataJson,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/**
+ * Inserts prepared generations (QUEUED) with their first events, tag rows, budget holds (when
+ * the owner has a team; the caller has checked the budget for all of them in this
+ * transaction) and GENERATION_CREATED audit entries. Returns the rows in the given order.
+ */
+export async function persistGenerations(
+  tx: Tx,
+  owner: GenerationOwner,
+  now: Date,
+  prepared: readonly PreparedGeneration[],
+): Promise<GenerationRow[]> {
+  const created = await tx.generation.createManyAndReturn({ data: prepared.map((item) => item.data) });
+  const byId = new Map(created.map((row) => [row.id, row]));
+  const rows = prepared.map((item) => byId.get(item.data.id) as GenerationRow);
+  const tagRows = prepared.flatMap((item) => item.tags.map((tag) => ({ generationId: item.data.id, tag })));
+  if (tagRows.length > 0) await tx.generationTag.createMany({ data: tagRows });
+  if (owner.teamId) {
+    await placeHolds(
+      tx,
+      { teamId: owner.teamId, apiKeyId: owner.apiKeyId, now },
+      prepared.map((item) => ({ generationId: item.data.id, estimateUsd: item.estimatedCostUsd })),
+    );
+  }
+  await auditGenerationsCreated(tx, now, rows, {
+    keyId: owner.apiKeyId,
+    teamId: owner.teamId,
+    clientAddress: owner.clientAddress ?? null,
+  });
+  // Events last, in one statement, so their sequence values are taken just before the
+  // commit: subscribers' event feed waits for a value handed out but not yet visible
+  // (src/generations/event-feed.ts).
+  await tx.generationEvent.createMany({
+    data: rows.map((row) => ({
+      generationId: row.id,
+      type: "STATUS_CHANGED" satisfies GenerationEventType,
+      toStatus: row.status,
+      message: row.seedSource === "GATEWAY" ? `seed ${row.seed} drawn by the gateway` : null,
+      createdAt: now,
+    })),
+  });
+  return rows;
+}
