@@ -12,10 +12,14 @@ import { ROOT, startProcess } from "./lib/processes";
 import { Report, fmt } from "./lib/report";
 import { readSettings, wants } from "./lib/settings";
 import { accept } from "./scenarios/accept";
+import { apollo } from "./scenarios/apollo";
+import { media } from "./scenarios/media";
 import { pages } from "./scenarios/pages";
+import { sse } from "./scenarios/sse";
+import { startup } from "./scenarios/startup";
 import { statements } from "./scenarios/statements";
 
-const SCENARIOS: Scenario[] = [accept, pages, statements];
+const SCENARIOS: Scenario[] = [startup, accept, pages, apollo, statements, media, sse];
 
 const settings = readSettings();
 const started = performance.now();

@@ -4,6 +4,7 @@ export const GENERATE = `mutation Generate($input: GenerateVideoInput!) {
     __typename
     ... on GenerateVideoPayload { generation { id status } }
     ... on Error { code message }
+    ... on BusyError { retryAfterMs }
   }
 }`;
 
@@ -30,12 +31,25 @@ export const PAGE = `query Page($first: Int!) {
   }
 }`;
 
+/**
+ * generateVideo as a well-behaved client sends it: a BusyError (nothing stored) is retried
+ * after its retryAfterMs. Returns the last answer and how many BUSY answers came first.
+ */
+export async function generate(url: string, key: string, input: Record<string, unknown>, timeoutMs: number): Promise<{ answer: GraphQLAnswer; busy: number }> {
+  for (let busy = 0; ; busy++) {
+    const answer = await post(url, GENERATE, { input }, key, timeoutMs);
+    const result = answer.data?.generateVideo;
+    if (result?.__typename !== "BusyError" || busy >= 20) return { answer, busy };
+    await new Promise((done) => setTimeout(done, Number(result.retryAfterMs) || 500));
+  }
+}
+
 export interface GraphQLAnswer<T = any> {
   data?: T;
   errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
 }
 
-export async function post<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, key?: string): Promise<GraphQLAnswer<T>> {
+export async function post<T = any>(url: string, query: string, variables: Record<string, unknown> = {}, key?: string, timeoutMs = 30_000): Promise<GraphQLAnswer<T>> {
   const response = await fetch(`${url}/graphql`, {
     method: "POST",
     headers: {
@@ -44,9 +58,14 @@ export async function post<T = any>(url: string, query: string, variables: Recor
       ...(key ? { authorization: `Bearer ${key}` } : {}),
     },
     body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
-  return (await response.json()) as GraphQLAnswer<T>;
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as GraphQLAnswer<T>;
+  } catch {
+    throw new Error(`HTTP ${response.status} with a body that is not JSON: ${JSON.stringify(text.slice(0, 300))}`);
+  }
 }
 
 /** Waits until every id is final; returns each one's status and error code. */
