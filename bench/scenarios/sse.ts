@@ -18,6 +18,10 @@ const WATCH = `subscription { generationsUpdated { kind sequence event { type to
 export const sse: Scenario = {
   name: "sse",
   async run(ctx: BenchContext) {
+    ctx.report.note(
+      "sse: latency from Segmind's completion includes the gateway's poll schedule (SEGMIND_POLL_INTERVAL_MS=500, the sandbox's) and the video download; " +
+        "'completedAt → read' is the push path alone. generateVideo calls wait at most 45 s and generations 45 s more (the run must end within 10 minutes).",
+    );
     for (const provider of PROVIDERS) {
       await fanOut(ctx, provider).catch((error: Error) => {
         ctx.report.add({ scenario: `sse ${provider}`, figure: "FAILED to run", value: error.message.split("\n")[0] ?? "" });
@@ -50,9 +54,10 @@ async function fanOut(ctx: BenchContext, provider: Provider): Promise<void> {
         const ids = (
           await Promise.all(
             Array.from({ length: GENERATIONS }, async (_, i) => {
-              // Issue 8 saw generateVideo take 78-100 s here on SQLite: wait up to 60 s, then count it as not accepted.
+              // Issue 8 saw generateVideo take 78-100 s here on SQLite: wait up to 45 s (the run must end
+              // within 10 minutes), then count it as not accepted.
               try {
-                const { answer, busy } = await generate(gateway.url, gateway.key, { ...GENERATE_INPUT, seed: 1000 + i }, 60_000);
+                const { answer, busy } = await generate(gateway.url, gateway.key, { ...GENERATE_INPUT, seed: 1000 + i }, 45_000);
                 busyAnswers += busy;
                 const id = answer.data?.generateVideo?.generation?.id as string | undefined;
                 if (id) acceptTimes.push(Date.now() - started);
@@ -66,8 +71,8 @@ async function fanOut(ctx: BenchContext, provider: Provider): Promise<void> {
           )
         ).filter((id): id is string => Boolean(id));
         const acceptMs = Math.max(0, ...acceptTimes);
-        // Final states straight from the database (no load on the gateway), for at most 60 s.
-        const finals = await waitFinalInDatabase(database, ids.map(localId), 60_000);
+        // Final states straight from the database (no load on the gateway), for at most 45 s.
+        const finals = await waitFinalInDatabase(database, ids.map(localId), 45_000);
         // Let the last events reach everyone (at most 10 s).
         const finalIds = new Set(ids.filter((id) => finals.get(localId(id))));
         const hasAllFinals = (s: Subscriber) =>
@@ -111,11 +116,15 @@ async function fanOut(ctx: BenchContext, provider: Provider): Promise<void> {
         ctx.report.add({
           scenario,
           figure: `Segmind done → SUCCEEDED read, p50 / p99 (${fromSegmind.length} deliveries)`,
-          value: `${fmt.ms(quantile(fromSegmind, 0.5))} / ${fmt.ms(p99)}`,
+          value: fromSegmind.length ? `${fmt.ms(quantile(fromSegmind, 0.5))} / ${fmt.ms(p99)}` : "none delivered",
           target: "p99 < 250 ms",
-          pass: p99 < 250,
+          pass: fromSegmind.length > 0 && p99 < 250,
         });
-        ctx.report.add({ scenario, figure: "gateway completedAt → read, p50 / p99", value: `${fmt.ms(quantile(fromCommit, 0.5))} / ${fmt.ms(quantile(fromCommit, 0.99))}` });
+        ctx.report.add({
+          scenario,
+          figure: "gateway completedAt → read, p50 / p99",
+          value: fromCommit.length ? `${fmt.ms(quantile(fromCommit, 0.5))} / ${fmt.ms(quantile(fromCommit, 0.99))}` : "none delivered",
+        });
         ctx.report.add({
           scenario,
           figure: `subscribers missing events (of ${SUBSCRIBERS}; ${expectedEvents} events each)`,
@@ -129,8 +138,8 @@ async function fanOut(ctx: BenchContext, provider: Provider): Promise<void> {
           figure: `generations failed (of ${GENERATIONS}; accepted within ${fmt.ms(acceptMs)}, ${busyAnswers} BUSY answers retried)`,
           value:
             `${failed.length}${failed.length ? ` (${codes})` : ""}` +
-            (notAccepted ? `; ${notAccepted} not accepted within 60 s` : "") +
-            (unfinished ? `; ${unfinished} unfinished 60 s later` : ""),
+            (notAccepted ? `; ${notAccepted} not accepted within 45 s` : "") +
+            (unfinished ? `; ${unfinished} unfinished 45 s later` : ""),
           target: "0",
           pass: failed.length === 0 && notAccepted === 0 && unfinished === 0,
         });
