@@ -131,6 +131,8 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
       allowPrivateTargets: config.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? false,
       timeoutMs: config.WEBHOOK_TIMEOUT_MS,
       concurrency: config.WEBHOOK_CONCURRENCY,
+      budgetThresholdsPercent: config.WEBHOOK_BUDGET_THRESHOLDS,
+      creditsLowUsd: config.WEBHOOK_CREDITS_LOW_USD ?? null,
     },
     allowAnonymous: config.ALLOW_ANONYMOUS,
     introspection: config.GRAPHQL_INTROSPECTION,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DEFAULT_PRICE_TABLE_TEXT, parsePriceTable } from "./budget/prices";
+import { parseThresholds } from "./budget/thresholds";
 import type { MediaStoreSettings } from "./media/open-store";
 
 /**
@@ -222,6 +223,18 @@ const EnvSchema = z.object({
   WEBHOOK_ALLOW_PRIVATE_TARGETS: optionalFlag,
   WEBHOOK_TIMEOUT_MS: integer(100, 120_000).default(10_000),
   WEBHOOK_CONCURRENCY: integer(1, 10_000).default(16),
+  WEBHOOK_BUDGET_THRESHOLDS: z
+    .string()
+    .default("80,100")
+    .transform((text, ctx) => {
+      const thresholds = parseThresholds(text);
+      if (thresholds === null) {
+        ctx.addIssue({ code: "custom", message: 'is not a comma-separated list of percentages from 1 to 1000 (e.g. "80,100"), or "none"' });
+        return z.NEVER;
+      }
+      return thresholds;
+    }),
+  WEBHOOK_CREDITS_LOW_USD: optionalText.pipe(decimal(0, 1_000_000).optional()),
   CORS_ORIGINS: z
     .string()
     .default("")

@@ -15,6 +15,7 @@ import type { MediaStore } from "./media/store";
 import type { GatewayMetrics } from "./observability/metrics";
 import type { SegmindClient } from "./segmind/types";
 import type { Webhooks } from "./webhooks/service";
+import type { BudgetAlerts } from "./budget/thresholds";
 import type { GenerationRunner } from "./worker/worker";
 
 /** Long-lived collaborators, built once per gateway. */
@@ -48,6 +49,8 @@ export interface GatewayServices {
   webhooks: Webhooks;
   /** How long a generation without a deadline waits for Segmind to come back (UPSTREAM_OUTAGE_MAX_WAIT_MS). */
   outageMaxWaitMs: number;
+  /** budget.threshold webhooks, raised in the transaction of a hold (src/budget/thresholds.ts). */
+  budgetAlerts: BudgetAlerts;
 }
 
 /** What every resolver sees: the services plus this request's own id and DataLoaders. */

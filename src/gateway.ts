@@ -60,6 +60,8 @@ import type { StepSettings } from "./worker/steps/deps";
 import { type GenerationRunner, GenerationWorker } from "./worker/worker";
 import { databaseUnavailableError, isDatabaseUnavailable } from "./db/unavailable";
 import { type WebhookSettings, createWebhooks } from "./webhooks/service";
+import { BudgetAlerts } from "./budget/thresholds";
+import { LowBalanceAlerts } from "./credits/low-balance";
 
 export interface WorkerSettings extends StepSettings {
   /** Steps (one upstream exchange or one copy each) run at once in this instance. */
@@ -199,11 +201,24 @@ export function createGateway(deps: GatewayDeps): Gateway {
     shared: deps.shared ? { ...deps.shared, lockDurationMs: settings.lockDurationMs } : undefined,
     retryDelayMs,
   });
+  // Alerts sent as webhooks, written in the transaction that raises them.
+  const budgetAlerts = new BudgetAlerts({
+    thresholdsPercent: webhooks.settings.budgetThresholdsPercent,
+    provider: deps.databaseProvider,
+    outbox: webhooks.outbox,
+  });
+  const lowBalance = new LowBalanceAlerts({
+    thresholdUsd: webhooks.settings.creditsLowUsd,
+    upstream: upstream.name,
+    provider: deps.databaseProvider,
+    outbox: webhooks.outbox,
+  });
   const journal = new GenerationJournal(deps.db, clock, {
     provider: deps.databaseProvider,
     notifier,
     metrics,
     webhooks: webhooks.outbox,
+    alerts: { budget: budgetAlerts, lowBalance },
   });
   // One limiter for every keyed Segmind call of the deployment (worker and credits alike).
   const limiter = meteredLimiter(
@@ -259,6 +274,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     readBudgetMs: deps.creditsReadBudgetMs ?? 2_000,
     limiter,
     metrics,
+    lowBalance,
   });
   const services: GatewayServices = {
     db: deps.db,
@@ -289,6 +305,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     metrics,
     webhooks,
     outageMaxWaitMs: settings.outageMaxWaitMs,
+    budgetAlerts,
   };
   const graphiql = createGraphiQL();
   const readiness = new Readiness([

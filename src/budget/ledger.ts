@@ -420,7 +420,11 @@ export function mayCloseHold(to: GenerationStatus, patch: { costUsd?: number | n
  * the team, for the metrics), or null. `now` is the transition's time. It does not write to the audit trail: the GENERATION_SETTLED entry of the same
  * transaction (src/audit/generations.ts) records the final status and costs.
  */
-export async function closeHold(tx: Tx, generationId: string, now: Date): Promise<(HoldOutcome & { teamId: string }) | null> {
+export async function closeHold(
+  tx: Tx,
+  generationId: string,
+  now: Date,
+): Promise<(HoldOutcome & { teamId: string; apiKeyId: string | null; holdUsd: number }) | null> {
   const row = await tx.generation.findUnique({
     where: { id: generationId },
     select: { teamId: true, apiKeyId: true, status: true, costUsd: true, submittedAt: true, errorCode: true },
@@ -443,7 +447,7 @@ export async function closeHold(tx: Tx, generationId: string, now: Date): Promis
   });
   const owner = { teamId: row.teamId, apiKeyId: row.apiKeyId };
   await countClose(tx, owner, hold.amountUsd, outcome.kind === "SETTLE" ? outcome.amountUsd : 0, now);
-  return { ...outcome, teamId: row.teamId };
+  return { ...outcome, teamId: row.teamId, apiKeyId: row.apiKeyId, holdUsd: hold.amountUsd };
 }
 
 export interface BudgetView {

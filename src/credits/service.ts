@@ -7,6 +7,7 @@ import type { GatewayMetrics } from "../observability/metrics";
 import { SegmindError, isSegmindError } from "../segmind/errors";
 import type { SegmindClient } from "../segmind/types";
 import type { UpstreamLimiter } from "../worker/limiter";
+import type { LowBalanceAlerts } from "./low-balance";
 
 export type CreditsFreshness = "LIVE" | "CACHED" | "STALE" | "UNAVAILABLE";
 
@@ -48,6 +49,8 @@ export interface CreditsServiceDeps {
   limiter?: Pick<UpstreamLimiter, "acquire" | "rateLimited" | "passed">;
   /** The balance gauge (src/observability/metrics.ts). */
   metrics?: Pick<GatewayMetrics, "segmindBalance">;
+  /** credits.low webhooks: the reading and the alert in one transaction (src/credits/low-balance.ts). */
+  lowBalance?: Pick<LowBalanceAlerts, "enabled" | "recordReading">;
 }
 
 /**
@@ -128,7 +131,8 @@ export class CreditsService {
       const reading = { credits, freeCredits, readAt: this.deps.clock.now() };
       this.cached = reading;
       this.deps.metrics?.segmindBalance(credits);
-      await this.deps.db.creditSnapshot.create({ data: { upstream: this.deps.upstream, ...reading } });
+      if (this.deps.lowBalance?.enabled) await this.deps.lowBalance.recordReading(this.deps.db, reading);
+      else await this.deps.db.creditSnapshot.create({ data: { upstream: this.deps.upstream, ...reading } });
       return { balance: reading, freshness: "LIVE", upstreamError: null };
     } catch (error) {
       if (isSegmindError(error) && error.httpStatus === 429) await this.deps.limiter?.rateLimited(error.resetAt);

@@ -1,6 +1,7 @@
 import { randomInt } from "node:crypto";
 import { BudgetExceededError, assertBudgetFits, lockTeamBudget } from "../budget/ledger";
 import type { PriceTable } from "../budget/prices";
+import type { BudgetAlerts } from "../budget/thresholds";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import { BusyError, isContention } from "../db/contention";
@@ -42,6 +43,8 @@ export interface CreateGenerationDeps {
   prices?: PriceTable;
   /** Counts creations, holds and budget refusals (src/observability/metrics.ts). */
   metrics?: Pick<GatewayMetrics, "generationCreated" | "budgetRefused">;
+  /** budget.threshold webhooks of the holds, written in their transaction (src/budget/thresholds.ts). */
+  budgetAlerts?: Pick<BudgetAlerts, "afterSpend" | "scheduled">;
 }
 
 export interface CreatedGeneration {
@@ -103,8 +106,10 @@ export async function createGeneration(
     ? { provider: deps.databaseProvider, teamId: owner.teamId, apiKeyId: owner.apiKeyId, estimateUsd: prepared.estimatedCostUsd, now }
     : null;
 
+  const alerts = deps.budgetAlerts ? { budget: deps.budgetAlerts, deliveries: [] as string[] } : undefined;
   try {
     const generation = await deps.db.$transaction(async (tx) => {
+      if (alerts) alerts.deliveries = [];
       // Budget (src/budget/ledger.ts): lock the team, refuse (BudgetExceededError, nothing
       // stored) unless it fits, and hold the estimate, all in this transaction.
       if (hold) {
@@ -112,10 +117,11 @@ export async function createGeneration(
         await assertBudgetFits(tx, hold);
       }
       // The row, its first event, tags, the hold and the audit entry (persist.ts).
-      const [created] = await persistGenerations(tx, owner, now, [prepared]);
+      const [created] = await persistGenerations(tx, owner, now, [prepared], alerts);
       return created as GenerationRow;
     });
     deps.notifier?.notify(generation.id);
+    if (alerts) alerts.budget.scheduled(alerts.deliveries);
     deps.metrics?.generationCreated(owner.teamId, hold !== null);
     recordGenerationCreated(generation.id);
     return { generation, replayed: false };

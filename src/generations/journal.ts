@@ -5,6 +5,8 @@ import type { Db, Tx } from "../db/client";
 import type { GenerationErrorCode } from "../error-codes";
 import type { GatewayMetrics } from "../observability/metrics";
 import type { UpstreamCall } from "../segmind/types";
+import type { BudgetAlerts } from "../budget/thresholds";
+import type { LowBalanceAlerts } from "../credits/low-balance";
 import type { WebhookOutbox } from "../webhooks/outbox";
 import type { GenerationNotifier } from "./notifier";
 import { type GenerationEventType, type GenerationStatus, TERMINAL_STATUSES } from "./status";
@@ -41,6 +43,8 @@ export class GenerationJournal {
       metrics?: Pick<GatewayMetrics, "generationTransitioned">;
       /** The webhook outbox: deliveries of a final status are written in its transition. */
       webhooks?: Pick<WebhookOutbox, "generationFinished" | "scheduled">;
+      /** budget.threshold (a settlement above its hold) and credits.low (a reported balance), in the transition. */
+      alerts?: { budget?: Pick<BudgetAlerts, "afterSpend">; lowBalance?: Pick<LowBalanceAlerts, "observe"> };
     },
   ) {}
 
@@ -101,6 +105,15 @@ export class GenerationJournal {
       if (options.unless && (await options.unless(tx))) throw new TransitionWithdrawn();
       // A final status, or a reported cost, settles or releases the budget hold (src/budget/ledger.ts).
       if (mayCloseHold(to, patch)) closedHold = await closeHold(tx, id, now);
+      // Settled above its hold: spending grew, and may cross a budget.threshold (src/budget/thresholds.ts).
+      const settled = closedHold as Awaited<ReturnType<typeof closeHold>>;
+      if (settled?.kind === "SETTLE" && settled.amountUsd > settled.holdUsd && this.options.alerts?.budget) {
+        deliveries.push(...(await this.options.alerts.budget.afterSpend(tx, { teamId: settled.teamId, apiKeyId: settled.apiKeyId, now, generationId: id })));
+      }
+      // Segmind reported the balance with the result: credits.low (src/credits/low-balance.ts).
+      if (patch.remainingCreditsUsd != null && this.options.alerts?.lowBalance) {
+        deliveries.push(...(await this.options.alerts.lowBalance.observe(tx, patch.remainingCreditsUsd, now, "GENERATION_RESULT")));
+      }
       // Submitted, canceled, settled: audited in this same transaction (src/audit/generations.ts).
       if (isAuditedTransition(from, to)) {
         const row = await tx.generation.findUniqueOrThrow({ where: { id } });
@@ -109,7 +122,7 @@ export class GenerationJournal {
           finalRow = row;
           // Webhooks of the final status (src/webhooks/outbox.ts): written with the change, so a
           // crash after the commit loses none; sent once it has committed.
-          if (this.options.webhooks) deliveries = await this.options.webhooks.generationFinished(tx, row, now);
+          if (this.options.webhooks) deliveries.push(...(await this.options.webhooks.generationFinished(tx, row, now)));
         }
       }
       // Events last, in one statement, so their sequence values are taken just before the

@@ -1,6 +1,7 @@
 import { auditGenerationsCreated } from "../audit/generations";
 import { placeHolds } from "../budget/ledger";
 import { DEFAULT_PRICE_TABLE, estimateCostUsd } from "../budget/prices";
+import type { BudgetAlerts } from "../budget/thresholds";
 import type { Tx } from "../db/client";
 import type { SeedanceRequestBody } from "../segmind/types";
 import { GATEWAY_VERSION } from "../version";
@@ -99,12 +100,15 @@ function rowData(
  * Inserts prepared generations (QUEUED) with their first events, tag rows, budget holds (when
  * the owner has a team; the caller has checked the budget for all of them in this
  * transaction) and GENERATION_CREATED audit entries. Returns the rows in the given order.
+ * With `alerts`, the budget.threshold webhooks the holds raise are written too (their delivery
+ * ids go into `alerts.deliveries`, for the caller to schedule once the transaction committed).
  */
 export async function persistGenerations(
   tx: Tx,
   owner: GenerationOwner,
   now: Date,
   prepared: readonly PreparedGeneration[],
+  alerts?: { budget: Pick<BudgetAlerts, "afterSpend">; deliveries: string[] },
 ): Promise<GenerationRow[]> {
   const created = await tx.generation.createManyAndReturn({ data: prepared.map((item) => item.data) });
   const byId = new Map(created.map((row) => [row.id, row]));
@@ -117,6 +121,13 @@ export async function persistGenerations(
       { teamId: owner.teamId, apiKeyId: owner.apiKeyId, now },
       prepared.map((item) => ({ generationId: item.data.id, estimateUsd: item.estimatedCostUsd })),
     );
+    // A threshold these holds reach (src/budget/thresholds.ts); the caller holds the team's lock.
+    if (alerts) {
+      const last = prepared[prepared.length - 1]?.data.id ?? null;
+      alerts.deliveries.push(
+        ...(await alerts.budget.afterSpend(tx, { teamId: owner.teamId, apiKeyId: owner.apiKeyId, now, generationId: last })),
+      );
+    }
   }
   await auditGenerationsCreated(tx, now, rows, {
     keyId: owner.apiKeyId,

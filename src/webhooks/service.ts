@@ -24,6 +24,10 @@ export interface WebhookSettings extends DeliverySettings {
   secretKey: () => Buffer;
   /** Name resolution, whose every answer the SSRF rules check (tests); default the system's. */
   resolve?: typeof dnsLookup;
+  /** budget.threshold: percentages of a daily or monthly limit (WEBHOOK_BUDGET_THRESHOLDS); empty: off. */
+  budgetThresholdsPercent: readonly number[];
+  /** credits.low: the Segmind balance below this many dollars (WEBHOOK_CREDITS_LOW_USD); null: off. */
+  creditsLowUsd: number | null;
 }
 
 export const DEFAULT_WEBHOOK_SETTINGS: Omit<WebhookSettings, "secretKey"> = {
@@ -34,6 +38,8 @@ export const DEFAULT_WEBHOOK_SETTINGS: Omit<WebhookSettings, "secretKey"> = {
   allowPrivateTargets: false,
   retryDelaysMs: DEFAULT_RETRY_DELAYS_MS,
   disableAfterMs: DEFAULT_DISABLE_AFTER_MS,
+  budgetThresholdsPercent: [80, 100],
+  creditsLowUsd: null,
 };
 
 /** What the rest of the gateway holds of webhooks. */
