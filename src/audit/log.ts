@@ -18,6 +18,7 @@ export const AUDIT_ACTIONS = [
   "WEBHOOK_ENDPOINT_UPDATED",
   "WEBHOOK_SECRET_ROTATED",
   "WEBHOOK_ENDPOINT_DELETED",
+  "WEBHOOK_ENDPOINT_DISABLED",
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

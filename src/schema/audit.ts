@@ -21,6 +21,8 @@ const ACTION_DESCRIPTIONS: Record<AuditAction, string> = {
   WEBHOOK_ENDPOINT_UPDATED: "A webhook endpoint's URL, events, description or enabled state changed.",
   WEBHOOK_SECRET_ROTATED: "A webhook endpoint's signing secret was replaced (with the overlap during which the old one still signs).",
   WEBHOOK_ENDPOINT_DELETED: "A webhook endpoint was deleted.",
+  WEBHOOK_ENDPOINT_DISABLED:
+    "The gateway disabled a webhook endpoint after a day of failed deliveries (failingSince, the last error); no actor: the delivery worker did it.",
 };
 
 const AuditActionEnum = builder.enumType("AuditAction", {

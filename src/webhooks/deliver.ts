@@ -1,4 +1,5 @@
 import type { lookup as dnsLookup } from "node:dns";
+import { appendAudit } from "../audit/log";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import type { Logger } from "../logger";
@@ -113,6 +114,22 @@ export async function advanceDelivery(deps: DeliveryDeps, id: string, signal: Ab
             type: "DISABLED",
             message: `Disabled: every delivery has failed since ${failingSince.toISOString()} (last: ${outcome.error}). Fix the receiver, then enable it again; failed deliveries can be sent again with redeliverWebhook.`,
             createdAt: finishedAt,
+          },
+        });
+        // Audited in the same transaction: who (nobody: the delivery worker), which endpoint, why.
+        await appendAudit(tx, deps.clock, {
+          action: "WEBHOOK_ENDPOINT_DISABLED",
+          subjectType: "WebhookEndpoint",
+          subjectId: endpoint.id,
+          details: {
+            endpointId: endpoint.id,
+            teamId: endpoint.teamId,
+            operatorEndpoint: endpoint.teamId === null,
+            url: endpoint.url,
+            failingSince: failingSince.toISOString(),
+            lastError: outcome.error,
+            lastStatusCode: outcome.statusCode,
+            deliveryId: row.id,
           },
         });
         deps.logger.warn("webhook endpoint disabled after a day of failed deliveries", { endpointId: endpoint.id, teamId: endpoint.teamId });

@@ -41,6 +41,16 @@ describeEachDatabase("webhooks: budget.threshold and credits.low", (target) => {
     await harness.waitForStatus(id, [...statuses]);
     return id;
   };
+  /** waitFor, and on a timeout says what the outbox and the alerts hold (a failure under load is then readable). */
+  const arrive = async (hooks: WebhookReceiver, count: number, teamId: string | null) => {
+    try {
+      return await hooks.waitFor(count, 20_000);
+    } catch (error) {
+      const deliveries = await harness.db.webhookDelivery.findMany({ where: { teamId }, select: { eventType: true, status: true, attempts: true, lastError: true, createdAt: true } });
+      const alerts = await harness.db.webhookAlert.findMany({ where: { teamId }, select: { key: true, createdAt: true } });
+      throw new Error(`${(error as Error).message}; deliveries ${JSON.stringify(deliveries)}; alerts ${JSON.stringify(alerts)}`);
+    }
+  };
   const ofType = (hooks: WebhookReceiver, type: string) => hooks.received.filter((hook) => JSON.parse(hook.body).type === type);
 
   it("credits.low: operators' endpoints only, once until the balance recovers", async () => {
@@ -98,7 +108,7 @@ describeEachDatabase("webhooks: budget.threshold and credits.low", (target) => {
     expect(hooksA.received).toHaveLength(0);
     // The 4th hold reaches 80 %; that generation then fails upstream, so its hold is released (60 % again).
     const fourth = createdId(await generateAs(harness, a.key, { ...small, prompt: "sandbox:fail this one" }));
-    await hooksA.waitFor(1);
+    await arrive(hooksA, 1, a.teamId);
     await harness.waitForStatus(fourth, ["FAILED"]);
     // Back at 80 %: already alerted today, so nothing.
     await generateAs(harness, a.key, small);
@@ -106,7 +116,7 @@ describeEachDatabase("webhooks: budget.threshold and credits.low", (target) => {
     const sixth = createdId(await generateAs(harness, a.key, small));
     // Refused: writes nothing, alerts nothing.
     expect((await generateAs(harness, a.key, small)).__typename).toBe("BudgetExceededError");
-    await hooksA.waitFor(2);
+    await arrive(hooksA, 2, a.teamId);
     await webhooksIdle(harness);
 
     expect(hooksA.received).toHaveLength(2);
@@ -133,7 +143,7 @@ describeEachDatabase("webhooks: budget.threshold and credits.low", (target) => {
     }
     offsetMs += 86_400_000;
     for (let n = 0; n < 4; n += 1) await generateAs(harness, a.key, small);
-    await hooksA.waitFor(3);
+    await arrive(hooksA, 3, a.teamId);
     await webhooksIdle(harness);
     expect(hooksA.received).toHaveLength(3);
     // (Its webhook-timestamp is a day ahead of the receiver's clock, so only its body is read here.)
@@ -148,7 +158,7 @@ describeEachDatabase("webhooks: budget.threshold and credits.low", (target) => {
     const hooks = await receiver();
     await addEndpoint(harness, c.teamId, { url: hooks.url, events: ["budget.threshold"] });
     const id = await finished(await generateAs(harness, c.key, { resolution: "HD_720P", duration: 10 }), ["SUCCEEDED"]);
-    await hooks.waitFor(1);
+    await arrive(hooks, 1, c.teamId);
     await webhooksIdle(harness);
     expect(hooks.received).toHaveLength(1);
     const { data } = JSON.parse(hooks.received[0]?.body ?? "{}");

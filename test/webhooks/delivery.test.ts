@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
-import { makeTeam } from "../budget/support";
+import { addKey, makeTeam } from "../budget/support";
 import { describeEachDatabase } from "../support/databases";
 import { type Harness, VALID_INPUT, localId, startHarness } from "../support/harness";
 import { type WebhookReceiver, startWebhookReceiver } from "../support/webhook-receiver";
@@ -132,6 +132,16 @@ describeEachDatabase("webhooks: signed delivery from the outbox", (target) => {
       expect(after).toMatchObject({ enabled: false, disabledReason: "FAILING" });
       expect(after.history.map((event) => event.type)).toEqual(["CREATED", "DISABLED"]);
       expect(after.history[1]?.message).toContain("every delivery has failed since");
+      // Audited, with no actor (the delivery worker did it), in the transaction that disabled it.
+      const audit = await slow.db.auditEntry.findFirstOrThrow({ where: { action: "WEBHOOK_ENDPOINT_DISABLED", subjectId: endpoint.id } });
+      expect(audit).toMatchObject({ actorKeyId: null, actorTeamId: null, subjectType: "WebhookEndpoint" });
+      expect(JSON.parse(audit.details)).toMatchObject({ teamId: team.teamId, lastError: "no answer within 300 ms", deliveryId: delivery.id });
+      // The team sees it through the API: why, since when, and the endpoint's history.
+      const teamWebhooksKey = (await addKey(slow.db, team.teamId, {}, "webhooks")).key;
+      const seen = await slow.gqlAs(teamWebhooksKey, `query($id: ID!) { webhookEndpoint(id: $id) { enabled disabledReason disabledAt failingSince history { type message } } }`, { id: endpoint.id });
+      expect(seen.data.webhookEndpoint).toMatchObject({ enabled: false, disabledReason: "FAILING", disabledAt: after.disabledAt?.toISOString() });
+      expect(seen.data.webhookEndpoint.history[0]).toMatchObject({ type: "DISABLED" });
+      expect(seen.data.webhookEndpoint.history[0].message).toContain("every delivery has failed since");
     } finally {
       await slow.close({ keepDatabase: true, keepStandIn: true });
     }
