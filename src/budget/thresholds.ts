@@ -34,6 +34,8 @@ export interface SpendCause {
   now: Date;
   /** The generation whose hold or settlement it was (a batch: its last one), for the payload. */
   generationId?: string | null;
+  /** The caller's transaction already holds the team's budget lock (createGeneration). */
+  teamLocked?: boolean;
 }
 
 type Window = "DAILY" | "MONTHLY";
@@ -51,7 +53,7 @@ export class BudgetAlerts {
     const thresholds = this.options.thresholdsPercent;
     if (thresholds.length === 0) return [];
     // The team's budget lock (ledger.ts): alerts of one team are checked one transaction at a time.
-    await lockTeamBudget(tx, this.options.provider, cause.teamId);
+    if (!cause.teamLocked) await lockTeamBudget(tx, this.options.provider, cause.teamId);
     const [team, key] = await Promise.all([
       tx.team.findUnique({ where: { id: cause.teamId } }),
       cause.apiKeyId ? tx.apiKey.findUnique({ where: { id: cause.apiKeyId } }) : null,

@@ -125,7 +125,7 @@ export async function persistGenerations(
     if (alerts) {
       const last = prepared[prepared.length - 1]?.data.id ?? null;
       alerts.deliveries.push(
-        ...(await alerts.budget.afterSpend(tx, { teamId: owner.teamId, apiKeyId: owner.apiKeyId, now, generationId: last })),
+        ...(await alerts.budget.afterSpend(tx, { teamId: owner.teamId, apiKeyId: owner.apiKeyId, now, generationId: last, teamLocked: true })),
       );
     }
   }
