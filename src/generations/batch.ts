@@ -81,8 +81,11 @@ export async function createBatch(
     ? { provider: deps.databaseProvider, teamId: owner.teamId, apiKeyId: owner.apiKeyId, estimateUsd, now, generations: prepared.length }
     : null;
 
+  // budget.threshold webhooks the batch's holds raise, written in its transaction (src/budget/thresholds.ts).
+  const alerts = deps.budgetAlerts ? { budget: deps.budgetAlerts, deliveries: [] as string[] } : undefined;
   try {
     const created = await deps.db.$transaction(async (tx) => {
+      if (alerts) alerts.deliveries = [];
       // All or nothing: the batch's total against every limit, before anything is written.
       if (hold) {
         await lockTeamBudget(tx, hold.provider, hold.teamId);
@@ -101,9 +104,10 @@ export async function createBatch(
           createdAt: now,
         },
       });
-      const generations = await persistGenerations(tx, owner, now, prepared);
+      const generations = await persistGenerations(tx, owner, now, prepared, alerts);
       return { batch, generations, replayed: false };
     });
+    if (alerts) alerts.budget.scheduled(alerts.deliveries);
     for (const generation of created.generations) {
       deps.notifier?.notify(generation.id);
       deps.metrics?.generationCreated(owner.teamId, hold !== null);
