@@ -91,19 +91,21 @@ export async function* generationUpdates(
 /**
  * Changes of every generation the subscriber may see (`visible`, from visibleTo), in sequence
  * order, after `afterSequence` (only new ones when null), optionally only for generations now
- * in one of `statuses`. Never ends on its own. A change costs this stream no database work:
+ * in one of `statuses` and of one generateVideos batch (`batchId`). Never ends on its own. A change costs this stream no database work:
  * the feed reads it once for every subscriber of the process.
  */
 export async function* allGenerationUpdates(
   deps: UpdateStreamDeps,
   afterSequence: number | null,
-  statuses: readonly GenerationStatus[] | null,
+  filter: { statuses: readonly GenerationStatus[] | null; batchId?: string | null },
   visible: GenerationVisibility,
   signal?: AbortSignal,
 ): AsyncGenerator<GenerationUpdate> {
+  const { statuses, batchId } = filter;
   const wanted = (generation: GenerationRow) =>
     (visible.teamId === undefined || generation.teamId === visible.teamId) &&
-    (!statuses?.length || statuses.includes(generation.status as GenerationStatus));
+    (!statuses?.length || statuses.includes(generation.status as GenerationStatus)) &&
+    (batchId == null || generation.batchId === batchId);
   const mailbox = new Mailbox<FeedItem>();
   const subscription = await deps.feed.subscribe((items) => {
     const mine = items.filter((item) => wanted(item.generation));
@@ -112,7 +114,11 @@ export async function* allGenerationUpdates(
   try {
     // Only new ones: those after the newest event now (the feed's watermark may lag behind it).
     let last = afterSequence ?? Math.max(subscription.watermark, await latestSequence(deps.db));
-    const narrowed = { ...visible, ...(statuses?.length ? { status: { in: [...statuses] } } : {}) };
+    const narrowed = {
+      ...visible,
+      ...(statuses?.length ? { status: { in: [...statuses] } } : {}),
+      ...(batchId != null ? { batchId } : {}),
+    };
     const generationWhere = Object.keys(narrowed).length > 0 ? { generation: narrowed } : {};
     // Counted to the newest event, not the watermark: the feed hands over what lies between.
     if (afterSequence !== null) await refuseLongReplay(deps.db, { id: { gt: last }, ...generationWhere });

@@ -6,7 +6,7 @@ import { type GenerationUpdate, allGenerationUpdates, generationUpdates } from "
 import type { GatewayContext } from "../context";
 import { holdingLease } from "../limits/subscriptions";
 import { builder } from "./builder";
-import { GenerationEventRef, GenerationRef, GenerationStatusEnum, generationIdFrom } from "./generation";
+import { GenerationEventRef, GenerationRef, GenerationStatusEnum, generationIdFrom, localIdFrom } from "./generation";
 
 const UpdateKindEnum = builder.enumType("GenerationUpdateKind", {
   description: "Why a GenerationUpdate was sent.",
@@ -91,22 +91,26 @@ builder.subscriptionFields((t) => ({
   generationsUpdated: t.field({
     type: GenerationUpdateRef,
     description:
-      "Changes of every generation the caller may see (its team's; every team's with the admin scope), in sequence order: those after `after` (only new ones when omitted), of generations now in one of `status` when given.",
+      "Changes of every generation the caller may see (its team's; every team's with the admin scope), in sequence order: those after `after` (only new ones when omitted), of generations now in one of `status` and of batch `batchId` when given.",
     args: {
       status: t.arg({
         type: [GenerationStatusEnum],
         description: "Only changes of generations now in one of these statuses; omitted: all.",
       }),
       after: t.arg.int({ description: "The last sequence this client already has; 0 replays everything." }),
+      batchId: t.arg.id({
+        description: "Only changes of one generateVideos batch's generations (its global id or raw UUID); a batch the caller may not see streams nothing.",
+      }),
     },
     subscribe: (_root, args, context) => {
       requireScope(context.principal, "read");
+      const batchId = args.batchId == null ? null : localIdFrom(String(args.batchId), "GenerationBatch");
       const lease = context.services.subscriptionLimiter.acquire(context.principal);
       const stream = typedFailures(
         allGenerationUpdates(
           streamDeps(context),
           args.after ?? null,
-          args.status?.filter((status) => GENERATION_STATUSES.includes(status)) ?? null,
+          { statuses: args.status?.filter((status) => GENERATION_STATUSES.includes(status)) ?? null, batchId },
           visibleTo(context.principal),
           context.signal,
         ),
