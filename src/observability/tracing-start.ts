@@ -50,6 +50,9 @@ export async function startTracing(settings: TracingSettings, logger: Logger, op
     .merge(resources.detectResources({ detectors: [resources.envDetector] }));
   const provider = new NodeTracerProvider({ resource, spanProcessors: processors, idGenerator: gatewayIdGenerator });
   provider.register();
+  // The SDK reports failed exports through its diagnostics logger: ours, at warn, throttled.
+  const { diag, DiagLogLevel } = await import("@opentelemetry/api");
+  diag.setLogger(sdkDiagnostics(logger), { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
   if (!options.exporter) {
     logger.info("tracing on (OpenTelemetry)", {
       exporters: settings.exporters,
@@ -63,6 +66,44 @@ export async function startTracing(settings: TracingSettings, logger: Logger, op
       await provider.shutdown().catch((error: unknown) => logger.warn("tracing: spans not exported at shutdown", { error }));
     },
   };
+}
+
+/**
+ * The SDK's diagnostics as our log lines ("tracing: ..."), at most one a minute for the same
+ * message: a collector that is down must not flood the log with one line per batch.
+ */
+export function sdkDiagnostics(logger: Logger, now: () => number = Date.now) {
+  const lastAt = new Map<string, number>();
+  const line = (message: string, ...args: unknown[]) => {
+    const text = summary(message);
+    const at = now();
+    const previous = lastAt.get(text);
+    if (previous !== undefined && at - previous < 60_000) return;
+    lastAt.set(text, at);
+    if (lastAt.size > 100) lastAt.delete(lastAt.keys().next().value as string);
+    // A warning, not an error: traces failing never fails a request.
+    logger.warn(`tracing: ${text}`, args.length > 0 ? { detail: args.map(describe) } : undefined);
+  };
+  const ignore = () => undefined;
+  return { error: line, warn: line, info: ignore, debug: ignore, verbose: ignore };
+}
+
+/** The SDK's error handler writes whole errors as JSON (stack included): their message is enough. */
+function summary(message: string): string {
+  if (!message.startsWith("{")) return message;
+  try {
+    const error = JSON.parse(message) as { message?: unknown; code?: unknown };
+    if (typeof error.message === "string") return `export failed: ${error.message}`;
+  } catch {
+    // not JSON after all
+  }
+  return message;
+}
+
+function describe(arg: unknown): unknown {
+  if (arg instanceof Error) return `${arg.name}: ${arg.message}`;
+  if (arg !== null && typeof arg === "object" && "message" in arg) return String((arg as { message: unknown }).message);
+  return typeof arg === "string" ? arg : String(arg);
 }
 
 /**

@@ -2,9 +2,9 @@ import { context, propagation, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
-import { silentLogger } from "../../src/logger";
+import { createLogger, silentLogger } from "../../src/logger";
 import { generationRootSpanId, generationTraceId } from "../../src/observability/tracing";
-import { type Tracing, startTracing } from "../../src/observability/tracing-start";
+import { type Tracing, sdkDiagnostics, startTracing } from "../../src/observability/tracing-start";
 import { postJson } from "../http/helpers";
 import { databaseTargets } from "../support/databases";
 import { type Harness, TEST_API_KEY, VALID_INPUT, localId, startHarness } from "../support/harness";
@@ -154,5 +154,23 @@ describe("OpenTelemetry traces", () => {
     const generation = spans.filter((span) => span.spanContext().traceId === generationTraceId(id));
     expect(generation.map((span) => span.name)).toEqual(expect.arrayContaining(["generation", "segmind submit", "segmind status"]));
     expect(JSON.stringify(spans.map((span) => [span.attributes, span.status, span.events]))).not.toContain("storm over the harbour");
+  });
+
+  it("says when spans cannot be exported: one warning a minute per failure, without the stack", () => {
+    const lines: string[] = [];
+    let now = 0;
+    const diagnostics = sdkDiagnostics(createLogger({ level: "debug", write: (line) => lines.push(line) }), () => now);
+    const refused = JSON.stringify({ stack: "Error: connect ECONNREFUSED\n    at x", message: "connect ECONNREFUSED 127.0.0.1:4318", code: "ECONNREFUSED" });
+    diagnostics.error(refused);
+    now += 5_000;
+    diagnostics.error(refused);
+    diagnostics.info("noise");
+    now += 60_000;
+    diagnostics.error(refused);
+    const messages = lines.map((line) => JSON.parse(line)).map((line) => [line.level, line.message]);
+    expect(messages).toEqual([
+      ["warn", "tracing: export failed: connect ECONNREFUSED 127.0.0.1:4318"],
+      ["warn", "tracing: export failed: connect ECONNREFUSED 127.0.0.1:4318"],
+    ]);
   });
 });
