@@ -20,7 +20,7 @@ const started = performance.now();
 const outdir = "dist";
 rmSync(outdir, { recursive: true, force: true });
 const result = await build({
-  entryPoints: { server: "src/server.ts", keys: "bin/keys.ts", audit: "bin/audit.ts" },
+  entryPoints: { server: "src/server.ts", keys: "bin/keys.ts", audit: "bin/audit.ts", webhooks: "bin/webhooks.ts" },
   outdir,
   bundle: true,
   platform: "node",
@@ -44,5 +44,5 @@ writeFileSync(`${outdir}/metafile.json`, JSON.stringify(result.metafile));
 const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
 const files = Object.keys(result.metafile.outputs).filter((file) => file.endsWith(".js")).length;
 process.stdout.write(
-  `built ${outdir}/ (server.js, keys.js, audit.js; ${files} files, ${(bytes / 1e6).toFixed(1)} MB with source maps) in ${Math.round(performance.now() - started)} ms\n`,
+  `built ${outdir}/ (server.js, keys.js, audit.js, webhooks.js; ${files} files, ${(bytes / 1e6).toFixed(1)} MB with source maps) in ${Math.round(performance.now() - started)} ms\n`,
 );

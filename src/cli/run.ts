@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from "../config";
+import { type Config, ConfigError, loadConfig } from "../config";
 import { type OpenDatabase, openDatabase } from "../db/client";
 import { readEnvironment } from "../env-file";
 import { databaseFailure } from "../startup-errors";
@@ -9,13 +9,13 @@ import { databaseFailure } from "../startup-errors";
  * an exit code. No server needs to be running.
  */
 export function runWithDatabase(
-  run: (database: OpenDatabase) => Promise<number>,
+  run: (database: OpenDatabase, config: Config) => Promise<number>,
   options: { configErrorExitCode: number },
 ): void {
   const main = async (): Promise<number> => {
-    let databaseUrl: string;
+    let config: Config;
     try {
-      databaseUrl = loadConfig(readEnvironment().env).DATABASE_URL;
+      config = loadConfig(readEnvironment().env);
     } catch (error) {
       if (error instanceof ConfigError) {
         process.stderr.write(`${error.message}\n`);
@@ -23,11 +23,12 @@ export function runWithDatabase(
       }
       throw error;
     }
+    const databaseUrl = config.DATABASE_URL;
     const database = await openDatabase(databaseUrl).catch((error: unknown) => {
       throw databaseFailure(databaseUrl, error);
     });
     try {
-      return await run(database);
+      return await run(database, config);
     } finally {
       await database.close();
     }
