@@ -128,5 +128,6 @@ describe("webhooks CLI, end to end", () => {
     const operator = await cli("endpoint", "create", "--operator", "--url", hooks.url, "--events", "credits.low,budget.threshold", "--json");
     expect(operator.code, operator.stderr).toBe(0);
     expect(JSON.parse(operator.stdout).endpoint).toMatchObject({ teamId: null, operatorEndpoint: true, events: ["credits.low", "budget.threshold"] });
-  });
+    // Fourteen child processes, each loading tsx: well past the default timeout on a loaded machine.
+  }, 180_000);
 });
