@@ -16,8 +16,8 @@ export const GENERATE_INPUT = {
 };
 
 /**
- * A history page as README's example reads it, plus each generation's manifest: ~1.9 KiB a
- * generation with ~15 events (first: 50 is ~92 KiB, the size issue 8 measured).
+ * A history page as README's example reads it, plus each generation's manifest: ~2.7 KiB a
+ * generation with 16 events (first: 50 is ~135 KiB; issue 8 measured a ~92 KiB selection).
  */
 export const PAGE = `query Page($first: Int!) {
   generations(first: $first) {

@@ -1,6 +1,7 @@
 // Load from outside the server's process: autocannon, 50 connections, a 1 s warm-up and then
 // the measured run. Every answer is checked: a GraphQL error is still HTTP 200, so `expect`
 // reads a sample of bodies and a non-2xx or failed check counts as an error.
+import { performance } from "node:perf_hooks";
 import autocannon from "autocannon";
 import type { BenchSettings } from "./settings";
 
@@ -51,7 +52,9 @@ export async function load(settings: BenchSettings, options: LoadOptions): Promi
   };
   let unexpected = 0;
   const warmUp = await autocannon({ ...base, duration: 1 });
+  await drained(options.url);
   const result = await autocannon({ ...base, duration: settings.durationS });
+  await drained(options.url);
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -62,4 +65,25 @@ export async function load(settings: BenchSettings, options: LoadOptions): Promi
     errors: result.errors + result.timeouts + result.non2xx + unexpected,
     unexpected,
   };
+}
+
+/**
+ * autocannon abandons the requests in flight when a run ends, but the server still works
+ * through them: on a slow path (tens of req/s) that is seconds of work that would land in the
+ * next measurement. Wait until the server answers a trivial request quickly (at most 60 s).
+ */
+async function drained(url: string): Promise<void> {
+  const probe = new URL("/healthz", url).toString();
+  let quick = 0;
+  for (const deadline = Date.now() + 60_000; quick < 2 && Date.now() < deadline; ) {
+    const started = performance.now();
+    try {
+      const response = await fetch(probe, { signal: AbortSignal.timeout(30_000) });
+      await response.body?.cancel();
+    } catch {
+      // a timeout is an answer too: still busy
+    }
+    quick = performance.now() - started < 100 ? quick + 1 : 0;
+    if (quick < 2) await new Promise((done) => setTimeout(done, 50));
+  }
 }

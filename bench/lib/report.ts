@@ -16,6 +16,8 @@ export class Report {
   readonly notes: string[] = [];
 
   add(row: Row): void {
+    // 0 req/s on either side (nothing completed in the run) makes no ratio.
+    if (row.ratio !== undefined && !Number.isFinite(row.ratio)) row = { ...row, ratio: undefined };
     this.rows.push(row);
     process.stdout.write(`  ${row.scenario} | ${row.figure}: ${row.value}${row.ratio === undefined ? "" : ` (×${row.ratio.toFixed(2)})`}\n`);
   }
