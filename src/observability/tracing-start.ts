@@ -84,7 +84,7 @@ export function sdkDiagnostics(logger: Logger, now: () => number = Date.now) {
     // A warning, not an error: traces failing never fails a request.
     logger.warn(`tracing: ${text}`, args.length > 0 ? { detail: args.map(describe) } : undefined);
   };
-  const ignore = () => undefined;
+  const ignore = (..._args: unknown[]) => undefined;
   return { error: line, warn: line, info: ignore, debug: ignore, verbose: ignore };
 }
 
