@@ -27,7 +27,7 @@ Teams
   team budget <name> <budget options>          change a team's limits
 
 API keys
-  key create --team <name> --name <label> --scopes generate,read[,admin] [budget options]
+  key create --team <name> --name <label> --scopes generate,read[,webhooks][,admin] [budget options]
                                                create a key; it is printed once, never again
   key list [--team <name>]                     prefix, name, team, scopes, dates (never the key)
   key revoke <prefix>                          refuse the key from now on
