@@ -35,6 +35,14 @@ describe("configuration", () => {
     expect(loadConfig({ SEGMIND_API_KEY: "  " }).sandbox).toBe(true);
   });
 
+  it("reads the webhook alert settings: thresholds as sorted percentages (none: off), a low-balance threshold or none", () => {
+    expect(loadConfig({}).WEBHOOK_BUDGET_THRESHOLDS).toEqual([80, 100]);
+    expect(loadConfig({ WEBHOOK_BUDGET_THRESHOLDS: "100, 50%,90" }).WEBHOOK_BUDGET_THRESHOLDS).toEqual([50, 90, 100]);
+    expect(loadConfig({ WEBHOOK_BUDGET_THRESHOLDS: "none" }).WEBHOOK_BUDGET_THRESHOLDS).toEqual([]);
+    expect(loadConfig({}).WEBHOOK_CREDITS_LOW_USD).toBeUndefined();
+    expect(loadConfig({ WEBHOOK_CREDITS_LOW_USD: "2.5" }).WEBHOOK_CREDITS_LOW_USD).toBe(2.5);
+  });
+
   it.each([
     ["PORT", "eighty"],
     ["PORT", "70000"],
@@ -60,6 +68,9 @@ describe("configuration", () => {
     [{ PUBLIC_URL: "not a url" }, 'PUBLIC_URL: "not a url" is not an http(s) URL'],
     [{ CORS_ORIGINS: "https://app.example.com, https://*.example.com" }, 'CORS_ORIGINS: "https://*.example.com" is not an origin'],
     [{ PRICE_TABLE_USD: "480p:5=free" }, "PRICE_TABLE_USD: "],
+    [{ WEBHOOK_BUDGET_THRESHOLDS: "80,lots" }, 'WEBHOOK_BUDGET_THRESHOLDS: "80,lots" is not a comma-separated list of percentages'],
+    [{ WEBHOOK_BUDGET_THRESHOLDS: "0" }, 'WEBHOOK_BUDGET_THRESHOLDS: "0" is not a comma-separated list of percentages from 1 to 1000'],
+    [{ WEBHOOK_CREDITS_LOW_USD: "low" }, 'WEBHOOK_CREDITS_LOW_USD: "low" is not a number'],
   ])("names the variable and shows the offending value, in words rather than zod's: %j", (env, expected) => {
     const message = configError(env);
     expect(message).toContain(expected);
