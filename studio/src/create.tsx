@@ -216,8 +216,8 @@ export function CreatePage({ onKeyRefused }: { onKeyRefused: (message: string) =
             {sending && <span role="status">Sending…</span>}
           </div>
           <p class="hint">
-            A sweep sends the same input with {sweepCount} seeds (from the seed above upwards, or drawn at random) and shows
-            the takes side by side.
+            A sweep sends the same input with {sweepCount} seeds (from the seed above upwards, or drawn at random) as one
+            batch, accepted or refused whole, and shows the takes side by side.
           </p>
         </form>
       </section>

@@ -173,6 +173,53 @@ export const GenerateMutation = graphql(`
   }
 `);
 
+/** A seed sweep: one generateVideos batch, accepted or refused whole. */
+export const GenerateBatchMutation = graphql(`
+  mutation StudioGenerateBatch($input: GenerateVideosInput!) {
+    generateVideos(input: $input) {
+      __typename
+      ... on GenerateVideosPayload {
+        replayed
+        generations {
+          ...GenerationCard
+          events {
+            sequence
+          }
+        }
+      }
+      ... on InvalidInputError {
+        fields {
+          field
+          message
+          itemIndex
+        }
+      }
+      ... on BudgetExceededError {
+        limit
+        scope
+        limitValue
+        used
+        spentUsd
+        heldUsd
+        estimateUsd
+        requestedGenerations
+        resetsAt
+      }
+      ... on IdempotencyConflictError {
+        idempotencyKey
+        existingGenerationId
+      }
+      ... on BusyError {
+        retryAfterMs
+      }
+      ... on Error {
+        code
+        message
+      }
+    }
+  }
+`);
+
 export const RegenerateMutation = graphql(`
   mutation StudioRegenerate($id: ID!, $overrides: RegenerateOverrides) {
     regenerateVideo(id: $id, overrides: $overrides) {

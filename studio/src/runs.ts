@@ -2,6 +2,8 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, execute, snippet } from "./api";
 import {
   type GenerateVideoInput,
+  type StudioGenerateBatchMutation,
+  StudioGenerateBatchDocument,
   type StudioGenerateMutation,
   StudioGenerateDocument,
   type StudioRegenerateMutation,
@@ -20,7 +22,7 @@ export interface Run {
   title: string;
   kind: "single" | "sweep" | "regenerate";
   ids: string[];
-  /** Why a take of the run was refused (a sweep goes on with the next seed only if it may). */
+  /** Problems to show with the run's takes. */
   problems: string[];
   snippet: string;
 }
@@ -36,6 +38,7 @@ export interface Refusal {
 
 type GenerateResult = StudioGenerateMutation["generateVideo"];
 type RegenerateResult = StudioRegenerateMutation["regenerateVideo"];
+type BatchResult = StudioGenerateBatchMutation["generateVideos"];
 
 let runs: Run[] = [];
 let nextKey = 1;
@@ -61,25 +64,32 @@ function addRun(run: Omit<Run, "key">): Run {
   return created;
 }
 
-function updateRun(key: number, patch: Partial<Run>): void {
-  runs = runs.map((run) => (run.key === key ? { ...run, ...patch } : run));
-  changed();
-}
-
-/** Turns any typed result into what the form shows, or records the new take. */
-function outcome(result: GenerateResult | RegenerateResult): { id?: string; refusal?: Refusal } {
+/** Turns any typed result into what the form shows, or records the new takes. */
+function outcome(result: GenerateResult | RegenerateResult | BatchResult): { ids?: string[]; refusal?: Refusal } {
   switch (result.__typename) {
     case "GenerateVideoPayload":
-    case "RegenerateVideoPayload": {
-      const { generation } = result;
-      for (const event of generation.events) noteSequence(event.sequence);
-      upsert(generation);
-      return { id: generation.id };
+    case "RegenerateVideoPayload":
+    case "GenerateVideosPayload": {
+      const generations = "generations" in result ? result.generations : [result.generation];
+      for (const generation of generations) {
+        for (const event of generation.events) noteSequence(event.sequence);
+        upsert(generation);
+      }
+      return { ids: generations.map((generation) => generation.id) };
     }
-    case "InvalidInputError":
+    case "InvalidInputError": {
+      // A sweep's one item carries the form's fields (and its key is the batch's); the batch's
+      // other fields (its seeds) have no input of their own and show on the form.
+      const onForm = (problem: { field: string; itemIndex?: number | null }) =>
+        "itemIndex" in problem && problem.itemIndex == null && problem.field !== "idempotencyKey";
+      const batchProblems = result.fields.filter(onForm).map((problem) => `${problem.field}: ${problem.message}`);
       return {
-        refusal: { fields: Object.fromEntries(result.fields.map((problem) => [problem.field, problem.message])) },
+        refusal: {
+          fields: Object.fromEntries(result.fields.filter((p) => !onForm(p)).map((problem) => [problem.field, problem.message])),
+          ...(batchProblems.length > 0 ? { form: batchProblems.join("; ") } : {}),
+        },
       };
+    }
     case "BudgetExceededError": {
       const whose = result.scope === "TEAM" ? "the team's" : "this key's";
       const dollars = result.limit === "DAILY_USD" || result.limit === "MONTHLY_USD";
@@ -89,9 +99,10 @@ function outcome(result: GenerateResult | RegenerateResult): { id?: string; refu
         CONCURRENT: "limit on generations at once",
         REQUESTS_PER_MINUTE: "limit on generations per minute",
       }[result.limit];
+      const many = "requestedGenerations" in result && result.requestedGenerations > 1 ? result.requestedGenerations : null;
       const amounts = dollars
-        ? `${usd(result.used)} of ${usd(result.limitValue)} is spent or held; this one would cost ${usd(result.estimateUsd)}`
-        : `${result.used} of ${result.limitValue} in use`;
+        ? `${usd(result.used)} of ${usd(result.limitValue)} is spent or held; ${many ? `these ${many} would cost` : "this one would cost"} ${usd(result.estimateUsd)}`
+        : `${result.used} of ${result.limitValue} in use${many ? `; this sweep adds ${many}` : ""}`;
       const resets = result.resetsAt ? ` It frees up at ${new Date(result.resetsAt).toLocaleString()}.` : "";
       return { refusal: { fields: {}, budget: `Refused: over ${whose} ${limitText} (${amounts}). Nothing was sent or charged.${resets}` } };
     }
@@ -112,7 +123,7 @@ function thrown(error: unknown): Refusal {
   return { fields: {}, form: error instanceof Error ? error.message : String(error) };
 }
 
-async function generateOne(input: GenerateVideoInput): Promise<{ id?: string; refusal?: Refusal }> {
+async function generateOne(input: GenerateVideoInput): Promise<{ ids?: string[]; refusal?: Refusal }> {
   try {
     const { generateVideo } = await execute(StudioGenerateDocument, { input });
     return outcome(generateVideo);
@@ -123,7 +134,8 @@ async function generateOne(input: GenerateVideoInput): Promise<{ id?: string; re
 
 /** One take. A refusal starts no run: the form shows it where it belongs. */
 export async function generate(input: GenerateVideoInput): Promise<Refusal | null> {
-  const { id, refusal } = await generateOne(input);
+  const { ids, refusal } = await generateOne(input);
+  const id = ids?.[0];
   if (refusal || !id) return refusal ?? { fields: {}, form: "No generation came back" };
   addRun({
     title: input.prompt,
@@ -136,35 +148,32 @@ export async function generate(input: GenerateVideoInput): Promise<Refusal | nul
 }
 
 /**
- * Several seeds of one input, side by side. Sent one after another, so the budget sees them
- * in order; the first refusal stops the sweep and is shown (with the takes already made).
+ * Several seeds of one input, side by side: one generateVideos batch (a seed sweep), so the
+ * budget sees all of them at once and a sweep is accepted or refused whole. The form's
+ * idempotency key becomes the batch's.
  */
 export async function sweep(input: GenerateVideoInput, seeds: number[]): Promise<Refusal | null> {
-  const inputs = seeds.map((seed) => ({
-    ...input,
-    seed,
-    idempotencyKey: input.idempotencyKey ? `${input.idempotencyKey}-seed-${seed}` : input.idempotencyKey,
-  }));
-  const first = await generateOne(inputs[0] as GenerateVideoInput);
-  if (first.refusal || !first.id) return first.refusal ?? { fields: {}, form: "No generation came back" };
-  const run = addRun({
+  const variables = {
+    input: {
+      items: [{ ...input, seed: null, idempotencyKey: null }],
+      seeds,
+      idempotencyKey: input.idempotencyKey ?? null,
+    },
+  };
+  let answer: { ids?: string[]; refusal?: Refusal };
+  try {
+    answer = outcome((await execute(StudioGenerateBatchDocument, variables)).generateVideos);
+  } catch (error) {
+    answer = { refusal: thrown(error) };
+  }
+  if (answer.refusal || !answer.ids?.length) return answer.refusal ?? { fields: {}, form: "No generation came back" };
+  addRun({
     title: `${input.prompt} — seeds ${seeds.join(", ")}`,
     kind: "sweep",
-    ids: [first.id],
+    ids: answer.ids,
     problems: [],
-    snippet: inputs.map((each) => snippet(StudioGenerateDocument, { input: each })).join("\n"),
+    snippet: snippet(StudioGenerateBatchDocument, variables),
   });
-  const ids = [first.id];
-  for (const each of inputs.slice(1)) {
-    const { id, refusal } = await generateOne(each);
-    if (!id) {
-      const why = refusal?.budget ?? refusal?.form ?? Object.values(refusal?.fields ?? {}).join("; ");
-      updateRun(run.key, { problems: [`Seed ${each.seed}: ${why}`] });
-      return refusal ?? null;
-    }
-    ids.push(id);
-    updateRun(run.key, { ids: [...ids] });
-  }
   return null;
 }
 
@@ -174,11 +183,12 @@ export async function regenerate(id: string, seed?: number): Promise<Refusal | n
   try {
     const { regenerateVideo } = await execute(StudioRegenerateDocument, variables);
     const result = outcome(regenerateVideo);
-    if (result.refusal || !result.id) return result.refusal ?? { fields: {}, form: "No generation came back" };
+    const id = result.ids?.[0];
+    if (result.refusal || !id) return result.refusal ?? { fields: {}, form: "No generation came back" };
     addRun({
       title: seed === undefined ? "Regenerated with the same seed" : `Regenerated with seed ${seed}`,
       kind: "regenerate",
-      ids: [result.id],
+      ids: [id],
       problems: [],
       snippet: snippet(StudioRegenerateDocument, variables),
     });

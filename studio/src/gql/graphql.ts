@@ -78,6 +78,22 @@ export type GenerateVideoInput = {
   tags?: Array<string> | null | undefined;
 };
 
+/** Several generations in one request, accepted or refused together: up to 50 items, or one item swept over seeds (seeds or seedCount). */
+export type GenerateVideosInput = {
+  /** Retrying with the same key and input returns the same batch (replayed: true, nothing new stored or charged); with a different input it is an IdempotencyConflictError. Separate from generateVideo's keys. */
+  idempotencyKey?: string | null | undefined;
+  /** 1 to 50 requests, each checked by generateVideo's rules (errors name the item: FieldError.itemIndex). Leave their idempotencyKey out: the batch's key covers them. With seeds or seedCount: exactly one item, without a seed. */
+  items: Array<GenerateVideoInput>;
+  /** Optional: a JSON object kept with it and handed back as given (API, webhooks), at most 2048 bytes as JSON and 5 levels deep; never sent upstream. Part of the idempotency check. Kept on the batch (items may have their own). */
+  metadata?: unknown;
+  /** Seed sweep: this many generations (1 to 50) of the single item, each with a distinct seed chosen by the gateway (derived from the batch id) and recorded (seedSource GATEWAY). */
+  seedCount?: number | null | undefined;
+  /** Seed sweep: one generation of the single item per seed, in this order; 1 to 50 distinct seeds in the seed range. */
+  seeds?: Array<number> | null | undefined;
+  /** Optional labels, at most 10, each 1 to 40 characters of a-z, 0-9, "_", "-", ".", ":", starting with a letter or digit, no repeats. Spending is grouped by them (credits.spendingByTag) and generations(filter: { tag }) finds them. Part of the idempotency check. A batch's tags are added to every item's (at most 10 together). */
+  tags?: Array<string> | null | undefined;
+};
+
 /** Why a generation ended without a video (`Generation.errorCode`, with the details in `errorMessage`). Each says whether Segmind billed it. */
 export type GenerationErrorCode =
   /** cancelGeneration stopped it (status CANCELED). Segmind has no cancel: errorMessage says what it billed or may bill. */
@@ -276,6 +292,19 @@ export type StudioGenerateMutation = { generateVideo:
     | { __typename: 'GenerateVideoPayload', replayed: boolean, generation: { id: string, status: GenerationStatus, prompt: string, imageUrl: string, duration: number, resolution: Resolution, seed: number, seedSource: SeedSource, cameraFixed: boolean, createdAt: string, completedAt: string | null, resultUrl: string | null, costUsd: number | null, estimatedCostUsd: number | null, latencyMs: number | null, progress: number, estimatedCompletionAt: string | null, queuePosition: number | null, errorCode: GenerationErrorCode | null, errorMessage: string | null, events: Array<{ sequence: number }>, derivedFrom: { id: string } | null } }
     | { __typename: 'IdempotencyConflictError', idempotencyKey: string, existingGenerationId: string, code: ErrorCode, message: string }
     | { __typename: 'InvalidInputError', code: ErrorCode, message: string, fields: Array<{ field: string, message: string }> }
+   };
+
+export type StudioGenerateBatchMutationVariables = Exact<{
+  input: GenerateVideosInput;
+}>;
+
+
+export type StudioGenerateBatchMutation = { generateVideos:
+    | { __typename: 'BudgetExceededError', limit: BudgetLimit, scope: BudgetScope, limitValue: number, used: number, spentUsd: number | null, heldUsd: number | null, estimateUsd: number, requestedGenerations: number, resetsAt: string | null, code: ErrorCode, message: string }
+    | { __typename: 'BusyError', retryAfterMs: number, code: ErrorCode, message: string }
+    | { __typename: 'GenerateVideosPayload', replayed: boolean, generations: Array<{ id: string, status: GenerationStatus, prompt: string, imageUrl: string, duration: number, resolution: Resolution, seed: number, seedSource: SeedSource, cameraFixed: boolean, createdAt: string, completedAt: string | null, resultUrl: string | null, costUsd: number | null, estimatedCostUsd: number | null, latencyMs: number | null, progress: number, estimatedCompletionAt: string | null, queuePosition: number | null, errorCode: GenerationErrorCode | null, errorMessage: string | null, events: Array<{ sequence: number }>, derivedFrom: { id: string } | null }> }
+    | { __typename: 'IdempotencyConflictError', idempotencyKey: string, existingGenerationId: string, code: ErrorCode, message: string }
+    | { __typename: 'InvalidInputError', code: ErrorCode, message: string, fields: Array<{ field: string, message: string, itemIndex: number | null }> }
    };
 
 export type StudioRegenerateMutationVariables = Exact<{
@@ -579,6 +608,75 @@ export const StudioGenerateDocument = new TypedDocumentString(`
     id
   }
 }`) as unknown as TypedDocumentString<StudioGenerateMutation, StudioGenerateMutationVariables>;
+export const StudioGenerateBatchDocument = new TypedDocumentString(`
+    mutation StudioGenerateBatch($input: GenerateVideosInput!) {
+  generateVideos(input: $input) {
+    __typename
+    ... on GenerateVideosPayload {
+      replayed
+      generations {
+        ...GenerationCard
+        events {
+          sequence
+        }
+      }
+    }
+    ... on InvalidInputError {
+      fields {
+        field
+        message
+        itemIndex
+      }
+    }
+    ... on BudgetExceededError {
+      limit
+      scope
+      limitValue
+      used
+      spentUsd
+      heldUsd
+      estimateUsd
+      requestedGenerations
+      resetsAt
+    }
+    ... on IdempotencyConflictError {
+      idempotencyKey
+      existingGenerationId
+    }
+    ... on BusyError {
+      retryAfterMs
+    }
+    ... on Error {
+      code
+      message
+    }
+  }
+}
+    fragment GenerationCard on Generation {
+  id
+  status
+  prompt
+  imageUrl
+  duration
+  resolution
+  seed
+  seedSource
+  cameraFixed
+  createdAt
+  completedAt
+  resultUrl
+  costUsd
+  estimatedCostUsd
+  latencyMs
+  progress
+  estimatedCompletionAt
+  queuePosition
+  errorCode
+  errorMessage
+  derivedFrom {
+    id
+  }
+}`) as unknown as TypedDocumentString<StudioGenerateBatchMutation, StudioGenerateBatchMutationVariables>;
 export const StudioRegenerateDocument = new TypedDocumentString(`
     mutation StudioRegenerate($id: ID!, $overrides: RegenerateOverrides) {
   regenerateVideo(id: $id, overrides: $overrides) {
