@@ -5,6 +5,7 @@ import type { Db } from "../db/client";
 import type { Logger } from "../logger";
 import type { SecretBox } from "./secrets";
 import { type AttemptOutcome, sendWebhook } from "./send";
+import { webhookAttemptSpan } from "../observability/webhook-spans";
 import { nextRetryDelayMs } from "./schedule";
 
 export interface DeliverySettings {
@@ -60,15 +61,18 @@ export async function advanceDelivery(deps: DeliveryDeps, id: string, signal: Ab
   if (endpoint.previousSecretSealed && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now) {
     secrets.push(deps.secrets.open(endpoint.previousSecretSealed, endpoint.id));
   }
-  const outcome = await sendWebhook(
-    { url: endpoint.url, id: webhookId(row.id), body: row.payload, secrets, at: now },
-    {
-      timeoutMs: deps.settings.timeoutMs,
-      maxResponseBytes: deps.settings.maxResponseBytes,
-      allowPrivateTargets: deps.settings.allowPrivateTargets,
-      signal,
-      resolve: deps.resolve,
-    },
+  // A span in the generation's trace, when the event is a generation's (a no-op unless tracing is on).
+  const outcome = await webhookAttemptSpan(row, () =>
+    sendWebhook(
+      { url: endpoint.url, id: webhookId(row.id), body: row.payload, secrets, at: now },
+      {
+        timeoutMs: deps.settings.timeoutMs,
+        maxResponseBytes: deps.settings.maxResponseBytes,
+        allowPrivateTargets: deps.settings.allowPrivateTargets,
+        signal,
+        resolve: deps.resolve,
+      },
+    ),
   );
   deps.observe?.(row.eventType, outcome);
   const finishedAt = deps.clock.now();

@@ -9,6 +9,8 @@ import { postJson } from "../http/helpers";
 import { databaseTargets } from "../support/databases";
 import { type Harness, TEST_API_KEY, VALID_INPUT, localId, startHarness } from "../support/harness";
 import { type SeededTeam, seedTeam } from "../support/teams";
+import { type WebhookReceiver, startWebhookReceiver } from "../support/webhook-receiver";
+import { addEndpoint, webhooksIdle } from "../webhooks/support";
 
 /**
  * Traces, through real HTTP against a running gateway, into an in-memory exporter: the spans
@@ -23,6 +25,7 @@ let tracing: Tracing;
 let harness: Harness;
 let url: string;
 let team: SeededTeam;
+let receiver: WebhookReceiver;
 
 beforeAll(async () => {
   const settings = loadConfig({ OTEL_TRACES_EXPORTER: "otlp" }).tracing;
@@ -30,9 +33,12 @@ beforeAll(async () => {
   harness = await startHarness(sqlite!, { tracing: true });
   url = await harness.listen();
   team = await seedTeam(harness.db, "lighthouse", { app: "generate,read" });
+  receiver = await startWebhookReceiver();
+  await addEndpoint(harness, team.id, { url: receiver.url, events: ["generation.succeeded"] });
 });
 afterAll(async () => {
   await harness?.close();
+  await receiver?.close();
   await tracing?.shutdown();
   trace.disable();
   context.disable();
@@ -80,6 +86,8 @@ describe("OpenTelemetry traces", () => {
     expect(made.__typename).toBe("GenerateVideoPayload");
     const id = localId(made.generation.id);
     await harness.waitForStatus(id, ["SUCCEEDED"]);
+    await receiver.waitFor(1);
+    await webhooksIdle(harness);
     await tracing.flush();
     const spans = exporter.getFinishedSpans();
 
@@ -127,6 +135,15 @@ describe("OpenTelemetry traces", () => {
     expect(attributesOf(segmind.find((span) => span.name === "segmind submit")!)["segmind.request_id"]).toEqual(expect.any(String));
     // The steps' own database work, in the same trace.
     expect(generation.some((span) => span.name.startsWith("db ") && stepIds.has(parentOf(span)!))).toBe(true);
+    // Its webhook, in the same trace, beside the steps.
+    const webhook = generation.find((span) => span.name === "webhook deliver");
+    expect(parentOf(webhook!)).toBe(generationRootSpanId(id));
+    expect(attributesOf(webhook!)).toMatchObject({
+      "generation.id": id,
+      "webhook.event_type": "generation.succeeded",
+      "webhook.attempt": 1,
+      "http.response.status_code": 204,
+    });
     // Nothing of the generation escaped into another trace.
     const elsewhere = spans.filter(
       (span) => span.spanContext().traceId !== traceId && /^(generation|segmind )/.test(span.name),
@@ -142,6 +159,7 @@ describe("OpenTelemetry traces", () => {
     expect(everything).not.toContain(TEST_API_KEY);
     expect(everything).not.toContain(team.keys.app!);
     expect(everything).not.toMatch(/variables|graphql\.document|upstreamRequestBody/);
+    expect(everything).not.toContain(receiver.url);
   });
 
   it("a failed generation is one trace too, and its prompt reaches no span", async () => {
