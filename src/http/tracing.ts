@@ -13,7 +13,8 @@ import { requestIdFor } from "./request-id";
  * so the database and Segmind spans it causes nest under it. Nested fields' batched reads
  * (DataLoader) show as database spans under the operation.
  *
- * Attributes: operation type and name, the request id (as in the access log), the root field.
+ * Attributes: operation type and name, the request id and team id (as in the access log), the
+ * root field.
  * Never the document (it may hold a prompt inline), variables, arguments, results or the key.
  */
 export function operationTracing(): Plugin<GatewayContext> {
@@ -33,6 +34,7 @@ export function operationTracing(): Plugin<GatewayContext> {
           "graphql.operation.type": type,
           ...(name ? { "graphql.operation.name": name } : {}),
           ...(request ? { "gateway.request_id": requestIdFor(request) } : {}),
+          ...(contextValue.principal?.teamId ? { "gateway.team_id": contextValue.principal.teamId } : {}),
         },
       },
       parent,

@@ -100,6 +100,7 @@ describe("OpenTelemetry traces", () => {
       "graphql.operation.type": "mutation",
       "graphql.operation.name": "MakeClip",
       "gateway.request_id": "trace-test-1",
+      "gateway.team_id": team.id,
     });
     // Its root field, marked with the generation it created, with createGeneration's database writes inside.
     const field = spans.find((span) => span.name === "Mutation.generateVideo");
