@@ -73,6 +73,29 @@ describe("configuration from a .env file", () => {
   }, 60_000);
 });
 
+describe("traces configured from a .env file", () => {
+  it("OTEL_* settings in .env reach the OpenTelemetry exporter (console: spans on stdout, with the service name)", async () => {
+    const dir = tempDir();
+    const dirs = makeGatewayDirs();
+    cleanup.push(dirs.remove);
+    writeFileSync(
+      join(dir, ".env"),
+      [`DATABASE_URL=${dirs.databaseUrl}`, `MEDIA_DIR=${dirs.mediaDir}`, "OTEL_TRACES_EXPORTER=console", "OTEL_SERVICE_NAME=gateway-from-dotenv"].join("\n"),
+    );
+    const gateway = await startGateway({}, { cwd: dir });
+    expect(gateway.stderr()).toContain("tracing on (OpenTelemetry)");
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: "query FromDotenv { credits { spentUsd } }" }),
+    });
+    expect(response.status).toBe(200);
+    expect(await gateway.stop()).toEqual({ code: 0, signal: null });
+    expect(gateway.stdout()).toContain("query FromDotenv");
+    expect(gateway.stdout()).toContain("gateway-from-dotenv");
+  }, 60_000);
+});
+
 describe("start-up failures name the setting behind them", () => {
   it("DATABASE_URL: a SQLite file that cannot be created", async () => {
     const stderr = await failsWith({ DATABASE_URL: "file:/etc/passwd/x.db" });
