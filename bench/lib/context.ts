@@ -1,3 +1,4 @@
+import { PROVIDERS, type Provider } from "./databases";
 import type { StandIn } from "./gateway";
 import type { Report } from "./report";
 import type { BenchSettings } from "./settings";
@@ -17,4 +18,16 @@ export interface BenchContext {
 export interface Scenario {
   name: string;
   run(ctx: BenchContext): Promise<void>;
+}
+
+/** Runs `fn` once per provider; a failure becomes a row of the table and the next provider still runs. */
+export async function eachProvider(ctx: BenchContext, scenario: string, fn: (provider: Provider) => Promise<void>): Promise<void> {
+  for (const provider of PROVIDERS) {
+    try {
+      await fn(provider);
+    } catch (error) {
+      ctx.report.add({ scenario: `${scenario} ${provider}`, figure: "FAILED to run", value: String((error as Error).message).split("\n")[0] ?? "" });
+      process.stderr.write(`${(error as Error).stack}\n`);
+    }
+  }
 }

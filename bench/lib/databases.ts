@@ -47,6 +47,8 @@ async function sqliteSql(url: string, statements: string | string[]): Promise<Re
   const client = createClient({ url });
   excluded.add(client);
   try {
+    // The gateway may be writing: wait for its lock like it waits for ours.
+    await client.execute("PRAGMA busy_timeout = 30000");
     let rows: Record<string, unknown>[] = [];
     for (const statement of [statements].flat()) {
       const result = await client.execute(statement);

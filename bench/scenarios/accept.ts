@@ -2,8 +2,8 @@
 // audit trail, as a client sends it; every answer must be a GenerateVideoPayload (counted in
 // the database afterwards). Target: >= 500 req/s and p99 < 100 ms at 50 connections; then
 // the same with 100,000 settled ledger entries for the team this month (as fast).
-import type { BenchContext, Scenario } from "../lib/context";
-import { PROVIDERS, createDatabase } from "../lib/databases";
+import { type BenchContext, type Scenario, eachProvider } from "../lib/context";
+import { createDatabase } from "../lib/databases";
 import { startGateway } from "../lib/gateway";
 import { GENERATE, GENERATE_INPUT } from "../lib/graphql";
 import { load } from "../lib/load";
@@ -14,7 +14,7 @@ const HISTORY = 100_000;
 export const accept: Scenario = {
   name: "accept",
   async run(ctx: BenchContext) {
-    for (const provider of PROVIDERS) {
+    await eachProvider(ctx, "accept", async (provider) => {
       const database = await createDatabase(provider, ctx.dir, `accept-${provider}`);
       const gateway = await startGateway(ctx.dir, `accept-${provider}`, database, ctx.standIn);
       try {
@@ -70,6 +70,6 @@ export const accept: Scenario = {
         await gateway.proc.stop();
         await database.drop();
       }
-    }
+    });
   },
 };

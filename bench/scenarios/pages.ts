@@ -7,8 +7,8 @@
 // completed request to count (the floor gets the same 10).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { BenchContext, Scenario } from "../lib/context";
-import { PROVIDERS, createDatabase } from "../lib/databases";
+import { type BenchContext, type Scenario, eachProvider } from "../lib/context";
+import { createDatabase } from "../lib/databases";
 import { startGateway } from "../lib/gateway";
 import { PAGE, post } from "../lib/graphql";
 import { type LoadResult, load } from "../lib/load";
@@ -24,7 +24,7 @@ export const pages: Scenario = {
   name: "page",
   async run(ctx: BenchContext) {
     let floor: Map<number, LoadResult> | undefined;
-    for (const provider of PROVIDERS) {
+    await eachProvider(ctx, "page", async (provider) => {
       const database = await createDatabase(provider, ctx.dir, `page-${provider}`);
       const gateway = await startGateway(ctx.dir, `page-${provider}`, database, ctx.standIn, { SEGMIND_MAX_RPM: "0" });
       try {
@@ -74,7 +74,7 @@ export const pages: Scenario = {
         await gateway.proc.stop();
         await database.drop();
       }
-    }
+    });
   },
 };
 

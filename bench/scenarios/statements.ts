@@ -12,8 +12,8 @@ import { createGateway, type Gateway } from "../../src/gateway";
 import { createFsMediaStore } from "../../src/media/fs-store";
 import { startSegmindStandIn } from "../../src/sandbox/standin";
 import { createSegmindClient } from "../../src/segmind/client";
-import type { BenchContext, Scenario } from "../lib/context";
-import { type BenchDatabase, PROVIDERS, createDatabase } from "../lib/databases";
+import { type BenchContext, type Scenario, eachProvider } from "../lib/context";
+import { type BenchDatabase, createDatabase } from "../lib/databases";
 import { GENERATE, GENERATE_INPUT, PAGE } from "../lib/graphql";
 import { runScript } from "../lib/processes";
 import { cloneGenerations } from "../lib/seed";
@@ -25,7 +25,7 @@ export const statements: Scenario = {
   name: "statements",
   async run(ctx: BenchContext) {
     installCounter();
-    for (const provider of PROVIDERS) {
+    await eachProvider(ctx, "statements", async (provider) => {
       const database = await createDatabase(provider, ctx.dir, `statements-${provider}`);
       const env = { DATABASE_URL: database.url };
       await runScript("dist/keys.js", ["team", "create", "bench", "--daily-usd", "1000000", "--monthly-usd", "1000000"], { cwd: ctx.dir, env });
@@ -93,7 +93,7 @@ export const statements: Scenario = {
         await standIn.close();
         await database.drop();
       }
-    }
+    });
     ctx.report.note("statements: counted at the drivers (pg Client.query; libsql execute/batch/transaction/commit), so BEGIN, COMMIT and pragmas count; the first-frame fingerprint is off there (no outside fetch).");
   },
 };
