@@ -16,8 +16,10 @@ export interface LoadResult {
   allRequests: number;
   /** Transport errors, timeouts, non-2xx answers, and bodies without `expect`. */
   errors: number;
-  /** Answers whose body lacked `expect` (warm-up included). */
+  /** Answers of the measured run whose body lacked `expect`. */
   unexpected: number;
+  /** Those answers by kind: the result's __typename or the first error code, e.g. { BusyError: 50 }. */
+  unexpectedKinds: Record<string, number>;
 }
 
 export interface LoadOptions {
@@ -45,14 +47,25 @@ export async function load(settings: BenchSettings, options: LoadOptions): Promi
       {
         ...(options.setupRequest ? { setupRequest: options.setupRequest as never } : {}),
         ...(options.expect
-          ? { onResponse: (_status: number, body: string) => void (body.includes(options.expect as string) || unexpected++) }
+          ? {
+              onResponse: (status: number, body: string) => {
+                if (body.includes(options.expect as string)) return;
+                unexpected++;
+                const kind = /"__typename":"(\w+)"/.exec(body)?.[1] ?? /"code":"(\w+)"/.exec(body)?.[1] ?? `HTTP ${status}`;
+                unexpectedKinds[kind] = (unexpectedKinds[kind] ?? 0) + 1;
+              },
+            }
           : {}),
       },
     ],
   };
   let unexpected = 0;
+  const unexpectedKinds: Record<string, number> = {};
   const warmUp = await autocannon({ ...base, duration: 1 });
   await drained(options.url);
+  // Only the measured run's answers count.
+  unexpected = 0;
+  for (const kind of Object.keys(unexpectedKinds)) delete unexpectedKinds[kind];
   const result = await autocannon({ ...base, duration: settings.durationS });
   await drained(options.url);
   return {
@@ -64,6 +77,7 @@ export async function load(settings: BenchSettings, options: LoadOptions): Promi
     allRequests: result.requests.total + warmUp.requests.total,
     errors: result.errors + result.timeouts + result.non2xx + unexpected,
     unexpected,
+    unexpectedKinds,
   };
 }
 
@@ -86,4 +100,11 @@ async function drained(url: string): Promise<void> {
     quick = performance.now() - started < 100 ? quick + 1 : 0;
     if (quick < 2) await new Promise((done) => setTimeout(done, 50));
   }
+}
+
+/** "50 BusyError, 2 INTERNAL_SERVER_ERROR", or "" when every answer was as expected. */
+export function describeUnexpected(result: LoadResult): string {
+  return Object.entries(result.unexpectedKinds)
+    .map(([kind, count]) => `${count} ${kind}`)
+    .join(", ");
 }

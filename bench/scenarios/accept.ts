@@ -6,7 +6,7 @@ import { type BenchContext, type Scenario, eachProvider } from "../lib/context";
 import { createDatabase } from "../lib/databases";
 import { startGateway } from "../lib/gateway";
 import { GENERATE, GENERATE_INPUT } from "../lib/graphql";
-import { load } from "../lib/load";
+import { describeUnexpected, load } from "../lib/load";
 import { fmt } from "../lib/report";
 
 const HISTORY = 100_000;
@@ -42,7 +42,7 @@ export const accept: Scenario = {
         ctx.report.add({
           scenario,
           figure: "failed answers (errors, timeouts, non-2xx, not a payload)",
-          value: `${result.errors} of ${result.requests} (${accepted} generations stored)`,
+          value: `${result.errors} of ${result.requests}${result.unexpected ? ` (${describeUnexpected(result)})` : ""}; ${accepted} generations stored`,
           target: "0",
           pass: result.errors === 0,
         });
@@ -60,7 +60,7 @@ export const accept: Scenario = {
         ctx.report.add({
           scenario,
           figure: "generateVideo req/s, the team having 100,000 settled ledger entries this month",
-          value: `${fmt.rps(history.rps)}, p99 ${fmt.ms(history.p99)}${history.errors ? `, ${history.errors} failed` : ""}`,
+          value: `${fmt.rps(history.rps)}, p99 ${fmt.ms(history.p99)}${history.errors ? `, ${history.errors} failed${history.unexpected ? ` (${describeUnexpected(history)})` : ""}` : ""}`,
           floor: `same team before: ${fmt.rps(result.rps)}`,
           ratio: history.rps / result.rps,
           target: "as fast (≥ 0.8 × before, for noise)",
