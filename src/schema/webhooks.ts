@@ -1,3 +1,4 @@
+import DataLoader from "dataloader";
 import { type Principal, isAdmin, requireScope } from "../auth/principal";
 import type { GatewayContext } from "../context";
 import { InvalidInputError } from "../generations/validation";
@@ -194,7 +195,7 @@ export const WebhookDeliveryRef = builder.objectRef<WebhookDeliveryRow>("Webhook
     endpoint: t.field({
       type: WebhookEndpointRef,
       description: "The endpoint it is for (possibly deleted since).",
-      resolve: (delivery, _args, context) => context.services.db.webhookEndpoint.findUniqueOrThrow({ where: { id: delivery.endpointId } }),
+      resolve: (delivery, _args, context) => endpointLoader(context).load(delivery.endpointId),
     }),
     generation: t.field({
       type: GenerationRef,
@@ -204,6 +205,25 @@ export const WebhookDeliveryRef = builder.objectRef<WebhookDeliveryRow>("Webhook
     }),
   }),
 });
+
+/**
+ * A page of deliveries names a few endpoints many times: one query for all of them, per
+ * request (kept with the request's own loaders). Only deliveries the caller may see get here.
+ */
+const endpointLoaders = new WeakMap<GatewayContext["loaders"], DataLoader<string, WebhookEndpointRow>>();
+function endpointLoader(context: GatewayContext): DataLoader<string, WebhookEndpointRow> {
+  let loader = endpointLoaders.get(context.loaders);
+  if (!loader) {
+    const { db } = context.services;
+    loader = new DataLoader(async (ids: readonly string[]) => {
+      const rows = await db.webhookEndpoint.findMany({ where: { id: { in: [...ids] } } });
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      return ids.map((id) => byId.get(id) ?? new Error(`webhook endpoint ${id} is gone`));
+    });
+    endpointLoaders.set(context.loaders, loader);
+  }
+  return loader;
+}
 
 builder.objectType(WebhookEndpointNotFoundError, {
   name: "WebhookEndpointNotFoundError",

@@ -213,6 +213,30 @@ describeEachDatabase("webhooks: the GraphQL API and its access rules", (target) 
     expect((await harness.gqlAs(a.key, ENDPOINTS)).data.webhookEndpoints).toEqual([]);
   });
 
+  it("pages the delivery log in a fixed number of queries, whatever the page size; cursors move on", async () => {
+    const a = await team();
+    const hooks = await receiver();
+    const endpoints = [await create(a.key, { url: hooks.url, events: ["GENERATION_SUCCEEDED"] }), await create(a.key, { url: hooks.url, events: ["GENERATION_FAILED"] })];
+    for (let n = 0; n < 6; n += 1) await harness.gqlAs(a.key, PING, { id: endpoints[n % 2].endpoint.id });
+    await hooks.waitFor(6);
+    await webhooksIdle(harness);
+    const page = async (first: number, after?: string) => {
+      const from = harness.queries.length;
+      const result = (await harness.gqlAs(a.key, DELIVERIES, { first, after })).data.webhookDeliveries;
+      const endpointReads = harness.queries.slice(from).filter((query) => query.model === "WebhookEndpoint").length;
+      return { result, endpointReads };
+    };
+    const small = await page(2);
+    const large = await page(6);
+    expect(small.endpointReads).toBe(1);
+    expect(large.endpointReads).toBe(1);
+    expect(large.result.totalCount).toBe(6);
+    expect(large.result.edges.map((edge: any) => edge.node.endpoint.id).sort()).toEqual([...Array(3).fill(endpoints[0].endpoint.id), ...Array(3).fill(endpoints[1].endpoint.id)].sort());
+    const next = await page(6, small.result.pageInfo.endCursor);
+    expect(next.result.edges.map((edge: any) => edge.node.id)).toEqual(large.result.edges.slice(2).map((edge: any) => edge.node.id));
+    expect(next.result.pageInfo.hasNextPage).toBe(false);
+  });
+
   it("refuses unsafe or malformed URLs as InvalidInputError naming the field", async () => {
     const strict = await startHarness(target, { database: harness.database, standIn: harness.standIn, webhooks: { allowPrivateTargets: false } });
     try {
