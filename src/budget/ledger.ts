@@ -187,11 +187,14 @@ export async function readUsage(
   team: CountedTotals & { id: string },
   key: (CountedTotals & { id: string }) | null,
   now: Date,
+  /** Which counts to take (default both): a check skips those no limit of the team or key needs. */
+  counts: { active: boolean; recent: boolean } = { active: true, recent: true },
 ): Promise<{ team: BudgetUsage; key: BudgetUsage | null }> {
   const windows = budgetWindows(now);
-  const active = (owner: { teamId: string } | { apiKeyId: string }) => db.generation.count({ where: { ...owner, status: ACTIVE } });
+  const active = (owner: { teamId: string } | { apiKeyId: string }) =>
+    counts.active ? db.generation.count({ where: { ...owner, status: ACTIVE } }) : 0;
   const recent = (owner: { teamId: string } | { apiKeyId: string }) =>
-    db.generation.count({ where: { ...owner, createdAt: { gte: windows.minuteStart } } });
+    counts.recent ? db.generation.count({ where: { ...owner, createdAt: { gte: windows.minuteStart } } }) : 0;
   const [teamActive, teamRecent, keyActive, keyRecent] = await Promise.all([
     active({ teamId: team.id }),
     recent({ teamId: team.id }),
@@ -289,7 +292,12 @@ export async function assertBudgetFits(tx: Tx, request: HoldRequest): Promise<vo
   const keyLimits = key ?? NO_LIMITS;
   if (!hasAnyLimit(team) && !hasAnyLimit(keyLimits)) return;
 
-  const usage = await readUsage(tx, team, key, request.now);
+  // Dollar limits read the rows' running totals; the counts run only for limits that need them.
+  const counts = {
+    active: team.maxConcurrent != null || keyLimits.maxConcurrent != null,
+    recent: team.requestsPerMinute != null || keyLimits.requestsPerMinute != null,
+  };
+  const usage = await readUsage(tx, team, key, request.now, counts);
   const windows = budgetWindows(request.now);
   const exceeded =
     firstExceeded("TEAM", team, usage.team, request.estimateUsd, windows, request.generations) ??
