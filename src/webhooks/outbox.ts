@@ -1,6 +1,7 @@
 import type { Tx } from "../db/client";
 import type { GenerationRow } from "../generations/types";
 import { uuidv7 } from "../ids";
+import { batchCompletedEvent } from "./batch-completed";
 import { FINAL_STATUS_EVENTS, type WebhookEventType, splitEvents } from "./events";
 import { generationView, webhookBody } from "./payload";
 
@@ -65,17 +66,22 @@ export class WebhookOutbox {
     return rows.map((row) => row.id);
   }
 
-  /** A generation reached `row.status`, a final one (GenerationJournal.transition). */
-  generationFinished(tx: Tx, row: GenerationRow, at: Date): Promise<string[]> {
+  /**
+   * A generation reached `row.status`, a final one (GenerationJournal.transition); and, when it
+   * was the last of its batch to, `batch.completed` (batch-completed.ts).
+   */
+  async generationFinished(tx: Tx, row: GenerationRow, at: Date): Promise<string[]> {
     const type = FINAL_STATUS_EVENTS[row.status];
-    if (!type) return Promise.resolve([]);
-    return this.write(tx, {
+    if (!type) return [];
+    const ids = await this.write(tx, {
       type,
       teamId: row.teamId,
       generationId: row.id,
       at,
       data: { generation: generationView(row, this.options.publicUrl()) },
     });
+    const batch = row.batchId ? await batchCompletedEvent(tx, row.batchId, at, this.options.publicUrl()) : null;
+    return batch ? [...ids, ...(await this.write(tx, batch))] : ids;
   }
 
   /** After the transaction that wrote `ids` committed. */
