@@ -89,6 +89,31 @@ describeEachDatabase("webhooks: budget.threshold and credits.low", (target) => {
       { upstream: "other-account", balanceUsd: 2, source: "BALANCE_READ" },
     ]);
     expect(await harness.db.creditSnapshot.count({ where: { upstream: "other-account" } })).toBe(5);
+
+    // Recovered (7), then six low readings at once: one alert.
+    await alerts.recordReading(harness.db, { credits: 7, freeCredits: 0, readAt: new Date() });
+    await Promise.all(Array.from({ length: 6 }, () => alerts.recordReading(harness.db, { credits: 1, freeCredits: 0, readAt: new Date() })));
+    await ops.waitFor(4);
+    await webhooksIdle(harness);
+    expect(ops.received).toHaveLength(4);
+  });
+
+  it("concurrent requests reaching a threshold together: one alert per threshold, at the hold that reached it", async () => {
+    // 0.91 = ten holds of 0.091: the 8th reaches 80 % (0.728), the 10th 100 %; two more are refused.
+    const team = await makeTeam(harness.db, { dailyLimitUsd: 0.91 });
+    const hooks = await receiver();
+    await addEndpoint(harness, team.teamId, { url: hooks.url, events: ["budget.threshold"] });
+    const results = await Promise.all(Array.from({ length: 12 }, () => generateAs(harness, team.key, { resolution: "SD_480P", duration: 5 })));
+    expect(results.filter((result) => result.__typename === "GenerateVideoPayload")).toHaveLength(10);
+    await arrive(hooks, 2, team.teamId);
+    await webhooksIdle(harness);
+    expect(hooks.received).toHaveLength(2);
+    const seen = hooks.received.map((hook) => JSON.parse(hook.body).data).sort((x, y) => x.thresholdPercent - y.thresholdPercent);
+    expect(seen).toMatchObject([
+      { thresholdPercent: 80, usedUsd: 0.728 },
+      { thresholdPercent: 100, usedUsd: 0.91 },
+    ]);
+    expect(await harness.db.webhookAlert.count({ where: { teamId: team.teamId } })).toBe(2);
   });
 
   it("budget.threshold fires at the hold that reaches 80 % and 100 %, once per day, and only to the team's endpoints", async () => {
