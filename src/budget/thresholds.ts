@@ -65,7 +65,8 @@ export class BudgetAlerts {
     if (!hasDollarLimit(team) && !keyLimited) return [];
 
     // The running totals on the rows just read (src/budget/counters.ts), this transaction's own change included.
-    const usage = await readUsage(tx, team, keyLimited ? key : null, cause.now);
+    // Dollars only: no count of unfinished or recent generations.
+    const usage = await readUsage(tx, team, keyLimited ? key : null, cause.now, { active: false, recent: false });
     const windows = budgetWindows(cause.now);
     const day = cause.now.toISOString().slice(0, 10);
     const month = day.slice(0, 7);
