@@ -111,7 +111,9 @@ describeEachDatabase("webhooks: signed delivery from the outbox", (target) => {
     const slow = await startHarness(target, {
       database: harness.database,
       standIn: harness.standIn,
-      webhooks: { retryDelaysMs: [20, 20], disableAfterMs: 250, timeoutMs: 300 },
+      // The first two attempts fail fast; only the third (a receiver that never answers, 1 s)
+      // ends past disableAfterMs, with room for a loaded machine in between.
+      webhooks: { retryDelaysMs: [20, 20], disableAfterMs: 800, timeoutMs: 1_000 },
     });
     try {
       const team = await makeTeam(slow.db);
@@ -126,7 +128,7 @@ describeEachDatabase("webhooks: signed delivery from the outbox", (target) => {
       expect(hooks.received).toHaveLength(3);
       expect(hooks.received.map((hook) => hook.path)).toEqual(["/hooks", "/hooks", "/hooks"]);
       const delivery = await slow.db.webhookDelivery.findFirstOrThrow({ where: { endpointId: endpoint.id } });
-      expect(delivery).toMatchObject({ status: "FAILED", attempts: 3, lastStatusCode: null, lastError: "no answer within 300 ms" });
+      expect(delivery).toMatchObject({ status: "FAILED", attempts: 3, lastStatusCode: null, lastError: "no answer within 1000 ms" });
       // The schedule (two retries) is used up, and the endpoint has failed for longer than disableAfterMs.
       const after = await slow.db.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id }, include: { history: true } });
       expect(after).toMatchObject({ enabled: false, disabledReason: "FAILING" });
@@ -135,7 +137,7 @@ describeEachDatabase("webhooks: signed delivery from the outbox", (target) => {
       // Audited, with no actor (the delivery worker did it), in the transaction that disabled it.
       const audit = await slow.db.auditEntry.findFirstOrThrow({ where: { action: "WEBHOOK_ENDPOINT_DISABLED", subjectId: endpoint.id } });
       expect(audit).toMatchObject({ actorKeyId: null, actorTeamId: null, subjectType: "WebhookEndpoint" });
-      expect(JSON.parse(audit.details)).toMatchObject({ teamId: team.teamId, lastError: "no answer within 300 ms", deliveryId: delivery.id });
+      expect(JSON.parse(audit.details)).toMatchObject({ teamId: team.teamId, lastError: "no answer within 1000 ms", deliveryId: delivery.id });
       // The team sees it through the API: why, since when, and the endpoint's history.
       const teamWebhooksKey = (await addKey(slow.db, team.teamId, {}, "webhooks")).key;
       const seen = await slow.gqlAs(teamWebhooksKey, `query($id: ID!) { webhookEndpoint(id: $id) { enabled disabledReason disabledAt failingSince history { type message } } }`, { id: endpoint.id });
