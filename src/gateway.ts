@@ -200,6 +200,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     publicUrl: () => services.publicUrl,
     shared: deps.shared ? { ...deps.shared, lockDurationMs: settings.lockDurationMs } : undefined,
     retryDelayMs,
+    observe: (eventType, outcome) => metrics.webhookAttempt(eventType, outcome),
   });
   // Alerts sent as webhooks, written in the transaction that raises them.
   const budgetAlerts = new BudgetAlerts({

@@ -152,6 +152,19 @@ export class GatewayMetrics {
     labelNames: ["team"] as const,
     registers: [this.registry],
   });
+  private readonly webhookAttempts = new Counter({
+    name: `${METRIC_PREFIX}webhook_attempts_total`,
+    help: "Webhook delivery attempts, by event type (generation.succeeded, budget.threshold, ...) and outcome: delivered (a 2xx) or failed (anything else; retried on the schedule, or given up).",
+    labelNames: ["event", "outcome"] as const,
+    registers: [this.registry],
+  });
+  private readonly webhookDuration = new Histogram({
+    name: `${METRIC_PREFIX}webhook_attempt_duration_seconds`,
+    help: "How long one webhook delivery attempt took (connect, send, answer), by event type.",
+    labelNames: ["event"] as const,
+    buckets: SECONDS_BUCKETS,
+    registers: [this.registry],
+  });
   private readonly balance = new Gauge({
     name: `${METRIC_PREFIX}segmind_balance_credits`,
     help: "The last Segmind balance the gateway saw (a credits read, or the remaining credits a result reported). Absent until one is known.",
@@ -270,6 +283,12 @@ export class GatewayMetrics {
       this.generationsCreated.inc({ team });
       if (holdPlaced) this.budgetHolds.inc({ team });
     });
+  }
+
+  /** One webhook delivery attempt (src/webhooks/deliver.ts); the event types are a fixed list. */
+  webhookAttempt(eventType: string, outcome: { delivered: boolean; durationMs: number }): void {
+    this.webhookAttempts.inc({ event: eventType, outcome: outcome.delivered ? "delivered" : "failed" });
+    this.webhookDuration.observe({ event: eventType }, outcome.durationMs / 1_000);
   }
 
   budgetRefused(teamId: string, error: Pick<BudgetExceededError, "limit" | "scope">): void {

@@ -6,7 +6,7 @@ import type { Logger } from "../logger";
 import { BullMqStepQueue } from "../worker/bullmq-queue";
 import { InProcessStepQueue } from "../worker/in-process-queue";
 import type { StepQueue } from "../worker/queue";
-import type { DeliverySettings } from "./deliver";
+import type { DeliveryDeps, DeliverySettings } from "./deliver";
 import { WebhookDispatcher } from "./dispatcher";
 import { WebhookOutbox } from "./outbox";
 import { DEFAULT_DISABLE_AFTER_MS, DEFAULT_RETRY_DELAYS_MS } from "./schedule";
@@ -60,6 +60,8 @@ export interface WebhooksDeps {
   /** Several instances: the "webhooks" BullMQ queue on this Redis; otherwise in-process. */
   shared?: { connection: import("ioredis").Redis; prefix: string; lockDurationMs: number };
   retryDelayMs: (failures: number) => number;
+  /** Told about each attempt (the Prometheus counters). */
+  observe?: DeliveryDeps["observe"];
 }
 
 /** The outbox, the dispatcher on a StepQueue of its own, and the secret box, wired together. */
@@ -81,7 +83,7 @@ export function createWebhooks(deps: WebhooksDeps): Webhooks {
     : new InProcessStepQueue({ concurrency: settings.concurrency, logger: deps.logger, retryDelayMs: deps.retryDelayMs, logAs });
   const secrets = new SecretBox(settings.secretKey);
   const dispatcher = new WebhookDispatcher(
-    { db: deps.db, clock: deps.clock, logger: deps.logger, secrets, settings, resolve: settings.resolve },
+    { db: deps.db, clock: deps.clock, logger: deps.logger, secrets, settings, resolve: settings.resolve, observe: deps.observe },
     queue,
     { reconcileIntervalMs: settings.reconcileIntervalMs },
   );

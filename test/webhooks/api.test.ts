@@ -3,6 +3,7 @@ import { addKey, makeTeam } from "../budget/support";
 import { describeEachDatabase } from "../support/databases";
 import { type Harness, startHarness } from "../support/harness";
 import { type WebhookReceiver, startWebhookReceiver } from "../support/webhook-receiver";
+import { scrape } from "../support/metrics";
 import { webhooksIdle } from "./support";
 
 /**
@@ -37,8 +38,10 @@ describeEachDatabase("webhooks: the GraphQL API and its access rules", (target) 
     return started;
   };
 
+  let baseUrl: string;
   beforeAll(async () => {
     harness = await startHarness(target);
+    baseUrl = await harness.listen();
   });
   afterEach(async () => {
     for (const started of receivers.splice(0)) await started.close();
@@ -116,6 +119,9 @@ describeEachDatabase("webhooks: the GraphQL API and its access rules", (target) 
     hooks.secrets.push(created.secret);
     // The harness's schedule: 6 attempts, ~50 ms apart; all refused.
     hooks.respond(...Array.from({ length: 6 }, () => ({ status: 500 })));
+    const attempts = async (outcome: string) =>
+      (await scrape(baseUrl)).value("seedance_gateway_webhook_attempts_total", { event: "webhook.test", outcome });
+    const [failedBefore, deliveredBefore] = [await attempts("failed"), await attempts("delivered")];
     const ping = (await harness.gqlAs(a.key, PING, { id: created.endpoint.id })).data.sendTestWebhook.delivery;
     await hooks.waitFor(6);
     await webhooksIdle(harness);
@@ -130,6 +136,9 @@ describeEachDatabase("webhooks: the GraphQL API and its access rules", (target) 
     expect(hooks.received[6]?.verifiedWith).toEqual([0]);
     const delivered = (await harness.gqlAs(a.key, DELIVERIES, { filter: { endpointId: created.endpoint.id } })).data.webhookDeliveries.edges[0].node;
     expect(delivered).toMatchObject({ status: "DELIVERED", attempts: 7, lastStatusCode: 204 });
+    // Every attempt counted on /metrics, by event and outcome.
+    expect((await attempts("failed")) - failedBefore).toBe(6);
+    expect((await attempts("delivered")) - deliveredBefore).toBe(1);
 
     const disabled = (await harness.gqlAs(a.key, UPDATE, { id: created.endpoint.id, input: { enabled: false } })).data.updateWebhookEndpoint;
     expect(disabled.endpoint).toMatchObject({ enabled: false, disabledReason: "MANUAL" });
