@@ -9,8 +9,8 @@ export const WEBHOOK_EVENT_TYPES = {
   "generation.expired": "A generation's deadline passed before it finished (status EXPIRED).",
   "batch.completed": "Every generation of a batch (generateVideos) reached a final status.",
   "budget.threshold":
-    "A team or key used a configured share (BUDGET_ALERT_THRESHOLDS, e.g. 80 % and 100 %) of its daily or monthly dollar limit; once per window.",
-  "credits.low": "The Segmind balance fell below CREDITS_LOW_THRESHOLD_USD. Operators' endpoints only.",
+    "A team or one of its keys reached a configured share (WEBHOOK_BUDGET_THRESHOLDS, default 80 % and 100 %) of its daily or monthly dollar limit, spent + held; once per threshold and calendar UTC day or month.",
+  "credits.low": "The Segmind balance was seen below WEBHOOK_CREDITS_LOW_USD; once until a reading at or above it. Operators' endpoints only.",
   "webhook.test": "A test ping (sendTestWebhook), sent to the one endpoint it was asked for.",
 } as const satisfies Record<string, string>;
 
