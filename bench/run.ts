@@ -61,7 +61,7 @@ const heading = [
   "",
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}; load average (1/5/15 min) ` +
     `${loadBefore.map((v) => v.toFixed(2)).join(" / ")} at start, ${loadAfter.map((v) => v.toFixed(2)).join(" / ")} at end; ` +
-    `${settings.durationS} s per load run (after 1 s of warm-up) at ${settings.connections} connections (history pages and Apollo: 10); whole run ${Math.round(seconds)} s` +
+    `${settings.durationS} s per load run (after 1 s of warm-up) at ${settings.connections} connections (history pages and Apollo: 10)${settings.repeat > 1 ? `, median of ${settings.repeat} runs each` : ""}; whole run ${Math.round(seconds)} s` +
     (settings.only.length ? `; scenarios: ${settings.only.join(", ")}` : "") + ".",
   "",
 ];

@@ -12,8 +12,6 @@ export interface LoadResult {
   /** Bytes per second of responses. */
   throughput: number;
   requests: number;
-  /** Requests of the warm-up and the measured run together (what the server saw). */
-  allRequests: number;
   /** Transport errors, timeouts, non-2xx answers, and bodies without `expect`. */
   errors: number;
   /** Answers of the measured run whose body lacked `expect`. */
@@ -61,23 +59,29 @@ export async function load(settings: BenchSettings, options: LoadOptions): Promi
   };
   let unexpected = 0;
   const unexpectedKinds: Record<string, number> = {};
-  const warmUp = await autocannon({ ...base, duration: 1 });
+  await autocannon({ ...base, duration: 1 });
   await drained(options.url);
-  // Only the measured run's answers count.
-  unexpected = 0;
-  for (const kind of Object.keys(unexpectedKinds)) delete unexpectedKinds[kind];
-  const result = await autocannon({ ...base, duration: settings.durationS });
-  await drained(options.url);
+  // Only the measured runs' answers count; with BENCH_REPEAT the median run (by req/s) is kept.
+  const runs: Array<{ result: autocannon.Result; unexpected: number; kinds: Record<string, number> }> = [];
+  for (let i = 0; i < settings.repeat; i++) {
+    unexpected = 0;
+    for (const kind of Object.keys(unexpectedKinds)) delete unexpectedKinds[kind];
+    const run = await autocannon({ ...base, duration: settings.durationS });
+    await drained(options.url);
+    runs.push({ result: run, unexpected, kinds: { ...unexpectedKinds } });
+  }
+  runs.sort((a, b) => a.result.requests.average - b.result.requests.average);
+  const median = runs[Math.floor(runs.length / 2)] as (typeof runs)[number];
+  const result = median.result;
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
     throughput: result.throughput.average,
     requests: result.requests.total,
-    allRequests: result.requests.total + warmUp.requests.total,
-    errors: result.errors + result.timeouts + result.non2xx + unexpected,
-    unexpected,
-    unexpectedKinds,
+    errors: result.errors + result.timeouts + result.non2xx + median.unexpected,
+    unexpected: median.unexpected,
+    unexpectedKinds: median.kinds,
   };
 }
 
