@@ -5,6 +5,7 @@ import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { build } from "esbuild";
 import type { BenchContext, Scenario } from "./lib/context";
 import { startStandIn } from "./lib/gateway";
 import { load } from "./lib/load";
@@ -32,12 +33,24 @@ const commit = git("rev-parse", "--short", "HEAD") + (git("status", "--porcelain
 process.stdout.write(`bench: building (npm run build)...\n`);
 execFileSync("npm", ["run", "build", "--silent"], { cwd: ROOT, stdio: "inherit" });
 
+// The hello-world floor, bundled as the gateway is (npm run build), so startup compares like with like.
+const helloEntry = join(dir, "hello.mjs");
+await build({
+  entryPoints: [join(ROOT, "bench/servers/hello.ts")],
+  outfile: helloEntry,
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  logLevel: "warning",
+});
 const standIn = await startStandIn(dir, "standin");
-const hello = await startProcess({ name: "hello", entry: "bench/servers/hello.ts", cwd: dir });
+const hello = await startProcess({ name: "hello", entry: helloEntry, cwd: dir });
 const helloLoad = await load(settings, { url: `${hello.url}/graphql`, body: JSON.stringify({ query: "{ hello }" }) });
 await hello.stop();
 report.add({ scenario: "floor", figure: "yoga hello-world", value: `${fmt.rps(helloLoad.rps)}, p99 ${fmt.ms(helloLoad.p99)}` });
-const ctx: BenchContext = { settings, dir, report, standIn, helloRps: helloLoad.rps };
+const ctx: BenchContext = { settings, dir, report, standIn, helloRps: helloLoad.rps, helloEntry };
 
 try {
   for (const scenario of SCENARIOS) {

@@ -13,6 +13,8 @@ export interface BenchContext {
   standIn: StandIn;
   /** req/s of the yoga hello-world, measured first in this run. */
   helloRps: number;
+  /** The hello-world compiled like the gateway (one esbuild bundle), for floors that start it. */
+  helloEntry: string;
 }
 
 export interface Scenario {
