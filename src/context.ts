@@ -4,6 +4,7 @@ import type { Clock } from "./clock";
 import type { CreditsService } from "./credits/service";
 import type { Db } from "./db/client";
 import type { GenerationJournal } from "./generations/journal";
+import type { BudgetAdmission } from "./generations/admission";
 import type { EventFeed } from "./generations/event-feed";
 import type { GenerationNotifier } from "./generations/notifier";
 import type { ProgressEstimator } from "./generations/progress";
@@ -51,6 +52,8 @@ export interface GatewayServices {
   outageMaxWaitMs: number;
   /** budget.threshold webhooks, raised in the transaction of a hold (src/budget/thresholds.ts). */
   budgetAlerts: BudgetAlerts;
+  /** Group commit of each team's concurrent generateVideo requests (src/generations/admission.ts). */
+  admission: BudgetAdmission;
 }
 
 /** What every resolver sees: the services plus this request's own id and DataLoaders. */

@@ -9,6 +9,7 @@ import { CreditsService } from "./credits/service";
 import type { Db } from "./db/client";
 import { type ImageFetcher, createImageFetcher } from "./generations/image-fetch";
 import { GenerationJournal } from "./generations/journal";
+import { BudgetAdmission } from "./generations/admission";
 import { EventFeed } from "./generations/event-feed";
 import { type GenerationNotifier, InProcessNotifier } from "./generations/notifier";
 import { ProgressEstimator } from "./generations/progress";
@@ -307,6 +308,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     webhooks,
     outageMaxWaitMs: settings.outageMaxWaitMs,
     budgetAlerts,
+    admission: new BudgetAdmission({ db: deps.db, provider: deps.databaseProvider, budgetAlerts }),
   };
   const graphiql = createGraphiQL();
   const readiness = new Readiness([

@@ -284,44 +284,79 @@ export interface HoldRequest {
  * lockTeamBudget, before the row is inserted. Team limits are checked before key limits.
  */
 export async function assertBudgetFits(tx: Tx, request: HoldRequest): Promise<void> {
-  const [team, key] = await Promise.all([
-    tx.team.findUnique({ where: { id: request.teamId } }),
-    request.apiKeyId ? tx.apiKey.findUnique({ where: { id: request.apiKeyId } }) : null,
+  const [refusal] = await checkBudgets(tx, [request]);
+  if (refusal) throw refusal;
+}
+
+/**
+ * The verdict on several requests of ONE team, in turn, as if each were admitted after the
+ * ones before it that fit: null (fits; counted before the next is checked) or the
+ * BudgetExceededError it would get. Limits and usage are read once, under the team's lock.
+ */
+export async function checkBudgets(tx: Tx, requests: readonly HoldRequest[]): Promise<Array<BudgetExceededError | null>> {
+  const first = requests[0];
+  if (!first) return [];
+  const keyIds = [...new Set(requests.map((request) => request.apiKeyId).filter((id): id is string => id !== null))];
+  const [team, keys] = await Promise.all([
+    tx.team.findUnique({ where: { id: first.teamId } }),
+    keyIds.length === 0 ? [] : tx.apiKey.findMany({ where: { id: { in: keyIds } } }),
   ]);
-  if (!team) return;
-  const keyLimits = key ?? NO_LIMITS;
-  if (!hasAnyLimit(team) && !hasAnyLimit(keyLimits)) return;
+  const limitedKeys = keys.filter(hasAnyLimit);
+  if (!team || (!hasAnyLimit(team) && limitedKeys.length === 0)) return requests.map(() => null);
 
   // Dollar limits read the rows' running totals; the counts run only for limits that need them.
   const counts = {
-    active: team.maxConcurrent != null || keyLimits.maxConcurrent != null,
-    recent: team.requestsPerMinute != null || keyLimits.requestsPerMinute != null,
+    active: [team, ...limitedKeys].some((row) => row.maxConcurrent != null),
+    recent: [team, ...limitedKeys].some((row) => row.requestsPerMinute != null),
   };
-  const usage = await readUsage(tx, team, key, request.now, counts);
-  const windows = budgetWindows(request.now);
-  const exceeded =
-    firstExceeded("TEAM", team, usage.team, request.estimateUsd, windows, request.generations) ??
-    (usage.key ? firstExceeded("KEY", keyLimits, usage.key, request.estimateUsd, windows, request.generations) : null);
-  if (!exceeded) return;
-  if (exceeded.limit === "REQUESTS_PER_MINUTE") {
-    // The count drops below the limit once the (used - limit + 1)th oldest request of the
-    // minute is older than 60 s.
-    const oldest = await tx.generation.findFirst({
-      where: {
-        teamId: request.teamId,
-        ...(exceeded.scope === "KEY" ? { apiKeyId: request.apiKeyId } : {}),
-        createdAt: { gte: windows.minuteStart },
-      },
-      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-      skip: Math.max(0, exceeded.used - exceeded.limitValue),
-      select: { createdAt: true },
-    });
-    exceeded.resetsAt = oldest ? new Date(oldest.createdAt.getTime() + 60_000) : null;
+  const usages = await Promise.all(
+    (limitedKeys.length > 0 ? limitedKeys : [null]).map((key) => readUsage(tx, team, key, first.now, counts)),
+  );
+  const teamUsage = (usages[0] as { team: BudgetUsage }).team;
+  const keyUsage = new Map(limitedKeys.map((key, index) => [key.id, { key, usage: usages[index]?.key as BudgetUsage }]));
+  const windows = budgetWindows(first.now);
+
+  const verdicts: Array<BudgetExceededError | null> = [];
+  for (const request of requests) {
+    const ofKey = request.apiKeyId ? keyUsage.get(request.apiKeyId) : undefined;
+    const exceeded =
+      firstExceeded("TEAM", team, teamUsage, request.estimateUsd, windows, request.generations) ??
+      (ofKey ? firstExceeded("KEY", ofKey.key, ofKey.usage, request.estimateUsd, windows, request.generations) : null);
+    if (exceeded) {
+      if (exceeded.limit === "REQUESTS_PER_MINUTE") exceeded.resetsAt = await minuteResetsAt(tx, request, exceeded, windows);
+      verdicts.push(new BudgetExceededError(exceeded));
+      continue;
+    }
+    verdicts.push(null);
+    for (const usage of [teamUsage, ofKey?.usage]) {
+      if (!usage) continue;
+      usage.heldUsd = roundUsd(usage.heldUsd + request.estimateUsd);
+      usage.activeGenerations += request.generations ?? 1;
+      usage.requestsInLastMinute += request.generations ?? 1;
+    }
   }
-  throw new BudgetExceededError(exceeded);
+  return verdicts;
 }
 
-const NO_LIMITS: BudgetLimits = { dailyLimitUsd: null, monthlyLimitUsd: null, maxConcurrent: null, requestsPerMinute: null };
+/**
+ * When a per-minute refusal ends: the count drops below the limit once the
+ * (used - limit + 1)th oldest request of the minute is older than 60 s. One more query, only
+ * on a refusal.
+ */
+async function minuteResetsAt(tx: Tx, request: HoldRequest, exceeded: BudgetExceededDetails, windows: BudgetWindows): Promise<Date | null> {
+  const oldest = await tx.generation.findFirst({
+    where: {
+      teamId: request.teamId,
+      ...(exceeded.scope === "KEY" ? { apiKeyId: request.apiKeyId } : {}),
+      createdAt: { gte: windows.minuteStart },
+    },
+    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+    skip: Math.max(0, exceeded.used - exceeded.limitValue),
+    select: { createdAt: true },
+  });
+  return oldest ? new Date(oldest.createdAt.getTime() + 60_000) : null;
+}
+
 
 /** The HOLD of a generation just inserted (same transaction). */
 export async function placeHold(tx: Tx, request: HoldRequest & { generationId: string }): Promise<void> {

@@ -8,6 +8,7 @@ import { BusyError, isContention } from "../db/contention";
 import { uuidv7 } from "../ids";
 import type { GatewayMetrics } from "../observability/metrics";
 import { recordGenerationCreated } from "../observability/tracing";
+import type { AdmissionRequest, BudgetAdmission } from "./admission";
 import { inputFingerprint } from "./fingerprint";
 import { storedIdempotencyKey } from "./idempotency-scope";
 import type { GenerationNotifier } from "./notifier";
@@ -45,6 +46,8 @@ export interface CreateGenerationDeps {
   metrics?: Pick<GatewayMetrics, "generationCreated" | "budgetRefused">;
   /** budget.threshold webhooks of the holds, written in their transaction (src/budget/thresholds.ts). */
   budgetAlerts?: Pick<BudgetAlerts, "afterSpend" | "scheduled">;
+  /** Group commit of a team's concurrent requests (admission.ts); absent: one transaction each. */
+  admission?: BudgetAdmission;
 }
 
 export interface CreatedGeneration {
@@ -108,18 +111,22 @@ export async function createGeneration(
 
   const alerts = deps.budgetAlerts ? { budget: deps.budgetAlerts, deliveries: [] as string[] } : undefined;
   try {
-    const generation = await deps.db.$transaction(async (tx) => {
-      if (alerts) alerts.deliveries = [];
-      // Budget (src/budget/ledger.ts): lock the team, refuse (BudgetExceededError, nothing
-      // stored) unless it fits, and hold the estimate, all in this transaction.
-      if (hold) {
-        await lockTeamBudget(tx, hold.provider, hold.teamId);
-        await assertBudgetFits(tx, hold);
-      }
-      // The row, its first event, tags, the hold and the audit entry (persist.ts).
-      const [created] = await persistGenerations(tx, owner, now, [prepared], alerts);
-      return created as GenerationRow;
-    });
+    const generation =
+      hold && owner.teamId && deps.admission
+        ? // Budgeted: through the team's group commit (admission.ts), checked in arrival order.
+          await admitTogether(deps.admission, { prepared, owner: { ...owner, teamId: owner.teamId }, hold, now }, alerts)
+        : await deps.db.$transaction(async (tx) => {
+            if (alerts) alerts.deliveries = [];
+            // Budget (src/budget/ledger.ts): lock the team, refuse (BudgetExceededError, nothing
+            // stored) unless it fits, and hold the estimate, all in this transaction.
+            if (hold) {
+              await lockTeamBudget(tx, hold.provider, hold.teamId);
+              await assertBudgetFits(tx, hold);
+            }
+            // The row, its first event, tags, the hold and the audit entry (persist.ts).
+            const [created] = await persistGenerations(tx, owner, now, [prepared], alerts);
+            return created as GenerationRow;
+          });
     deps.notifier?.notify(generation.id);
     if (alerts) alerts.budget.scheduled(alerts.deliveries);
     deps.metrics?.generationCreated(owner.teamId, hold !== null);
@@ -135,6 +142,17 @@ export async function createGeneration(
     if (isContention(error)) throw new BusyError();
     throw error;
   }
+}
+
+/** A budgeted request through the team's group commit; its alerts' deliveries join `alerts`. */
+async function admitTogether(
+  admission: BudgetAdmission,
+  request: AdmissionRequest,
+  alerts: { deliveries: string[] } | undefined,
+): Promise<GenerationRow> {
+  const { row, deliveries } = await admission.admit(request);
+  alerts?.deliveries.push(...deliveries);
+  return row;
 }
 
 function replayOrConflict(existing: GenerationRow, key: string, fingerprint: string): CreatedGeneration {

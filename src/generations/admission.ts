@@ -1,0 +1,102 @@
+import DataLoader from "dataloader";
+import { type HoldRequest, checkBudgets, lockTeamBudget } from "../budget/ledger";
+import type { BudgetAlerts } from "../budget/thresholds";
+import type { Db } from "../db/client";
+import type { GenerationOwner } from "./create";
+import { type PreparedGeneration, persistGenerations } from "./persist";
+import type { GenerationRow } from "./types";
+
+/** One generateVideo of a team, validated and prepared, waiting for its budget check. */
+export interface AdmissionRequest {
+  prepared: PreparedGeneration;
+  owner: GenerationOwner & { teamId: string };
+  hold: HoldRequest;
+  now: Date;
+}
+
+export interface Admitted {
+  row: GenerationRow;
+  /** budget.threshold webhooks its hold raised, to schedule once committed. */
+  deliveries: string[];
+}
+
+export interface BudgetAdmissionDeps {
+  db: Db;
+  provider: "sqlite" | "postgresql";
+  budgetAlerts?: Pick<BudgetAlerts, "afterSpend">;
+  /** Most requests of one team checked and written in one transaction. */
+  maxGroup?: number;
+}
+
+/**
+ * Group commit for budgeted requests. A team's budget is checked under its lock, so its
+ * requests are admitted one transaction at a time; requests that arrive while one runs wait
+ * and then go together in the next: one lock, one read of the budget, one commit for all of
+ * them, each still checked in turn (an early one may fit where a later one is refused) and
+ * each answered on its own. DataLoader does the gathering: one loader per team whose batches
+ * are dispatched only when the team's previous batch has finished.
+ *
+ * If the group's transaction fails (an idempotency key taken meanwhile, a database error),
+ * each of its requests is tried again alone, so one request's failure is never another's.
+ */
+export class BudgetAdmission {
+  private readonly teams = new Map<string, DataLoader<AdmissionRequest, Admitted>>();
+
+  constructor(private readonly deps: BudgetAdmissionDeps) {}
+
+  admit(request: AdmissionRequest): Promise<Admitted> {
+    return this.loaderFor(request.owner.teamId).load(request);
+  }
+
+  private loaderFor(teamId: string): DataLoader<AdmissionRequest, Admitted> {
+    const existing = this.teams.get(teamId);
+    if (existing) return existing;
+    let running: Promise<unknown> = Promise.resolve();
+    const loader = new DataLoader<AdmissionRequest, Admitted>(
+      (group) => {
+        const done = this.admitGroup(group);
+        running = done.catch(() => undefined);
+        return done;
+      },
+      {
+        cache: false,
+        maxBatchSize: this.deps.maxGroup ?? 50,
+        // The next group gathers until the team's current transaction is over.
+        batchScheduleFn: (dispatch) => void running.then(() => setImmediate(dispatch)),
+      },
+    );
+    this.teams.set(teamId, loader);
+    return loader;
+  }
+
+  private async admitGroup(group: readonly AdmissionRequest[]): Promise<Array<Admitted | Error>> {
+    const first = group[0] as AdmissionRequest;
+    try {
+      return await this.deps.db.$transaction(async (tx) => {
+        await lockTeamBudget(tx, this.deps.provider, first.owner.teamId);
+        const verdicts = await checkBudgets(
+          tx,
+          group.map((request) => request.hold),
+        );
+        // Each in turn: the row, its first event, tags, hold, alerts and audit entry (persist.ts).
+        const results: Array<Admitted | Error> = [];
+        for (const [index, request] of group.entries()) {
+          const refusal = verdicts[index];
+          if (refusal) {
+            results.push(refusal);
+            continue;
+          }
+          const alerts = this.deps.budgetAlerts ? { budget: this.deps.budgetAlerts, deliveries: [] as string[] } : undefined;
+          const [row] = await persistGenerations(tx, request.owner, request.now, [request.prepared], alerts);
+          results.push({ row: row as GenerationRow, deliveries: alerts?.deliveries ?? [] });
+        }
+        return results;
+      });
+    } catch (error) {
+      if (group.length === 1) return [error instanceof Error ? error : new Error(String(error))];
+      const alone: Array<Admitted | Error> = [];
+      for (const request of group) alone.push(...(await this.admitGroup([request])));
+      return alone;
+    }
+  }
+}
