@@ -159,6 +159,7 @@ export class EventFeed {
       if (epoch !== this.epoch) return;
       const { ready, blocked } = this.inOrder(from, rows);
       if (ready.length > 0) {
+        asOfEachEvent(ready);
         this.watermark = ready.at(-1)?.event.id ?? from;
         for (const listener of [...this.listeners]) listener(ready);
       }
@@ -195,5 +196,22 @@ export class EventFeed {
       expected = event.id + 1;
     }
     return { ready, blocked: false };
+  }
+}
+
+/**
+ * A read may find several events of one generation, all joined with its row as it is now.
+ * Each update should show the status it brought about: walking back from the row's status,
+ * an event before a status change carries that change's `fromStatus`. (Other fields are the
+ * row's as read.)
+ */
+function asOfEachEvent(items: FeedItem[]): void {
+  const statusAfter = new Map<string, string>();
+  for (let index = items.length - 1; index >= 0; index -= 1) {
+    const item = items[index] as FeedItem;
+    const id = item.event.generationId;
+    const status = statusAfter.get(id) ?? item.generation.status;
+    if (status !== item.generation.status) items[index] = { ...item, generation: { ...item.generation, status } };
+    if (item.event.type === "STATUS_CHANGED" && item.event.fromStatus) statusAfter.set(id, item.event.fromStatus);
   }
 }

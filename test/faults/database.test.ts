@@ -22,6 +22,8 @@ const lockHolderSource = `
 const { parentPort, workerData } = require("node:worker_threads");
 import(workerData.libsqlClient).then(async ({ createClient }) => {
   const client = createClient({ url: workerData.url });
+  // The gateway may be writing at this moment: wait for its turn rather than fail at once.
+  await client.execute("PRAGMA busy_timeout = 10000");
   const tx = await client.transaction("write"); // BEGIN IMMEDIATE: holds the write lock
   await tx.execute("INSERT INTO CreditSnapshot (upstream, credits, freeCredits, readAt) VALUES ('lock-holder', 1, 0, '2026-11-01T00:00:00.000+00:00')");
   parentPort.postMessage("locked");

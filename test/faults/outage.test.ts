@@ -86,7 +86,8 @@ async function rideOutOutage(harness: Harness, queue: string) {
   const metricsDuring = await scrape(url);
   expect(metricsDuring.value("seedance_gateway_segmind_circuit_state", { state: "closed" })).toBe(0);
   expect(metricsDuring.value("seedance_gateway_segmind_circuit_transitions_total", { to: "open" })).toBeGreaterThanOrEqual(1);
-  expect(metricsDuring.value("seedance_gateway_generations_waiting_for_upstream")).toBe(GENERATIONS);
+  // All of them, or all but the one a half-open circuit just let through as its probe.
+  expect(metricsDuring.value("seedance_gateway_generations_waiting_for_upstream")).toBeGreaterThanOrEqual(GENERATIONS - 1);
   const failedBeforeHeal = await harness.db.generation.count({ where: { status: "FAILED" } });
   expect(failedBeforeHeal).toBe(0);
 
