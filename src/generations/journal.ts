@@ -191,7 +191,10 @@ export class GenerationJournal {
   async recordCalls(id: string, calls: readonly UpstreamCall[], attempt?: number): Promise<void> {
     if (calls.length === 0) return;
     const now = this.clock.now();
-    await this.writeEvents(id, (tx) => tx.generationEvent.createMany({ data: callEvents(id, calls, attempt, now) }));
+    // One statement, so no transaction around it (BEGIN and COMMIT would triple the cost of
+    // every status poll); subscribers are woken once it is written.
+    await this.db.generationEvent.createMany({ data: callEvents(id, calls, attempt, now) });
+    this.options.notifier?.notify(id);
   }
 
   async recordEvent(id: string, type: GenerationEventType, details: EventDetails): Promise<void> {
@@ -203,7 +206,8 @@ export class GenerationJournal {
       attempt: details.attempt ?? null,
       createdAt: this.clock.now(),
     };
-    await this.writeEvents(id, (tx) => tx.generationEvent.create({ data: event }));
+    await this.db.generationEvent.createMany({ data: [event] });
+    this.options.notifier?.notify(id);
   }
 }
 
