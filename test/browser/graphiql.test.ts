@@ -102,9 +102,17 @@ describe.skipIf(!hasChromium && !onCI)(`GraphiQL and media in Chromium (needs ${
     // Chromium; the tab's own click handler is what a user's click reaches.
     await page.locator(".graphiql-tab-button", { hasText: "Credits" }).dispatchEvent("click");
     await expect.poll(() => page.locator(".graphiql-tab-active").innerText()).toBe("Credits");
-    const credits = page.waitForResponse((response) => /estimateCost/.test(response.request().postData() ?? ""));
-    await page.locator(".graphiql-execute-button").click();
-    const creditsBody = (await (await credits).json()) as { data: { estimateCost: { estimateUsd: number } } };
+    // A click landing while GraphiQL still loads the tab's editor runs nothing: click again then.
+    let credits: Awaited<ReturnType<typeof page.waitForResponse>> | null = null;
+    for (let attempt = 1; credits === null; attempt += 1) {
+      const answered = page.waitForResponse((response) => /estimateCost/.test(response.request().postData() ?? ""), { timeout: 10_000 });
+      await page.locator(".graphiql-execute-button").click();
+      credits = await answered.catch((error: unknown) => {
+        if (attempt >= 3) throw error;
+        return null;
+      });
+    }
+    const creditsBody = (await credits.json()) as { data: { estimateCost: { estimateUsd: number } } };
     expect(creditsBody.data.estimateCost.estimateUsd).toBe(0.091);
     await expect.poll(() => visibleText(page, ".result-window"), { timeout: 10_000 }).toContain("estimateUsd");
     expect(foreignRequests()).toEqual([]);

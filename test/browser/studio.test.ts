@@ -119,6 +119,11 @@ describe.skipIf(!hasChromium && !onCI)(`the studio in Chromium (needs ${CHROMIUM
   }, 60_000);
 
   it("submits, shows progress to done from the subscription alone, then plays and seeks the 10 s video", async () => {
+    const mediaStatuses: number[] = [];
+    const onResponse = (response: { url(): string; status(): number }) => {
+      if (new URL(response.url()).pathname.startsWith("/media/")) mediaStatuses.push(response.status());
+    };
+    page.on("response", onResponse);
     await page.getByLabel("10 s").check();
     await page.getByLabel("Seed", { exact: true }).fill("4242");
     // What the take shows, every time it changes, recorded in the page (no test-side sampling gaps).
@@ -163,12 +168,8 @@ describe.skipIf(!hasChromium && !onCI)(`the studio in Chromium (needs ${CHROMIUM
     expect(during.length).toBeLessThanOrEqual(4);
     expect(sent.some((request) => request.stream && request.operation === "StudioUpdates")).toBe(true);
 
-    // The video: plays, lasts the requested 10 s, seeks (with Range requests).
-    const mediaStatuses: number[] = [];
-    const onResponse = (response: { url(): string; status(): number }) => {
-      if (new URL(response.url()).pathname.startsWith("/media/")) mediaStatuses.push(response.status());
-    };
-    page.on("response", onResponse);
+    // The video: plays, lasts the requested 10 s, seeks (with Range requests, recorded from the
+    // start: the <video> may load as soon as the take shows it).
     const video = take(4242).locator("video");
     const loaded = await video.evaluate(async (element: HTMLVideoElement) => {
       element.muted = true;
