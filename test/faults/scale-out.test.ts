@@ -92,6 +92,8 @@ describeWithRedis("scale-out: gateway processes sharing PostgreSQL and Redis", (
     }
     a.signal("SIGKILL");
     expect((await a.exited).signal).toBe("SIGKILL");
+    // The killed instance's submits on the wire stay SUBMITTING until a survivor settles them.
+    const midSubmit = (await rows()).filter((row) => row.status === "SUBMITTING").length;
 
     let final: Record<string, unknown>[] = [];
     for (const deadline = Date.now() + 60_000; ; ) {
@@ -106,7 +108,8 @@ describeWithRedis("scale-out: gateway processes sharing PostgreSQL and Redis", (
     for (const row of final) {
       if (row.status !== "SUCCEEDED") expect(row).toMatchObject({ status: "FAILED", errorCode: "SUBMIT_INTERRUPTED" });
     }
-    expect(final.filter((row) => row.status === "SUCCEEDED").length).toBeGreaterThanOrEqual(COUNT - 1);
+    // Only those: as many as were on the wire at the kill (the worker runs several at once).
+    expect(final.filter((row) => row.status !== "SUCCEEDED").length).toBeLessThanOrEqual(midSubmit);
     // Nothing submitted twice: one POST per generation, one accepted job per seed.
     expect(standIn.stats.submitAttempts).toBe(COUNT);
     const seeds = standIn.acceptedJobs().map((job) => job.seed);
