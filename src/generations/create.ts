@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { BudgetExceededError, assertBudgetFits, lockTeamBudget } from "../budget/ledger";
+import { BudgetExceededError } from "../budget/ledger";
 import type { PriceTable } from "../budget/prices";
 import type { BudgetAlerts } from "../budget/thresholds";
 import type { Clock } from "../clock";
@@ -8,7 +8,7 @@ import { BusyError, isContention } from "../db/contention";
 import { uuidv7 } from "../ids";
 import type { GatewayMetrics } from "../observability/metrics";
 import { recordGenerationCreated } from "../observability/tracing";
-import type { AdmissionRequest, BudgetAdmission } from "./admission";
+import type { BudgetAdmission } from "./admission";
 import { inputFingerprint } from "./fingerprint";
 import { storedIdempotencyKey } from "./idempotency-scope";
 import type { GenerationNotifier } from "./notifier";
@@ -46,8 +46,8 @@ export interface CreateGenerationDeps {
   metrics?: Pick<GatewayMetrics, "generationCreated" | "budgetRefused">;
   /** budget.threshold webhooks of the holds, written in their transaction (src/budget/thresholds.ts). */
   budgetAlerts?: Pick<BudgetAlerts, "afterSpend" | "scheduled">;
-  /** Group commit of a team's concurrent requests (admission.ts); absent: one transaction each. */
-  admission?: BudgetAdmission;
+  /** Group commit of a team's budgeted requests (admission.ts). */
+  admission: BudgetAdmission;
 }
 
 export interface CreatedGeneration {
@@ -109,26 +109,15 @@ export async function createGeneration(
     ? { provider: deps.databaseProvider, teamId: owner.teamId, apiKeyId: owner.apiKeyId, estimateUsd: prepared.estimatedCostUsd, now }
     : null;
 
-  const alerts = deps.budgetAlerts ? { budget: deps.budgetAlerts, deliveries: [] as string[] } : undefined;
   try {
-    const generation =
-      hold && owner.teamId && deps.admission
-        ? // Budgeted: through the team's group commit (admission.ts), checked in arrival order.
-          await admitTogether(deps.admission, { prepared, owner: { ...owner, teamId: owner.teamId }, hold, now }, alerts)
-        : await deps.db.$transaction(async (tx) => {
-            if (alerts) alerts.deliveries = [];
-            // Budget (src/budget/ledger.ts): lock the team, refuse (BudgetExceededError, nothing
-            // stored) unless it fits, and hold the estimate, all in this transaction.
-            if (hold) {
-              await lockTeamBudget(tx, hold.provider, hold.teamId);
-              await assertBudgetFits(tx, hold);
-            }
-            // The row, its first event, tags, the hold and the audit entry (persist.ts).
-            const [created] = await persistGenerations(tx, owner, now, [prepared], alerts);
-            return created as GenerationRow;
-          });
+    // Budgeted: the team's group commit checks and holds it (admission.ts), in arrival order.
+    // No team, no budget: the row, its first event and the audit entry (persist.ts).
+    const { row: generation, deliveries } = hold
+      ? await deps.admission.admit({ prepared, owner: { ...owner, teamId: hold.teamId }, hold, now })
+      : { row: (await deps.db.$transaction((tx) => persistGenerations(tx, owner, now, [prepared])))[0] as GenerationRow, deliveries: [] };
     deps.notifier?.notify(generation.id);
-    if (alerts) alerts.budget.scheduled(alerts.deliveries);
+    // budget.threshold webhooks the hold raised, sent now that it committed.
+    deps.budgetAlerts?.scheduled(deliveries);
     deps.metrics?.generationCreated(owner.teamId, hold !== null);
     recordGenerationCreated(generation.id);
     return { generation, replayed: false };
@@ -142,17 +131,6 @@ export async function createGeneration(
     if (isContention(error)) throw new BusyError();
     throw error;
   }
-}
-
-/** A budgeted request through the team's group commit; its alerts' deliveries join `alerts`. */
-async function admitTogether(
-  admission: BudgetAdmission,
-  request: AdmissionRequest,
-  alerts: { deliveries: string[] } | undefined,
-): Promise<GenerationRow> {
-  const { row, deliveries } = await admission.admit(request);
-  alerts?.deliveries.push(...deliveries);
-  return row;
 }
 
 function replayOrConflict(existing: GenerationRow, key: string, fingerprint: string): CreatedGeneration {

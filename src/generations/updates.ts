@@ -123,10 +123,9 @@ export async function* allGenerationUpdates(
     // Counted to the newest event, not the watermark: the feed hands over what lies between.
     if (afterSequence !== null) await refuseLongReplay(deps.db, { id: { gt: last }, ...generationWhere });
     if (last < subscription.watermark) {
-      const where = { id: { gt: last, lte: subscription.watermark }, ...generationWhere };
       for (;;) {
         const page = await deps.db.generationEvent.findMany({
-          where: { ...where, id: { gt: last, lte: subscription.watermark } },
+          where: { ...generationWhere, id: { gt: last, lte: subscription.watermark } },
           orderBy: { id: "asc" },
           take: PAGE,
           include: { generation: true },
