@@ -64,11 +64,20 @@ export function auditGenerationCreated(tx: Tx, at: Date, row: GenerationRow, act
  * (id, index) are part of what was asked for; metadata is not copied into the trail.
  */
 export function auditGenerationsCreated(tx: Tx, at: Date, rows: readonly GenerationRow[], actor: AuditActor) {
+  return auditGenerationsCreatedBy(tx, rows.map((row) => ({ at, row, actor })));
+}
+
+/**
+ * auditGenerationsCreated for generations of several requests in one transaction (a team's
+ * group commit): each entry by its own requester, at its own request's time, in this order.
+ */
+export function auditGenerationsCreatedBy(tx: Tx, created: ReadonlyArray<{ at: Date; row: GenerationRow; actor: AuditActor }>) {
   return appendAuditMany(
     tx,
-    clockAt(at),
-    rows.map((row) => ({
+    clockAt(created[0]?.at ?? new Date(0)),
+    created.map(({ at, row, actor }) => ({
       action: "GENERATION_CREATED" as const,
+      at,
       ...subject(row, actor),
       details: {
         generationId: row.id,

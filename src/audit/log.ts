@@ -32,6 +32,8 @@ export interface AuditRecord {
   subjectId?: string | null;
   /** Amounts and ids worth keeping; stored as JSON text. */
   details?: Record<string, unknown>;
+  /** When it happened, when not the clock's now (entries of several requests appended together). */
+  at?: Date;
 }
 
 /**
@@ -55,12 +57,12 @@ export async function appendAuditMany(tx: Tx, clock: Clock, records: readonly Au
   // hash is still the previous head's: the new one is written last.
   const head = await tx.auditHead.update({ where: { id: 1 }, data: { sequence: { increment: records.length } } });
   // Millisecond precision: what both databases store, so the hash recomputes exactly.
-  const at = new Date(clock.now().getTime());
+  const now = clock.now();
   let prevHash = head.hash;
   const entries = records.map((record, index): ChainedEntry => {
     const content: AuditContent = {
       sequence: head.sequence - records.length + 1 + index,
-      at,
+      at: new Date((record.at ?? now).getTime()),
       action: record.action,
       actorKeyId: record.actorKeyId ?? null,
       actorTeamId: record.actorTeamId ?? null,

@@ -39,11 +39,13 @@ interface Owner {
   apiKeyId: string | null;
 }
 
-/** Holds of `amountUsd` in total were just placed for `owner`. */
-export async function countHolds(tx: Tx, owner: Owner, amountUsd: number): Promise<void> {
-  const data = { heldUsd: { increment: roundUsd(amountUsd) } };
-  await tx.team.updateMany({ where: { id: owner.teamId }, data });
-  if (owner.apiKeyId) await tx.apiKey.updateMany({ where: { id: owner.apiKeyId }, data });
+/** Holds were just placed for a team: the amounts in total by key (null: without a key). */
+export async function countHolds(tx: Tx, holds: { teamId: string; keys: ReadonlyMap<string | null, number> }): Promise<void> {
+  const total = [...holds.keys.values()].reduce((sum, amount) => sum + amount, 0);
+  await tx.team.updateMany({ where: { id: holds.teamId }, data: { heldUsd: { increment: roundUsd(total) } } });
+  for (const [apiKeyId, amountUsd] of holds.keys) {
+    if (apiKeyId) await tx.apiKey.updateMany({ where: { id: apiKeyId }, data: { heldUsd: { increment: roundUsd(amountUsd) } } });
+  }
 }
 
 /**

@@ -360,30 +360,33 @@ async function minuteResetsAt(tx: Tx, request: HoldRequest, exceeded: BudgetExce
 
 /** The HOLD of a generation just inserted (same transaction). */
 export async function placeHold(tx: Tx, request: HoldRequest & { generationId: string }): Promise<void> {
-  await placeHolds(tx, request, [{ generationId: request.generationId, estimateUsd: request.estimateUsd }]);
+  await placeHolds(tx, [request]);
 }
 
 /**
- * The HOLDs of generations just inserted together (a batch), in one statement of the same
- * transaction as the rows and the assertBudgetFits that checked their total.
+ * The HOLDs of generations just inserted together (a batch, or a team's group commit), in one
+ * statement of the same transaction as the rows and the check that admitted them, and the
+ * running totals moved once per team and per key. All of one team.
  */
 export async function placeHolds(
   tx: Tx,
-  owner: Pick<HoldRequest, "teamId" | "apiKeyId" | "now">,
-  holds: ReadonlyArray<{ generationId: string; estimateUsd: number }>,
+  holds: ReadonlyArray<Pick<HoldRequest, "teamId" | "apiKeyId" | "now" | "estimateUsd"> & { generationId: string }>,
 ): Promise<void> {
-  if (holds.length === 0) return;
+  const first = holds[0];
+  if (!first) return;
   await tx.ledgerEntry.createMany({
     data: holds.map((hold) => ({
-      teamId: owner.teamId,
-      apiKeyId: owner.apiKeyId,
+      teamId: hold.teamId,
+      apiKeyId: hold.apiKeyId,
       generationId: hold.generationId,
       kind: "HOLD" satisfies LedgerKind,
       amountUsd: roundUsd(hold.estimateUsd),
-      createdAt: owner.now,
+      createdAt: hold.now,
     })),
   });
-  await countHolds(tx, owner, holds.reduce((sum, hold) => sum + roundUsd(hold.estimateUsd), 0));
+  const byKey = new Map<string | null, number>();
+  for (const hold of holds) byKey.set(hold.apiKeyId, (byKey.get(hold.apiKeyId) ?? 0) + roundUsd(hold.estimateUsd));
+  await countHolds(tx, { teamId: first.teamId, keys: byKey });
 }
 
 /** Why a hold was closed the way it was. */

@@ -2,7 +2,8 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Tx } from "../db/client";
 import { roundUsd } from "../money";
 import type { WebhookOutbox } from "../webhooks/outbox";
-import { type BudgetUsage, budgetWindows, lockTeamBudget, readUsage } from "./ledger";
+import { type CountedTotals, countedUsage } from "./counters";
+import { type BudgetUsage, budgetWindows, lockTeamBudget } from "./ledger";
 
 /**
  * `budget.threshold` webhooks: a team or one of its keys has used a configured share
@@ -50,53 +51,83 @@ export class BudgetAlerts {
 
   /** In the transaction that placed holds or settled above one: alert every threshold newly reached. Returns delivery ids. */
   async afterSpend(tx: Tx, cause: SpendCause): Promise<string[]> {
-    const thresholds = this.options.thresholdsPercent;
-    if (thresholds.length === 0) return [];
+    if (this.options.thresholdsPercent.length === 0) return [];
     // The team's budget lock (ledger.ts): alerts of one team are checked one transaction at a time.
     if (!cause.teamLocked) await lockTeamBudget(tx, this.options.provider, cause.teamId);
-    const [team, key] = await Promise.all([
-      tx.team.findUnique({ where: { id: cause.teamId } }),
-      cause.apiKeyId ? tx.apiKey.findUnique({ where: { id: cause.apiKeyId } }) : null,
+    return this.afterHolds(tx, cause.teamId, [{ apiKeyId: cause.apiKeyId, now: cause.now, generationId: cause.generationId ?? null, amountUsd: 0 }]);
+  }
+
+  /**
+   * Several requests' holds of one team placed together, in this order, in one transaction
+   * under the team's lock (the group commit, src/generations/admission.ts): the same alerts as
+   * calling afterSpend after each hold in turn, each at the hold that reached it, with one
+   * read of the team and its keys. The rows read include every hold of `steps`; the usage
+   * after step i is that minus the amounts of the steps after it.
+   */
+  async afterHolds(tx: Tx, teamId: string, steps: readonly HoldStep[]): Promise<string[]> {
+    const thresholds = this.options.thresholdsPercent;
+    if (thresholds.length === 0 || steps.length === 0) return [];
+    const keyIds = [...new Set(steps.map((step) => step.apiKeyId).filter((id): id is string => id !== null))];
+    const [team, keys] = await Promise.all([
+      tx.team.findUnique({ where: { id: teamId } }),
+      keyIds.length === 0 ? [] : tx.apiKey.findMany({ where: { id: { in: keyIds } } }),
     ]);
     if (!team) return [];
-    const hasDollarLimit = (row: { dailyLimitUsd: number | null; monthlyLimitUsd: number | null } | null) =>
+    const hasDollarLimit = (row: { dailyLimitUsd: number | null; monthlyLimitUsd: number | null } | null | undefined) =>
       row != null && (row.dailyLimitUsd != null || row.monthlyLimitUsd != null);
-    const keyLimited = hasDollarLimit(key);
-    if (!hasDollarLimit(team) && !keyLimited) return [];
+    const limitedKeys = new Map(keys.filter(hasDollarLimit).map((key) => [key.id, key]));
+    if (!hasDollarLimit(team) && limitedKeys.size === 0) return [];
 
-    // The running totals on the rows just read (src/budget/counters.ts), this transaction's own change included.
-    // Dollars only: no count of unfinished or recent generations.
-    const usage = await readUsage(tx, team, keyLimited ? key : null, cause.now, { active: false, recent: false });
-    const windows = budgetWindows(cause.now);
-    const day = cause.now.toISOString().slice(0, 10);
-    const month = day.slice(0, 7);
-    type Crossing = { alertKey: string; scope: "TEAM" | "KEY"; window: Window; threshold: number; limitUsd: number; usage: BudgetUsage; spentUsd: number };
-    const crossings: Crossing[] = [];
-    const consider = (scope: "TEAM" | "KEY", id: string, limits: { dailyLimitUsd: number | null; monthlyLimitUsd: number | null }, u: BudgetUsage) => {
-      const perWindow: Array<[Window, number | null, number, string]> = [
-        ["DAILY", limits.dailyLimitUsd, u.spentTodayUsd, day],
-        ["MONTHLY", limits.monthlyLimitUsd, u.spentThisMonthUsd, month],
-      ];
-      for (const [window, limitUsd, spentUsd, windowKey] of perWindow) {
-        if (limitUsd == null || limitUsd <= 0) continue;
-        const used = roundUsd(spentUsd + u.heldUsd);
-        for (const threshold of thresholds) {
-          if (used < roundUsd((limitUsd * threshold) / 100)) continue;
-          crossings.push({ alertKey: `budget.threshold:${scope}:${id}:${window}:${windowKey}:${threshold}`, scope, window, threshold, limitUsd, usage: u, spentUsd });
+    // What is held after each step: the rows' running totals (src/budget/counters.ts, this
+    // transaction's holds included) less the holds placed after it. Dollars only.
+    let teamLater = 0;
+    const keyLater = new Map<string, number>();
+    const heldAfter: Array<{ team: number; key: number }> = new Array(steps.length);
+    for (let index = steps.length - 1; index >= 0; index--) {
+      const step = steps[index] as HoldStep;
+      const key = step.apiKeyId ? limitedKeys.get(step.apiKeyId) : undefined;
+      heldAfter[index] = { team: team.heldUsd - teamLater, key: key ? key.heldUsd - (keyLater.get(key.id) ?? 0) : 0 };
+      teamLater += roundUsd(step.amountUsd);
+      if (key) keyLater.set(key.id, (keyLater.get(key.id) ?? 0) + roundUsd(step.amountUsd));
+    }
+
+    type Crossing = { alertKey: string; scope: "TEAM" | "KEY"; window: Window; threshold: number; limitUsd: number; usage: BudgetUsage; spentUsd: number; step: HoldStep; key: ApiKeyRow | null };
+    // The first step that reaches each threshold; later ones would find it alerted already.
+    const crossings = new Map<string, Crossing>();
+    for (const [index, step] of steps.entries()) {
+      const day = step.now.toISOString().slice(0, 10);
+      const month = day.slice(0, 7);
+      const consider = (scope: "TEAM" | "KEY", row: ApiKeyRow | typeof team, heldUsd: number) => {
+        const u = dollarUsage({ ...row, heldUsd }, step.now);
+        const perWindow: Array<[Window, number | null, number, string]> = [
+          ["DAILY", row.dailyLimitUsd, u.spentTodayUsd, day],
+          ["MONTHLY", row.monthlyLimitUsd, u.spentThisMonthUsd, month],
+        ];
+        for (const [window, limitUsd, spentUsd, windowKey] of perWindow) {
+          if (limitUsd == null || limitUsd <= 0) continue;
+          const used = roundUsd(spentUsd + u.heldUsd);
+          for (const threshold of thresholds) {
+            if (used < roundUsd((limitUsd * threshold) / 100)) continue;
+            const alertKey = `budget.threshold:${scope}:${row.id}:${window}:${windowKey}:${threshold}`;
+            if (crossings.has(alertKey)) continue;
+            crossings.set(alertKey, { alertKey, scope, window, threshold, limitUsd, usage: u, spentUsd, step, key: scope === "KEY" ? (row as ApiKeyRow) : null });
+          }
         }
-      }
-    };
-    consider("TEAM", team.id, team, usage.team);
-    if (key && keyLimited && usage.key) consider("KEY", key.id, key, usage.key);
-    if (crossings.length === 0) return [];
+      };
+      const held = heldAfter[index] as { team: number; key: number };
+      if (hasDollarLimit(team)) consider("TEAM", team, held.team);
+      const key = step.apiKeyId ? limitedKeys.get(step.apiKeyId) : undefined;
+      if (key) consider("KEY", key, held.key);
+    }
+    if (crossings.size === 0) return [];
 
     const already = new Set(
-      (await tx.webhookAlert.findMany({ where: { key: { in: crossings.map((c) => c.alertKey) } }, select: { key: true } })).map((row) => row.key),
+      (await tx.webhookAlert.findMany({ where: { key: { in: [...crossings.keys()] } }, select: { key: true } })).map((row) => row.key),
     );
-    const fresh = crossings.filter((crossing) => !already.has(crossing.alertKey));
-    if (fresh.length === 0) return [];
     const deliveries: string[] = [];
-    for (const crossing of fresh) {
+    for (const crossing of crossings.values()) {
+      if (already.has(crossing.alertKey)) continue;
+      const windows = budgetWindows(crossing.step.now);
       const data = {
         scope: crossing.scope,
         window: crossing.window,
@@ -108,16 +139,33 @@ export class BudgetAlerts {
         windowStart: (crossing.window === "DAILY" ? windows.dayStart : windows.monthStart).toISOString(),
         resetsAt: (crossing.window === "DAILY" ? windows.dayEnd : windows.monthEnd).toISOString(),
         team: { id: team.id, name: team.name },
-        key: crossing.scope === "KEY" && key ? { id: key.id, prefix: key.prefix, name: key.name } : null,
-        generationId: cause.generationId ? encodeGlobalID("Generation", cause.generationId) : null,
+        key: crossing.key ? { id: crossing.key.id, prefix: crossing.key.prefix, name: crossing.key.name } : null,
+        generationId: crossing.step.generationId ? encodeGlobalID("Generation", crossing.step.generationId) : null,
       };
       await tx.webhookAlert.create({
-        data: { key: crossing.alertKey, type: "budget.threshold", teamId: team.id, details: JSON.stringify(data), createdAt: cause.now },
+        data: { key: crossing.alertKey, type: "budget.threshold", teamId: team.id, details: JSON.stringify(data), createdAt: crossing.step.now },
       });
-      deliveries.push(...(await this.options.outbox.write(tx, { type: "budget.threshold", teamId: team.id, at: cause.now, data })));
+      deliveries.push(...(await this.options.outbox.write(tx, { type: "budget.threshold", teamId: team.id, at: crossing.step.now, data })));
     }
     return deliveries;
   }
+}
+
+type ApiKeyRow = Awaited<ReturnType<Tx["apiKey"]["findMany"]>>[number];
+
+/** One request's holds, placed in a group's transaction (afterHolds). */
+export interface HoldStep {
+  apiKeyId: string | null;
+  now: Date;
+  /** Its generation (a batch: the last one), for the payload. */
+  generationId: string | null;
+  /** What it held in total. */
+  amountUsd: number;
+}
+
+/** The dollar side of a row's usage at `now` (readUsage without the counts). */
+function dollarUsage(row: CountedTotals, now: Date): BudgetUsage {
+  return { ...countedUsage(row, now), activeGenerations: 0, requestsInLastMinute: 0 };
 }
 
 /** WEBHOOK_BUDGET_THRESHOLDS: "80,100" -> [80, 100]; "none" -> []. null when unreadable. */

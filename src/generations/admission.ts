@@ -3,7 +3,7 @@ import { type HoldRequest, checkBudgets, lockTeamBudget } from "../budget/ledger
 import type { BudgetAlerts } from "../budget/thresholds";
 import type { Db } from "../db/client";
 import type { GenerationOwner } from "./create";
-import { type PreparedGeneration, persistGenerations } from "./persist";
+import { type PreparedGeneration, persistRequests } from "./persist";
 import type { GenerationRow } from "./types";
 
 /** One generateVideo of a team, validated and prepared, waiting for its budget check. */
@@ -23,7 +23,7 @@ export interface Admitted {
 export interface BudgetAdmissionDeps {
   db: Db;
   provider: "sqlite" | "postgresql";
-  budgetAlerts?: Pick<BudgetAlerts, "afterSpend">;
+  budgetAlerts?: Pick<BudgetAlerts, "afterHolds">;
   /** Most requests of one team checked and written in one transaction. */
   maxGroup?: number;
 }
@@ -78,18 +78,25 @@ export class BudgetAdmission {
           tx,
           group.map((request) => request.hold),
         );
-        // Each in turn: the row, its first event, tags, hold, alerts and audit entry (persist.ts).
-        const results: Array<Admitted | Error> = [];
-        for (const [index, request] of group.entries()) {
+        // Those that fit, all together in a fixed number of statements, each with its own
+        // row, first event, tags, hold and audit entry, in arrival order, and the alerts each
+        // hold raises (persist.ts).
+        const admitted = group.filter((_, index) => !verdicts[index]);
+        const alerts = this.deps.budgetAlerts ? { budget: this.deps.budgetAlerts, deliveries: [] as string[] } : undefined;
+        const rows = await persistRequests(
+          tx,
+          admitted.map((request) => ({ owner: request.owner, now: request.now, prepared: [request.prepared] })),
+          alerts,
+        );
+        // The group's alert deliveries are scheduled once, by its last admitted request.
+        const last = admitted.at(-1);
+        let next = 0;
+        const results = group.map((request, index): Admitted | Error => {
           const refusal = verdicts[index];
-          if (refusal) {
-            results.push(refusal);
-            continue;
-          }
-          const alerts = this.deps.budgetAlerts ? { budget: this.deps.budgetAlerts, deliveries: [] as string[] } : undefined;
-          const [row] = await persistGenerations(tx, request.owner, request.now, [request.prepared], alerts);
-          results.push({ row: row as GenerationRow, deliveries: alerts?.deliveries ?? [] });
-        }
+          if (refusal) return refusal;
+          const row = rows[next++] as GenerationRow;
+          return { row, deliveries: request === last ? (alerts?.deliveries ?? []) : [] };
+        });
         return results;
       });
     } catch (error) {

@@ -45,7 +45,7 @@ export interface CreateGenerationDeps {
   /** Counts creations, holds and budget refusals (src/observability/metrics.ts). */
   metrics?: Pick<GatewayMetrics, "generationCreated" | "budgetRefused">;
   /** budget.threshold webhooks of the holds, written in their transaction (src/budget/thresholds.ts). */
-  budgetAlerts?: Pick<BudgetAlerts, "afterSpend" | "scheduled">;
+  budgetAlerts?: Pick<BudgetAlerts, "afterHolds" | "scheduled">;
   /** Group commit of a team's budgeted requests (admission.ts). */
   admission: BudgetAdmission;
 }

@@ -1,8 +1,9 @@
-import { auditGenerationsCreated } from "../audit/generations";
+import { auditGenerationsCreatedBy } from "../audit/generations";
 import { placeHolds } from "../budget/ledger";
 import { DEFAULT_PRICE_TABLE, estimateCostUsd } from "../budget/prices";
 import type { BudgetAlerts } from "../budget/thresholds";
 import type { Tx } from "../db/client";
+import { roundUsd } from "../money";
 import type { SeedanceRequestBody } from "../segmind/types";
 import { GATEWAY_VERSION } from "../version";
 import type { CreateGenerationDeps, GenerationOwner } from "./create";
@@ -96,6 +97,13 @@ function rowData(
   };
 }
 
+/** One request's generations (generateVideo: one; generateVideos: a batch), by its owner at its time. */
+export interface PersistRequest {
+  owner: GenerationOwner;
+  now: Date;
+  prepared: readonly PreparedGeneration[];
+}
+
 /**
  * Inserts prepared generations (QUEUED) with their first events, tag rows, budget holds (when
  * the owner has a team; the caller has checked the budget for all of them in this
@@ -108,43 +116,80 @@ export async function persistGenerations(
   owner: GenerationOwner,
   now: Date,
   prepared: readonly PreparedGeneration[],
-  alerts?: { budget: Pick<BudgetAlerts, "afterSpend">; deliveries: string[] },
+  alerts?: PersistAlerts,
 ): Promise<GenerationRow[]> {
-  const created = await tx.generation.createManyAndReturn({ data: prepared.map((item) => item.data) });
+  return persistRequests(tx, [{ owner, now, prepared }], alerts);
+}
+
+export interface PersistAlerts {
+  budget: Pick<BudgetAlerts, "afterHolds">;
+  deliveries: string[];
+}
+
+/**
+ * persistGenerations for several requests at once (the group commit of one team's requests,
+ * src/generations/admission.ts), in the same fixed number of statements however many there
+ * are: each keeps its own owner, time, holds and audit entry, in the given order, and the
+ * alerts are those of each request's holds in turn. Every owner with a team must be of one
+ * team, whose budget lock the caller holds.
+ */
+export async function persistRequests(tx: Tx, requests: readonly PersistRequest[], alerts?: PersistAlerts): Promise<GenerationRow[]> {
+  const items = requests.flatMap((request) => request.prepared.map((item) => ({ request, item })));
+  if (items.length === 0) return [];
+  const created = await tx.generation.createManyAndReturn({ data: items.map(({ item }) => item.data) });
   const byId = new Map(created.map((row) => [row.id, row]));
-  const rows = prepared.map((item) => byId.get(item.data.id) as GenerationRow);
-  const tagRows = prepared.flatMap((item) => item.tags.map((tag) => ({ generationId: item.data.id, tag })));
+  const rows = items.map(({ item }) => byId.get(item.data.id) as GenerationRow);
+  const tagRows = items.flatMap(({ item }) => item.tags.map((tag) => ({ generationId: item.data.id, tag })));
   if (tagRows.length > 0) await tx.generationTag.createMany({ data: tagRows });
-  if (owner.teamId) {
+  const budgeted = requests.filter((request) => request.owner.teamId);
+  const teamId = budgeted[0]?.owner.teamId;
+  if (teamId) {
     await placeHolds(
       tx,
-      { teamId: owner.teamId, apiKeyId: owner.apiKeyId, now },
-      prepared.map((item) => ({ generationId: item.data.id, estimateUsd: item.estimatedCostUsd })),
+      budgeted.flatMap((request) =>
+        request.prepared.map((item) => ({
+          teamId,
+          apiKeyId: request.owner.apiKeyId,
+          now: request.now,
+          generationId: item.data.id,
+          estimateUsd: item.estimatedCostUsd,
+        })),
+      ),
     );
-    // A threshold these holds reach (src/budget/thresholds.ts); the caller holds the team's lock.
+    // A threshold these holds reach, at the request whose hold reached it (src/budget/thresholds.ts);
+    // the caller holds the team's lock.
     if (alerts) {
-      const last = prepared[prepared.length - 1]?.data.id ?? null;
-      alerts.deliveries.push(
-        ...(await alerts.budget.afterSpend(tx, { teamId: owner.teamId, apiKeyId: owner.apiKeyId, now, generationId: last, teamLocked: true })),
-      );
+      const steps = budgeted.map((request) => ({
+        apiKeyId: request.owner.apiKeyId,
+        now: request.now,
+        generationId: request.prepared.at(-1)?.data.id ?? null,
+        amountUsd: request.prepared.reduce((sum, item) => sum + roundUsd(item.estimatedCostUsd), 0),
+      }));
+      alerts.deliveries.push(...(await alerts.budget.afterHolds(tx, teamId, steps)));
     }
   }
-  await auditGenerationsCreated(tx, now, rows, {
-    keyId: owner.apiKeyId,
-    teamId: owner.teamId,
-    clientAddress: owner.clientAddress ?? null,
-  });
+  await auditGenerationsCreatedBy(
+    tx,
+    items.map(({ request }, index) => ({
+      at: request.now,
+      row: rows[index] as GenerationRow,
+      actor: { keyId: request.owner.apiKeyId, teamId: request.owner.teamId, clientAddress: request.owner.clientAddress ?? null },
+    })),
+  );
   // Events last, in one statement, so their sequence values are taken just before the
   // commit: subscribers' event feed waits for a value handed out but not yet visible
   // (src/generations/event-feed.ts).
   await tx.generationEvent.createMany({
-    data: rows.map((row) => ({
-      generationId: row.id,
-      type: "STATUS_CHANGED" satisfies GenerationEventType,
-      toStatus: row.status,
-      message: row.seedSource === "GATEWAY" ? `seed ${row.seed} drawn by the gateway` : null,
-      createdAt: now,
-    })),
+    data: items.map(({ request }, index) => {
+      const row = rows[index] as GenerationRow;
+      return {
+        generationId: row.id,
+        type: "STATUS_CHANGED" satisfies GenerationEventType,
+        toStatus: row.status,
+        message: row.seedSource === "GATEWAY" ? `seed ${row.seed} drawn by the gateway` : null,
+        createdAt: request.now,
+      };
+    }),
   });
   return rows;
 }
