@@ -135,6 +135,7 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
       creditsLowUsd: config.WEBHOOK_CREDITS_LOW_USD ?? null,
     },
     allowAnonymous: config.ALLOW_ANONYMOUS,
+    authKeyCacheTtlMs: config.AUTH_KEY_CACHE_TTL_MS,
     introspection: config.GRAPHQL_INTROSPECTION,
     maxRequestBytes: config.MAX_REQUEST_BYTES,
     queryLimits: {

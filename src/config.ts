@@ -206,6 +206,7 @@ const EnvSchema = z.object({
   GRAPHQL_INTROSPECTION: optionalFlag,
   GRAPHIQL_ENABLED: optionalFlag,
   ALLOW_ANONYMOUS: optionalFlag,
+  AUTH_KEY_CACHE_TTL_MS: integer(0, 60_000).default(2_000),
   MAX_REQUEST_BYTES: integer(1_024, 104_857_600).default(1_048_576),
   MAX_QUERY_DEPTH: integer(2, 1_000).default(16),
   MAX_QUERY_ALIASES: integer(0, 10_000).default(15),

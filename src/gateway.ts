@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { GraphQLError } from "graphql";
 import { authenticate } from "./auth/authenticate";
+import { ApiKeyCache } from "./auth/key-cache";
 import { type Plugin, type YogaServerInstance, createYoga } from "graphql-yoga";
 import { type Clock, systemClock } from "./clock";
 import { type GatewayContext, type GatewayServices, createContext } from "./context";
@@ -123,6 +124,8 @@ export interface GatewayDeps {
   graphiql?: boolean;
   /** Requests without an API key act anonymously; default true (compose sets it from config). */
   allowAnonymous?: boolean;
+  /** How long a verified API key is trusted without reading its row again (AUTH_KEY_CACHE_TTL_MS); default 0: read every time. */
+  authKeyCacheTtlMs?: number;
   /** Browser origins allowed cross-origin; none (the default) means same-origin only. */
   corsOrigins?: string[];
   /** Open subscriptions allowed per API key and per client address (0: no limit); default 25 and 50. */
@@ -321,6 +324,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ...(deps.readinessChecks ?? []),
   ]);
 
+  const keyCache = new ApiKeyCache(deps.authKeyCacheTtlMs ?? 0);
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     graphqlEndpoint: "/graphql",
@@ -333,6 +337,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
         db: deps.db,
         clock,
         allowAnonymous: deps.allowAnonymous ?? true,
+        cache: keyCache,
       });
       return createContext(services, requestIdFor(request), request.signal, principal);
     },

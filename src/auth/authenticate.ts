@@ -1,6 +1,7 @@
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
-import { keyMatches, keyPrefix } from "./api-keys";
+import { hashApiKey, keyMatches, keyPrefix } from "./api-keys";
+import type { ApiKeyCache, CachedKey } from "./key-cache";
 import { type Principal, anonymousPrincipal, parseScopes, unauthenticated } from "./principal";
 
 export interface AuthenticateOptions {
@@ -8,6 +9,8 @@ export interface AuthenticateOptions {
   clock: Clock;
   /** Requests without an Authorization header act as the anonymous principal. */
   allowAnonymous: boolean;
+  /** Keys verified recently (key-cache.ts); without it every request reads its key's row. */
+  cache?: ApiKeyCache;
 }
 
 /** lastUsedAt is bookkeeping, not audit: refresh it at most this often per key. */
@@ -33,11 +36,19 @@ export async function authenticate(
   const prefix = keyPrefix(key);
   if (!prefix) throw unauthenticated();
 
-  const stored = await options.db.apiKey.findUnique({ where: { prefix } });
-  if (!stored || stored.revokedAt !== null || !keyMatches(key, stored.hash)) throw unauthenticated();
-
   const now = options.clock.now();
+  const hash = hashApiKey(key);
+  let stored: CachedKey | null = options.cache?.get(hash, now.getTime()) ?? null;
+  if (!stored) {
+    const row = await options.db.apiKey.findUnique({ where: { prefix } });
+    if (!row || row.revokedAt !== null || !keyMatches(key, row.hash)) throw unauthenticated();
+    stored = { id: row.id, prefix: row.prefix, teamId: row.teamId, scopes: row.scopes, lastUsedAt: row.lastUsedAt };
+    options.cache?.set(hash, stored, now.getTime());
+  }
+
   if (!stored.lastUsedAt || now.getTime() - stored.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+    // Noted before the write, so requests of a burst do not each write it.
+    stored.lastUsedAt = now;
     await options.db.apiKey.update({ where: { id: stored.id }, data: { lastUsedAt: now } });
   }
   return {
