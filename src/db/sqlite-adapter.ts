@@ -3,7 +3,9 @@
 import type { Client, Config, InStatement, ResultSet, Transaction, TransactionMode } from "@libsql/client";
 import { PrismaLibSQL } from "@prisma/adapter-libsql";
 import { sqliteBusyTimeoutMs } from "./migrate-sqlite";
+import { sqliteFilePath } from "./provider";
 import { withLikeEscape } from "./sqlite-like-escape";
+import { SqliteLocalClient } from "./sqlite-local-client";
 
 const BEGIN: Record<TransactionMode, string> = { deferred: "BEGIN DEFERRED", write: "BEGIN IMMEDIATE", read: "BEGIN DEFERRED" };
 
@@ -19,13 +21,16 @@ const BEGIN: Record<TransactionMode, string> = { deferred: "BEGIN DEFERRED", wri
  * with SQLITE_BUSY), so after any failure the connection is replaced; a transaction it was in
  * is then over, as on PostgreSQL, where a failed statement aborts the transaction.
  *
+ * Each connection is a SqliteLocalClient (rows as arrays, statements kept prepared), not
+ * @libsql/client's, whose per-row decoding dominated reading a page.
+ *
  * The busy timeout (libsql starts with 0: a write while another PROCESS holds the lock would
  * fail at once) is set on each connection as it opens.
  */
 export class PrismaLibSQLWithBusyTimeout extends PrismaLibSQL {
   override createClient(config: Config): Client {
     return new OneConnection(() => {
-      const client = withLikeEscape(super.createClient(config));
+      const client = withLikeEscape(new SqliteLocalClient(sqliteFilePath(config.url)) as unknown as Client);
       // The local client runs the statement synchronously, before this returns.
       void client.execute(`PRAGMA busy_timeout = ${sqliteBusyTimeoutMs}`);
       return client;

@@ -31,7 +31,7 @@ describeEachDatabase(
       const file = sqliteFilePath(harness.database.url);
       const ids = [];
       for (const seed of [1, 2, 3]) ids.push(localId((await harness.generate({ ...VALID_INPUT, seed })).generation.id));
-      await Promise.all(ids.map((id) => harness.waitForStatus(id, ["SUCCEEDED"])));
+      await Promise.all(ids.map((id) => harness.waitForStatus(id, ["SUCCEEDED"], 60_000)));
       const settled = descriptorsOn(file);
 
       // 20 more generations: each a dozen transactions (create, claim, submit, polls, store).
