@@ -3,6 +3,7 @@ import type { Principal } from "./auth/principal";
 import { visibleTo } from "./auth/visibility";
 import type { Db } from "./db/client";
 import type { BatchRow } from "./generations/batch";
+import { selectEvents, selectGenerationsById } from "./generations/history-reads";
 import type { GenerationEventRow, GenerationRow } from "./generations/types";
 
 export interface Loaders {
@@ -37,16 +38,13 @@ export function createLoaders(db: Db, principal: Principal): Loaders {
   const visible = visibleTo(principal);
   return {
     generationById: new DataLoader(async (ids) => {
-      const rows = await db.generation.findMany({ where: { id: { in: [...ids] }, ...visible } });
+      const rows = await selectGenerationsById(db, ids, visible);
       const byId = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => byId.get(id) ?? null);
     }, BATCHING),
     queuePositionById: new DataLoader((ids) => queuePositions(db, ids), BATCHING),
     eventsByGenerationId: new DataLoader(async (ids) => {
-      const rows = await db.generationEvent.findMany({
-        where: { generationId: { in: [...ids] } },
-        orderBy: { id: "asc" },
-      });
+      const rows = await selectEvents(db, ids);
       const byGeneration = new Map<string, GenerationEventRow[]>(ids.map((id) => [id, []]));
       for (const row of rows) byGeneration.get(row.generationId)?.push(row);
       return ids.map((id) => byGeneration.get(id) ?? []);

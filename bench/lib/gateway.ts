@@ -53,6 +53,7 @@ export async function startGateway(
   database: BenchDatabase,
   standIn: StandIn,
   env: Record<string, string> = {},
+  nodeFlags: string[] = [],
 ): Promise<BenchGateway> {
   const key = await createKey(dir, database);
   const mediaDir = join(dir, `${name}-media`);
@@ -60,6 +61,7 @@ export async function startGateway(
   const proc = await startProcess({
     name,
     entry: "dist/server.js",
+    nodeFlags,
     cwd: dir,
     env: {
       DATABASE_URL: database.url,

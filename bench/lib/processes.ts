@@ -40,6 +40,8 @@ export interface StartOptions {
   /** A .js file run by node, or a .ts file run through tsx. */
   entry: string;
   args?: string[];
+  /** Flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS may not carry). */
+  nodeFlags?: string[];
   env?: Record<string, string>;
   /** Working directory (the gateway reads .env there): the run's directory, never the repo. */
   cwd: string;
@@ -56,7 +58,7 @@ export async function startProcess(options: StartOptions): Promise<Proc> {
   const inherited = { ...process.env };
   for (const name of CONFIG_VARIABLES) delete inherited[name];
   const entry = resolve(ROOT, options.entry);
-  const nodeArgs = entry.endsWith(".ts") ? ["--import", TSX, entry] : [entry];
+  const nodeArgs = [...(options.nodeFlags ?? []), ...(entry.endsWith(".ts") ? ["--import", TSX, entry] : [entry])];
   const started = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, ...(options.args ?? [])], {
     cwd: options.cwd,

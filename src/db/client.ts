@@ -4,11 +4,15 @@ import { resolve } from "node:path";
 import type { PrismaClient } from "../generated/sqlite/client";
 import { applyMigrations } from "./migrate";
 import { databaseProvider, sqliteFilePath, type DatabaseProvider } from "./provider";
+import { type ReadLabel, type RowReader, captureAdapter, createRowReader } from "./rows";
 
 export { databaseProvider, type DatabaseProvider } from "./provider";
 
-/** The application's database client (the SQLite client's type; see openDatabase for PostgreSQL). */
-export type Db = PrismaClient;
+/**
+ * The application's database client (the SQLite client's type; see openDatabase for
+ * PostgreSQL), with `$rows`: the hot reads that skip Prisma's query compiler (src/db/rows.ts).
+ */
+export type Db = PrismaClient & { readonly $rows: RowReader };
 
 /** The client an interactive transaction hands its callback. */
 export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
@@ -39,9 +43,17 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   const provider = databaseProvider(url);
   const absoluteUrl = provider === "sqlite" ? absoluteSqliteUrl(url) : url;
   await applyMigrations(absoluteUrl);
-  const client = await createClient(provider, absoluteUrl, options.poolSize ?? 10);
-  let db = options.onQuery ? withQueryEvents(client, options.onQuery) : client;
-  if (options.traceQueries) db = (await import("../observability/db-spans")).withQuerySpans(db, provider);
+  const { client, adapter } = await createClient(provider, absoluteUrl, options.poolSize ?? 10);
+  const spans = options.traceQueries ? await import("../observability/db-spans") : undefined;
+  const rows = createRowReader({
+    provider,
+    adapter,
+    onQuery: options.onQuery,
+    around: spans ? <T>(label: ReadLabel, run: () => Promise<T>) => spans.inQuerySpan(provider, label.model, label.operation, run) : undefined,
+  });
+  let db = client.$extends({ client: { $rows: rows } }) as unknown as Db;
+  if (options.onQuery) db = withQueryEvents(db, options.onQuery);
+  if (spans) db = spans.withQuerySpans(db, provider);
   return { db, provider, close: () => client.$disconnect() };
 }
 
@@ -55,13 +67,15 @@ function absoluteSqliteUrl(url: string): string {
 }
 
 /** Loads only the chosen provider's generated client and driver. */
-async function createClient(provider: DatabaseProvider, url: string, poolSize: number): Promise<Db> {
+async function createClient(provider: DatabaseProvider, url: string, poolSize: number) {
   if (provider === "sqlite") {
     const [{ PrismaClient }, { PrismaLibSQLWithBusyTimeout }] = await Promise.all([
       import("../generated/sqlite/client"),
       import("./sqlite-adapter"),
     ]);
-    return new PrismaClient({ adapter: new PrismaLibSQLWithBusyTimeout({ url }) });
+    const captured = captureAdapter(new PrismaLibSQLWithBusyTimeout({ url }), (): Promise<void> => client.$connect());
+    const client: PrismaClient = new PrismaClient({ adapter: captured.factory });
+    return { client, adapter: captured.adapter };
   }
   const [{ PrismaClient }, { PrismaPg }] = await Promise.all([
     import("../generated/postgresql/client"),
@@ -73,8 +87,12 @@ async function createClient(provider: DatabaseProvider, url: string, poolSize: n
   // support (e.g. no PostgreSQL-only `mode: "insensitive"` filters).
   // A bounded pool; a transaction left idle is ended by the server, so none outlives the event
   // feed's hole timeout (src/generations/event-feed.ts) and no lock is held by a stuck client.
-  const adapter = new PrismaPg({ connectionString: url, max: poolSize, options: "-c idle_in_transaction_session_timeout=10000" });
-  return new PrismaClient({ adapter }) as unknown as Db;
+  const captured = captureAdapter(
+    new PrismaPg({ connectionString: url, max: poolSize, options: "-c idle_in_transaction_session_timeout=10000" }),
+    (): Promise<void> => client.$connect(),
+  );
+  const client: PrismaClient = new PrismaClient({ adapter: captured.factory }) as unknown as PrismaClient;
+  return { client, adapter: captured.adapter };
 }
 
 function withQueryEvents(client: Db, onQuery: (query: QueryEvent) => void): Db {

@@ -4,6 +4,7 @@ import { cursorCodec } from "../pagination/cursors";
 import { visibleTo } from "../auth/visibility";
 import type { GatewayContext } from "../context";
 import { isUuid } from "../ids";
+import { countGenerations, selectPage } from "./history-reads";
 import type { GenerationStatus } from "./status";
 import type { GenerationRow } from "./types";
 
@@ -33,7 +34,8 @@ const cursors = cursorCodec("generation", isUuid);
 /**
  * Newest first, by id: ids are UUIDv7, so id order is creation order and a cursor is just
  * an id (wrapped so clients treat it as opaque). One query for the page; totalCount is a
- * second query, run only when asked for. Both see only the caller's generations (visibleTo).
+ * second query, run only when asked for. Both see only the caller's generations (visibleTo),
+ * and both are fixed SQL (history-reads.ts), not Prisma operations: a page is the hot path.
  */
 export async function listGenerations(context: GatewayContext, args: ListArgs) {
   for (const size of [args.first, args.last]) {
@@ -43,9 +45,10 @@ export async function listGenerations(context: GatewayContext, args: ListArgs) {
       });
     }
   }
-  const { db, databaseProvider } = context.services;
+  const { db } = context.services;
   // The caller's tenant first: every filter (and totalCount) only narrows what it may see.
-  const where = { ...whereFor(args.filter ?? {}, databaseProvider), ...visibleTo(context.principal) };
+  const filter = args.filter ?? {};
+  const visibility = visibleTo(context.principal);
   const connection = await resolveCursorConnection(
     {
       args: { ...args, after: cursors.decode(args.after), before: cursors.decode(args.before) },
@@ -54,39 +57,10 @@ export async function listGenerations(context: GatewayContext, args: ListArgs) {
       maxSize: MAX_PAGE_SIZE,
     },
     async ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) => {
-      const rows = await db.generation.findMany({
-        where: { ...where, id: { ...(after ? { lt: after } : {}), ...(before ? { gt: before } : {}) } },
-        orderBy: { id: inverted ? "asc" : "desc" },
-        take: limit,
-      });
+      const rows = await selectPage(db, { filter, visibility, beforeId: after, afterId: before, ascending: inverted, limit });
       for (const row of rows) context.loaders.generationById.prime(row.id, row);
       return rows;
     },
   );
-  return { ...connection, totalCount: () => db.generation.count({ where }) };
-}
-
-function whereFor(filter: GenerationFilterInput, provider: "sqlite" | "postgresql") {
-  const where: Record<string, unknown> = {};
-  if (filter.status?.length) where.status = { in: filter.status };
-  if (filter.seed != null) where.seed = filter.seed;
-  if (filter.videoSha256) where.videoSha256 = filter.videoSha256.toLowerCase();
-  // One tag row per (generation, tag): an EXISTS on its primary key.
-  if (filter.tag != null) where.tagRows = { some: { tag: filter.tag } };
-  if (filter.batchId != null) where.batchId = filter.batchId;
-  if (filter.promptContains) {
-    // Backslash-escaped so % and _ are literal on both databases (see db/sqlite-like-escape.ts).
-    // SQLite's LIKE already ignores ASCII case; PostgreSQL needs ILIKE.
-    where.prompt = {
-      contains: filter.promptContains.replace(/[\\%_]/g, (c) => `\\${c}`),
-      ...(provider === "postgresql" ? { mode: "insensitive" } : {}),
-    };
-  }
-  if (filter.createdAfter || filter.createdBefore) {
-    where.createdAt = {
-      ...(filter.createdAfter ? { gte: filter.createdAfter } : {}),
-      ...(filter.createdBefore ? { lt: filter.createdBefore } : {}),
-    };
-  }
-  return where;
+  return { ...connection, totalCount: () => countGenerations(db, filter, visibility) };
 }

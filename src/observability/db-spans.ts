@@ -9,6 +9,12 @@ import { inSpan } from "./tracing";
  * model and the operation; never the SQL's values or the arguments (they hold prompts).
  * Applied only with tracing on (openDatabase's `traceQueries`): the extension has a cost.
  */
+/** The same span for a read that bypasses Prisma (src/db/rows.ts). */
+export function inQuerySpan<T>(provider: DatabaseProvider, model: string, operation: string, run: () => Promise<T>): Promise<T> {
+  const attributes = { "db.system.name": provider, "db.operation.name": operation, "db.collection.name": model };
+  return inSpan(`db ${model}.${operation}`, { kind: SpanKind.CLIENT, attributes }, run);
+}
+
 export function withQuerySpans(client: Db, provider: DatabaseProvider): Db {
   const extended = client.$extends({
     query: {

@@ -1,0 +1,119 @@
+// Hot reads without Prisma's per-query compiler: fixed SQL on the same driver adapter.
+//
+// Prisma 6.19's client engine compiles every operation to a query plan in WebAssembly, with
+// the arguments inlined, so nothing is cached: a history page (list, count, events) spent
+// ~40 % of the gateway's CPU compiling and mapping, more than executing GraphQL. The few reads
+// every page and every subscriber make go through here instead: SQL written once per
+// provider, run by Prisma's own driver adapter (the same SQLite connection and its lock, the
+// same PostgreSQL pool), each reported to onQuery and traced like a Prisma operation.
+import type { SqlDriverAdapter, SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import type { DatabaseProvider } from "./provider";
+
+export type SqlArg = string | number | boolean | Date | null;
+
+/** What a read is, for onQuery and spans: the Prisma operation it stands for. */
+export interface ReadLabel {
+  model: string;
+  operation: string;
+}
+
+export interface RowReader {
+  readonly provider: DatabaseProvider;
+  /**
+   * Runs one statement outside any transaction. `sql` uses `?` placeholders (turned into $1,
+   * $2… on PostgreSQL) and quoted identifiers. Rows come back as objects keyed by column, with
+   * DateTime columns as Dates and Boolean columns as booleans, as Prisma returns them.
+   */
+  select<T = Record<string, unknown>>(label: ReadLabel, sql: string, args?: readonly SqlArg[]): Promise<T[]>;
+}
+
+export interface RowReaderOptions {
+  provider: DatabaseProvider;
+  /** Resolves to the adapter Prisma connected (see captureAdapter). */
+  adapter: () => Promise<SqlDriverAdapter>;
+  onQuery?: (query: { model?: string; operation: string; durationMs: number }) => void;
+  /** Wraps each read (tracing on: a `db <Model>.<operation>` span). */
+  around?: <T>(label: ReadLabel, run: () => Promise<T>) => Promise<T>;
+}
+
+// @prisma/driver-adapter-utils' ColumnTypeEnum (only the values converted here).
+const INT64 = 1;
+const NUMERIC = 4;
+const BOOLEAN = 5;
+const DATETIME = 10;
+
+export function createRowReader(options: RowReaderOptions): RowReader {
+  const statements = new Map<string, string>();
+  const dialect = (sql: string): string => {
+    if (options.provider === "sqlite") return sql;
+    let text = statements.get(sql);
+    if (text === undefined) {
+      let n = 0;
+      text = sql.replace(/\?/g, () => `$${++n}`);
+      statements.set(sql, text);
+    }
+    return text;
+  };
+  const run = async <T>(label: ReadLabel, sql: string, args: readonly SqlArg[]): Promise<T[]> => {
+    const startedAt = performance.now();
+    try {
+      const adapter = await options.adapter();
+      const result = await adapter.queryRaw({ sql: dialect(sql), args: [...args], argTypes: args.map(argType) });
+      return toObjects<T>(result.columnNames, result.columnTypes as number[], result.rows);
+    } finally {
+      options.onQuery?.({ model: label.model, operation: label.operation, durationMs: performance.now() - startedAt });
+    }
+  };
+  return {
+    provider: options.provider,
+    select: (label, sql, args = []) => (options.around ? options.around(label, () => run(label, sql, args)) : run(label, sql, args)),
+  };
+}
+
+/** Wraps a Prisma adapter factory so the adapter it connects can also serve a RowReader. */
+export function captureAdapter<F extends SqlDriverAdapterFactory>(factory: F, connectClient: () => Promise<void>) {
+  let connected: Promise<SqlDriverAdapter> | undefined;
+  let resolve!: (adapter: SqlDriverAdapter) => void;
+  const ready = new Promise<SqlDriverAdapter>((done) => (resolve = done));
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = await connect();
+    resolve(adapter);
+    return adapter;
+  };
+  return {
+    factory,
+    /** The connected adapter; connects the Prisma client first if nothing has yet. */
+    adapter: () => (connected ??= connectClient().then(() => ready)),
+  };
+}
+
+function argType(arg: SqlArg) {
+  const scalarType =
+    arg === null ? "unknown" : arg instanceof Date ? "datetime" : typeof arg === "boolean" ? "boolean" : typeof arg === "number" ? (Number.isInteger(arg) ? "int" : "float") : "string";
+  return { scalarType, arity: "scalar" } as const;
+}
+
+function toObjects<T>(columns: string[], types: number[], rows: unknown[][]): T[] {
+  const out = new Array<T>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as unknown[];
+    const object: Record<string, unknown> = {};
+    for (let i = 0; i < columns.length; i++) {
+      const value = row[i];
+      const type = types[i];
+      object[columns[i] as string] =
+        value === null || value === undefined
+          ? null
+          : type === DATETIME
+            ? new Date(value as string)
+            : type === BOOLEAN
+              ? value === true || value === 1 || value === "1" || value === "true"
+              : type === INT64 || type === NUMERIC
+                ? Number(value)
+                : value;
+    }
+    out[r] = object as T;
+  }
+  return out;
+}

@@ -1,0 +1,108 @@
+// The reads every history page and every subscriber makes, as fixed SQL through db.$rows
+// (src/db/rows.ts) instead of Prisma operations: one page, its count, its events, and
+// generations by id. Same rows, same order, same tenant rule (visibleTo) as the Prisma queries
+// they replace; each is reported to onQuery under that Prisma operation's name, so the
+// per-page statement counts in tests still see every one.
+import type { GenerationVisibility } from "../auth/visibility";
+import type { Db } from "../db/client";
+import type { SqlArg } from "../db/rows";
+import type { GenerationFilterInput } from "./list";
+import type { GenerationEventRow, GenerationRow } from "./types";
+
+/** A WHERE clause (without the keyword) and its arguments, in order. */
+interface Where {
+  sql: string;
+  args: SqlArg[];
+}
+
+const EVENT_COLUMNS =
+  '"id", "generationId", "type", "fromStatus", "toStatus", "method", "path", "httpStatus", "durationMs", "attempt", "errorCode", "message", "createdAt"';
+
+export interface PageQuery {
+  filter: GenerationFilterInput;
+  visibility: GenerationVisibility;
+  /** Only ids below (newer-first paging) / above this one. */
+  beforeId?: string;
+  afterId?: string;
+  /** Oldest first instead of newest first (paging backwards). */
+  ascending: boolean;
+  limit: number;
+}
+
+/** One page of generations, by id (creation order). */
+export function selectPage(db: Db, query: PageQuery): Promise<GenerationRow[]> {
+  const where = generationWhere(db, query.filter, query.visibility);
+  if (query.beforeId) and(where, '"id" < ?', query.beforeId);
+  if (query.afterId) and(where, '"id" > ?', query.afterId);
+  return db.$rows.select<GenerationRow>(
+    { model: "Generation", operation: "findMany" },
+    `SELECT * FROM "Generation"${clause(where)} ORDER BY "id" ${query.ascending ? "ASC" : "DESC"} LIMIT ?`,
+    [...where.args, query.limit],
+  );
+}
+
+/** How many generations the filter and the tenant rule leave. */
+export async function countGenerations(db: Db, filter: GenerationFilterInput, visibility: GenerationVisibility): Promise<number> {
+  const where = generationWhere(db, filter, visibility);
+  const [row] = await db.$rows.select<{ n: number }>(
+    { model: "Generation", operation: "count" },
+    `SELECT COUNT(*) AS "n" FROM "Generation"${clause(where)}`,
+    where.args,
+  );
+  return Number(row?.n ?? 0);
+}
+
+/** The generations with these ids that the tenant rule lets the caller see. */
+export function selectGenerationsById(db: Db, ids: readonly string[], visibility: GenerationVisibility): Promise<GenerationRow[]> {
+  const where = generationWhere(db, {}, visibility);
+  and(where, `"id" IN (${placeholders(ids.length)})`, ...ids);
+  return db.$rows.select<GenerationRow>({ model: "Generation", operation: "findMany" }, `SELECT * FROM "Generation"${clause(where)}`, where.args);
+}
+
+/** Every event of these generations, in event order. */
+export function selectEvents(db: Db, generationIds: readonly string[]): Promise<GenerationEventRow[]> {
+  return db.$rows.select<GenerationEventRow>(
+    { model: "GenerationEvent", operation: "findMany" },
+    `SELECT ${EVENT_COLUMNS} FROM "GenerationEvent" WHERE "generationId" IN (${placeholders(generationIds.length)}) ORDER BY "id" ASC`,
+    generationIds,
+  );
+}
+
+/** The filter of `generations(filter:)` and the tenant rule, as SQL (list.ts documents each). */
+function generationWhere(db: Db, filter: GenerationFilterInput, visibility: GenerationVisibility): Where {
+  const where: Where = { sql: "", args: [] };
+  if ("teamId" in visibility) {
+    if (visibility.teamId == null) and(where, '"teamId" IS NULL');
+    else and(where, '"teamId" = ?', visibility.teamId);
+  }
+  if (filter.status?.length) and(where, `"status" IN (${placeholders(filter.status.length)})`, ...filter.status);
+  if (filter.seed != null) and(where, '"seed" = ?', filter.seed);
+  if (filter.videoSha256) and(where, '"videoSha256" = ?', filter.videoSha256.toLowerCase());
+  if (filter.tag != null) {
+    and(where, 'EXISTS (SELECT 1 FROM "GenerationTag" AS "t" WHERE "t"."generationId" = "Generation"."id" AND "t"."tag" = ?)', filter.tag);
+  }
+  if (filter.batchId != null) and(where, '"batchId" = ?', filter.batchId);
+  if (filter.promptContains) {
+    // Backslash-escaped so % and _ are literal. PostgreSQL's LIKE escapes with backslash and
+    // needs ILIKE to ignore case; on SQLite (LIKE ignores ASCII case) sqlite-like-escape.ts
+    // adds the ESCAPE clause to every " LIKE ?".
+    const pattern = `%${filter.promptContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    and(where, db.$rows.provider === "postgresql" ? '"prompt" ILIKE ?' : '"prompt" LIKE ?', pattern);
+  }
+  if (filter.createdAfter) and(where, '"createdAt" >= ?', filter.createdAfter);
+  if (filter.createdBefore) and(where, '"createdAt" < ?', filter.createdBefore);
+  return where;
+}
+
+function and(where: Where, condition: string, ...args: SqlArg[]): void {
+  where.sql = where.sql ? `${where.sql} AND ${condition}` : condition;
+  where.args.push(...args);
+}
+
+function clause(where: Where): string {
+  return where.sql ? ` WHERE ${where.sql}` : "";
+}
+
+function placeholders(count: number): string {
+  return count === 0 ? "NULL" : Array.from({ length: count }, () => "?").join(", ");
+}
