@@ -1,9 +1,11 @@
-// Counts the SQL statements this process sends, at the drivers (pg's Client.query, libsql's
-// local client and transaction), so Prisma's own BEGIN/COMMIT, pragmas and lock calls count
+// Counts the SQL statements this process sends, at the drivers (pg's Client.query, the
+// gateway's SQLite client src/db/sqlite-local-client.ts, where BEGIN and COMMIT are statements
+// too, and @libsql/client's local client and transaction, which the migrator uses), so Prisma's own BEGIN/COMMIT, pragmas and lock calls count
 // too: what the database really runs, not Prisma operations. Clients in `excluded` (the
 // bench's own checks) are not counted.
 import { Sqlite3Client, Sqlite3Transaction } from "@libsql/client/sqlite3";
 import pg from "pg";
+import { SqliteLocalClient } from "../../src/db/sqlite-local-client";
 
 export interface StatementCount {
   statements: number;
@@ -36,6 +38,19 @@ export function installCounter(): void {
     if (!excluded.has(this)) record(sqlOf(args[0]));
     return (pgQuery as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof pgQuery;
+  const localProto = SqliteLocalClient.prototype as unknown as Record<string, unknown>;
+  for (const method of ["execute", "batch", "executeMultiple"]) {
+    const original = localProto[method] as (...a: unknown[]) => unknown;
+    localProto[method] = function (this: object, ...args: unknown[]) {
+      if (!excluded.has(this)) {
+        if (method === "batch") {
+          record("BEGIN", 2);
+          for (const statement of args[0] as unknown[]) record(sqlOf(statement));
+        } else record(sqlOf(args[0]));
+      }
+      return original.apply(this, args);
+    };
+  }
   const clientProto = Sqlite3Client.prototype as unknown as Record<string, unknown>;
   for (const proto of [clientProto, Sqlite3Transaction.prototype as unknown as Record<string, unknown>]) {
     for (const method of ["execute", "batch", "executeMultiple", "commit", "rollback", "transaction"]) {
