@@ -12,6 +12,7 @@ import { type ImageFetcher, createImageFetcher } from "./generations/image-fetch
 import { GenerationJournal } from "./generations/journal";
 import { BudgetAdmission } from "./generations/admission";
 import { EventFeed } from "./generations/event-feed";
+import { postgresOpenTransactions } from "./generations/open-transactions";
 import { type GenerationNotifier, InProcessNotifier } from "./generations/notifier";
 import { ProgressEstimator } from "./generations/progress";
 import type { UpstreamTarget } from "./generations/types";
@@ -299,6 +300,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // Through Redis every instance's writes wake the feed; the timer only covers a lost message.
       safetyReadMs: deps.shared ? 5_000 : 2_000,
       holeTimeoutMs: 15_000,
+      openTransactions: deps.databaseProvider === "postgresql" ? postgresOpenTransactions(deps.db) : undefined,
     }),
     journal,
     progress,

@@ -1,6 +1,7 @@
 import type { Db } from "../db/client";
 import type { Logger } from "../logger";
 import type { GenerationNotifier } from "./notifier";
+import type { OpenTransactionProbe } from "./open-transactions";
 import type { GenerationEventRow, GenerationRow } from "./types";
 
 /** One new history entry and its generation as read with it. */
@@ -24,6 +25,11 @@ export interface EventFeedOptions {
    * back. Interactive transactions end within Prisma's 5 s timeout; keep this well above it.
    */
   holeTimeoutMs: number;
+  /**
+   * PostgreSQL: the transactions open now (open-transactions.ts). With it a missing value is
+   * skipped as soon as every transaction that could hold it has ended, not after the timeout.
+   */
+  openTransactions?: OpenTransactionProbe;
   pageSize?: number;
   now?: () => number;
 }
@@ -55,8 +61,8 @@ export class EventFeed {
   private readAgain = false;
   /** Bumped on stop: a read that began before is dropped. */
   private epoch = 0;
-  /** Sequence values seen missing, with when first seen. */
-  private readonly holes = new Map<number, number>();
+  /** Sequence values seen missing. */
+  private readonly holes = new Map<number, Hole>();
   private readonly pageSize: number;
   private readonly now: () => number;
 
@@ -147,6 +153,14 @@ export class EventFeed {
 
   private async readAll(): Promise<void> {
     const epoch = this.epoch;
+    if (this.holes.size > 0) {
+      await this.lookAtOpenTransactions();
+      if (epoch !== this.epoch) return;
+      if (await this.stillMissing(this.watermark)) {
+        if (epoch === this.epoch) this.retrySoon();
+        return;
+      }
+    }
     for (;;) {
       const from = this.watermark;
       if (from === null) return;
@@ -164,15 +178,53 @@ export class EventFeed {
         for (const listener of [...this.listeners]) listener(ready);
       }
       if (blocked) {
-        // Look again soon: the missing value commits in milliseconds, or times out.
-        this.retryTimer ??= setTimeout(() => {
-          this.retryTimer = null;
-          this.requestRead();
-        }, 25);
+        this.retrySoon();
         return;
       }
       if (rows.length < this.pageSize) return;
     }
+  }
+
+  /** Look again soon: the missing value commits in milliseconds, is found rolled back, or times out. */
+  private retrySoon(): void {
+    this.retryTimer ??= setTimeout(() => {
+      this.retryTimer = null;
+      this.requestRead();
+    }, 25);
+  }
+
+  /**
+   * Holes seen since the last look are given the transactions open now (any that took their
+   * value began before the read that saw them, so it is among these or has ended); a hole whose
+   * transactions have all ended is settled: the next read shows its value or it never comes.
+   */
+  private async lookAtOpenTransactions(): Promise<void> {
+    const probe = this.options.openTransactions;
+    if (!probe) return;
+    const open = await probe();
+    const ended = new Map<ReadonlySet<string>, boolean>();
+    for (const hole of this.holes.values()) {
+      if (hole.openAfter === undefined) {
+        hole.openAfter = open;
+      } else if (hole.openAfter !== null && open !== null && !hole.settled) {
+        const before = hole.openAfter;
+        if (!ended.has(before)) ended.set(before, ![...before].some((transaction) => open.has(transaction)));
+        hole.settled = ended.get(before) as boolean;
+      }
+    }
+  }
+
+  /** While the value after `from` is still missing and may yet come, a cheap look instead of a full read. */
+  private async stillMissing(from: number | null): Promise<boolean> {
+    if (from === null) return false;
+    const hole = this.holes.get(from + 1);
+    if (!hole || this.mayPass(hole, this.now())) return false;
+    const found = await this.options.db.generationEvent.findFirst({ where: { id: from + 1 }, select: { id: true } });
+    return found === null;
+  }
+
+  private mayPass(hole: Hole, now: number): boolean {
+    return hole.settled || now - hole.seenAt >= this.options.holeTimeoutMs;
   }
 
   /** The rows that can go out now: consecutive after `from`, skipping holes older than the timeout. */
@@ -183,11 +235,13 @@ export class EventFeed {
     for (const { generation, ...event } of rows) {
       if (expected < event.id) {
         // Every missing value of the gap starts its clock now, so they time out together.
-        for (let missing = expected; missing < Math.min(event.id, expected + 10_000); missing += 1) {
-          if (!this.holes.has(missing)) this.holes.set(missing, now);
+        const last = Math.min(event.id, expected + 10_000);
+        for (let missing = expected; missing < last; missing += 1) {
+          if (!this.holes.has(missing)) this.holes.set(missing, { seenAt: now, settled: false });
         }
-        const oldest = this.holes.get(expected) ?? now;
-        if (now - oldest < this.options.holeTimeoutMs) return { ready, blocked: true };
+        let pass = true;
+        for (let missing = expected; missing < last && pass; missing += 1) pass = this.mayPass(this.holes.get(missing) as Hole, now);
+        if (!pass) return { ready, blocked: true };
         this.options.logger?.warn("event sequence values never committed; skipped", { from: expected, to: event.id - 1 });
         for (let missing = expected; missing < event.id; missing += 1) this.holes.delete(missing);
       }
@@ -197,6 +251,15 @@ export class EventFeed {
     }
     return { ready, blocked: false };
   }
+}
+
+/** A sequence value seen missing below a visible one. */
+interface Hole {
+  seenAt: number;
+  /** The transactions open at the first look after it was seen (null: some could not be seen; undefined: not looked yet). */
+  openAfter?: ReadonlySet<string> | null;
+  /** Every transaction that could hold it has ended: the next read shows it, or it was rolled back. */
+  settled: boolean;
 }
 
 /**

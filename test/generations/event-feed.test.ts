@@ -2,6 +2,7 @@ import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { EventFeed, type FeedItem } from "../../src/generations/event-feed";
 import { InProcessNotifier } from "../../src/generations/notifier";
+import { postgresOpenTransactions } from "../../src/generations/open-transactions";
 import { MAX_REPLAY_EVENTS } from "../../src/generations/updates";
 import { describeEachDatabase, queryDatabase } from "../support/databases";
 import { type Harness, VALID_INPUT, localId, startHarness } from "../support/harness";
@@ -126,15 +127,35 @@ describeEachDatabase(
       subscription.close();
     });
 
-    it("skips a sequence value rolled back once it is older than the hole timeout, not before", async () => {
+    /** A transaction that holds no sequence value, left open. */
+    async function openOtherTransaction() {
+      const client = new pg.Client({ connectionString: harness.database.url });
+      await client.connect();
+      await client.query("BEGIN");
+      await client.query("SELECT 1");
+      return async () => {
+        await client.query("ROLLBACK");
+        await client.end();
+      };
+    }
+
+    it("skips a sequence value rolled back once it is older than the hole timeout, not before, while a transaction that could hold it is open", async () => {
       const { generation } = await harness.generate({ ...VALID_INPUT, seed: 7 });
       const id = localId(generation.id);
       await harness.waitForStatus(id, ["SUCCEEDED"]);
       const notifier = new InProcessNotifier();
-      const feed = new EventFeed({ db: harness.db, notifier, safetyReadMs: 50, holeTimeoutMs: 600 });
+      const feed = new EventFeed({
+        db: harness.db,
+        notifier,
+        safetyReadMs: 50,
+        holeTimeoutMs: 600,
+        openTransactions: postgresOpenTransactions(harness.db),
+      });
       const received: FeedItem[] = [];
       const subscription = await feed.subscribe((items) => received.push(...items));
 
+      // Open before the hole is seen: the feed cannot tell it from the one that took the value.
+      const endOther = await openOtherTransaction();
       const rolledBack = await openEventTransaction(id);
       await rolledBack.end("ROLLBACK");
       const after = await harness.db.generationEvent.create({ data: { generationId: id, type: "NOTE", message: "after", createdAt: new Date() } });
@@ -145,6 +166,44 @@ describeEachDatabase(
       expect(Date.now() - writtenAt).toBeGreaterThanOrEqual(500);
       expect(fromHole()).toEqual([after.id]);
       expect(after.id).toBe(rolledBack.sequence + 1);
+      subscription.close();
+      await endOther();
+    });
+
+    it("skips a sequence value rolled back without waiting for the timeout once every transaction open when it was seen has ended", async () => {
+      const { generation } = await harness.generate({ ...VALID_INPUT, seed: 8 });
+      const id = localId(generation.id);
+      await harness.waitForStatus(id, ["SUCCEEDED"]);
+      const notifier = new InProcessNotifier();
+      // A timeout no test outlives: only the open-transaction look can let the feed pass the hole.
+      const feed = new EventFeed({
+        db: harness.db,
+        notifier,
+        safetyReadMs: 50,
+        holeTimeoutMs: 3_600_000,
+        openTransactions: postgresOpenTransactions(harness.db),
+      });
+      const received: FeedItem[] = [];
+      const subscription = await feed.subscribe((items) => received.push(...items));
+
+      const rolledBack = await openEventTransaction(id);
+      const stillOpen = await openEventTransaction(id);
+      await rolledBack.end("ROLLBACK");
+      const after = await harness.db.generationEvent.create({ data: { generationId: id, type: "NOTE", message: "after", createdAt: new Date() } });
+      notifier.notify(id);
+      const fromHole = () => received.map((item) => item.event.id).filter((sequence) => sequence >= rolledBack.sequence);
+      // Held back while the transaction holding the next value is open...
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(fromHole()).toEqual([]);
+      // ...then delivered once it commits, and the rolled-back value before it is skipped.
+      await stillOpen.end("COMMIT");
+      notifier.notify(id);
+      for (const deadline = Date.now() + 10_000; fromHole().length < 2 && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(fromHole()).toEqual([stillOpen.sequence, after.id]);
+      expect([rolledBack.sequence + 1, rolledBack.sequence + 2]).toEqual([stillOpen.sequence, after.id]);
+      expect(received.map((item) => item.event.id)).toEqual([...new Set(received.map((item) => item.event.id))].sort((a, b) => a - b));
       subscription.close();
     });
   },

@@ -1,0 +1,30 @@
+import type { Db } from "../db/client";
+
+/**
+ * The transactions open in the database right now, each named by its backend and start time
+ * (`pid@xact_start`, which no later transaction can repeat), or null when some cannot be seen
+ * (another role's sessions without pg_read_all_stats, or track_activities off).
+ *
+ * The event feed uses it to tell a sequence value rolled back from one still to commit: a
+ * value missing below a visible one was taken by a transaction that began before that read.
+ * Once every transaction open at a look taken after the read has ended, the value either is
+ * visible to the next read or never will be.
+ */
+export type OpenTransactionProbe = () => Promise<ReadonlySet<string> | null>;
+
+/** PostgreSQL: pg_stat_activity of this database (and prepared transactions, which it does not list). */
+export function postgresOpenTransactions(db: Db): OpenTransactionProbe {
+  return async () => {
+    const rows = await db.$queryRawUnsafe<Array<{ id: string | null; unseen: boolean }>>(
+      `SELECT a.pid || '@' || a.xact_start::text AS id,
+              (a.query = '<insufficient privilege>' OR a.state = 'disabled') AS unseen
+         FROM pg_stat_activity a
+        WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
+          AND (a.xact_start IS NOT NULL OR a.query = '<insufficient privilege>' OR a.state = 'disabled')
+       UNION ALL
+       SELECT 'prepared@' || p.transaction::text, false FROM pg_prepared_xacts p WHERE p.database = current_database()`,
+    );
+    if (rows.some((row) => row.unseen)) return null;
+    return new Set(rows.map((row) => row.id).filter((id): id is string => id !== null));
+  };
+}
