@@ -55,7 +55,12 @@ export async function appendAuditMany(tx: Tx, clock: Clock, records: readonly Au
   if (records.length === 0) return [];
   // The update returns the row it wrote (RETURNING on both databases): no second read. Its
   // hash is still the previous head's: the new one is written last.
-  const head = await tx.auditHead.update({ where: { id: 1 }, data: { sequence: { increment: records.length } } });
+  // Raw statements (a Prisma update costs ~3× the CPU of the same SQL; every audited write
+  // runs these two). RETURNING: SQLite 3.35+ and PostgreSQL.
+  const [moved] = await tx.$queryRaw<Array<{ sequence: number | bigint; hash: string }>>`
+    UPDATE "AuditHead" SET "sequence" = "sequence" + ${records.length} WHERE "id" = 1 RETURNING "sequence", "hash"`;
+  if (!moved) throw new Error("The audit head row (id 1) is missing: the migrations create it.");
+  const head = { sequence: Number(moved.sequence), hash: moved.hash };
   // Millisecond precision: what both databases store, so the hash recomputes exactly.
   const now = clock.now();
   let prevHash = head.hash;
@@ -77,7 +82,7 @@ export async function appendAuditMany(tx: Tx, clock: Clock, records: readonly Au
     return entry;
   });
   await tx.auditEntry.createMany({ data: entries });
-  await tx.auditHead.update({ where: { id: 1 }, data: { hash: prevHash } });
+  await tx.$executeRaw`UPDATE "AuditHead" SET "hash" = ${prevHash} WHERE "id" = 1`;
   return entries;
 }
 

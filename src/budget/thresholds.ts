@@ -64,32 +64,36 @@ export class BudgetAlerts {
    * read of the team and its keys. The rows read include every hold of `steps`; the usage
    * after step i is that minus the amounts of the steps after it.
    */
-  async afterHolds(tx: Tx, teamId: string, steps: readonly HoldStep[]): Promise<string[]> {
+  async afterHolds(tx: Tx, teamId: string, steps: readonly HoldStep[], readBefore?: RowsBeforeHolds): Promise<string[]> {
     const thresholds = this.options.thresholdsPercent;
     if (thresholds.length === 0 || steps.length === 0) return [];
     const keyIds = [...new Set(steps.map((step) => step.apiKeyId).filter((id): id is string => id !== null))];
-    const [team, keys] = await Promise.all([
-      tx.team.findUnique({ where: { id: teamId } }),
-      keyIds.length === 0 ? [] : tx.apiKey.findMany({ where: { id: { in: keyIds } } }),
-    ]);
+    // The rows as the caller read them under the team's lock before these holds (checkBudgets),
+    // or read now, these holds included.
+    const [team, keys] = readBefore
+      ? [readBefore.team, readBefore.keys]
+      : await Promise.all([
+          tx.team.findUnique({ where: { id: teamId } }),
+          keyIds.length === 0 ? [] : tx.apiKey.findMany({ where: { id: { in: keyIds } } }),
+        ]);
     if (!team) return [];
     const hasDollarLimit = (row: { dailyLimitUsd: number | null; monthlyLimitUsd: number | null } | null | undefined) =>
       row != null && (row.dailyLimitUsd != null || row.monthlyLimitUsd != null);
     const limitedKeys = new Map(keys.filter(hasDollarLimit).map((key) => [key.id, key]));
     if (!hasDollarLimit(team) && limitedKeys.size === 0) return [];
 
-    // What is held after each step: the rows' running totals (src/budget/counters.ts, this
-    // transaction's holds included) less the holds placed after it. Dollars only.
-    let teamLater = 0;
-    const keyLater = new Map<string, number>();
-    const heldAfter: Array<{ team: number; key: number }> = new Array(steps.length);
-    for (let index = steps.length - 1; index >= 0; index--) {
-      const step = steps[index] as HoldStep;
+    // What is held after each step: the rows' running totals (src/budget/counters.ts) plus the
+    // holds of the steps up to it (read before), or less those after it (read after). Dollars only.
+    const total = (apiKeyId?: string) =>
+      steps.filter((step) => apiKeyId === undefined || step.apiKeyId === apiKeyId).reduce((sum, step) => sum + roundUsd(step.amountUsd), 0);
+    let teamSoFar = readBefore ? 0 : -total();
+    const keySoFar = new Map([...limitedKeys.keys()].map((id) => [id, readBefore ? 0 : -total(id)]));
+    const heldAfter = steps.map((step) => {
+      teamSoFar += roundUsd(step.amountUsd);
       const key = step.apiKeyId ? limitedKeys.get(step.apiKeyId) : undefined;
-      heldAfter[index] = { team: team.heldUsd - teamLater, key: key ? key.heldUsd - (keyLater.get(key.id) ?? 0) : 0 };
-      teamLater += roundUsd(step.amountUsd);
-      if (key) keyLater.set(key.id, (keyLater.get(key.id) ?? 0) + roundUsd(step.amountUsd));
-    }
+      if (key) keySoFar.set(key.id, (keySoFar.get(key.id) ?? 0) + roundUsd(step.amountUsd));
+      return { team: team.heldUsd + teamSoFar, key: key ? key.heldUsd + (keySoFar.get(key.id) ?? 0) : 0 };
+    });
 
     type Crossing = { alertKey: string; scope: "TEAM" | "KEY"; window: Window; threshold: number; limitUsd: number; usage: BudgetUsage; spentUsd: number; step: HoldStep; key: ApiKeyRow | null };
     // The first step that reaches each threshold; later ones would find it alerted already.
@@ -152,6 +156,13 @@ export class BudgetAlerts {
 }
 
 type ApiKeyRow = Awaited<ReturnType<Tx["apiKey"]["findMany"]>>[number];
+type TeamRow = NonNullable<Awaited<ReturnType<Tx["team"]["findUnique"]>>>;
+
+/** The team's row and its keys' rows, read in this transaction under the team's lock before the holds. */
+export interface RowsBeforeHolds {
+  team: TeamRow | null;
+  keys: ApiKeyRow[];
+}
 
 /** One request's holds, placed in a group's transaction (afterHolds). */
 export interface HoldStep {

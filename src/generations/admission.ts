@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import { type HoldRequest, checkBudgets, lockTeamBudget } from "../budget/ledger";
+import { type HoldRequest, checkBudgetsReading, lockTeamBudget } from "../budget/ledger";
 import type { BudgetAlerts } from "../budget/thresholds";
 import type { Db } from "../db/client";
 import type { GenerationOwner } from "./create";
@@ -74,7 +74,7 @@ export class BudgetAdmission {
     try {
       return await this.deps.db.$transaction(async (tx) => {
         await lockTeamBudget(tx, this.deps.provider, first.owner.teamId);
-        const verdicts = await checkBudgets(
+        const { verdicts, rows: readBefore } = await checkBudgetsReading(
           tx,
           group.map((request) => request.hold),
         );
@@ -87,6 +87,7 @@ export class BudgetAdmission {
           tx,
           admitted.map((request) => ({ owner: request.owner, now: request.now, prepared: [request.prepared] })),
           alerts,
+          readBefore,
         );
         // The group's alert deliveries are scheduled once, by its last admitted request.
         const last = admitted.at(-1);

@@ -1,7 +1,7 @@
 import { auditGenerationsCreatedBy } from "../audit/generations";
 import { placeHolds } from "../budget/ledger";
 import { DEFAULT_PRICE_TABLE, estimateCostUsd } from "../budget/prices";
-import type { BudgetAlerts } from "../budget/thresholds";
+import type { BudgetAlerts, RowsBeforeHolds } from "../budget/thresholds";
 import type { Tx } from "../db/client";
 import { roundUsd } from "../money";
 import type { SeedanceRequestBody } from "../segmind/types";
@@ -133,7 +133,13 @@ export interface PersistAlerts {
  * alerts are those of each request's holds in turn. Every owner with a team must be of one
  * team, whose budget lock the caller holds.
  */
-export async function persistRequests(tx: Tx, requests: readonly PersistRequest[], alerts?: PersistAlerts): Promise<GenerationRow[]> {
+export async function persistRequests(
+  tx: Tx,
+  requests: readonly PersistRequest[],
+  alerts?: PersistAlerts,
+  /** The team's and keys' rows as the budget check read them, before these holds (saves reading them again). */
+  readBefore?: RowsBeforeHolds,
+): Promise<GenerationRow[]> {
   const items = requests.flatMap((request) => request.prepared.map((item) => ({ request, item })));
   if (items.length === 0) return [];
   const created = await tx.generation.createManyAndReturn({ data: items.map(({ item }) => item.data) });
@@ -165,7 +171,7 @@ export async function persistRequests(tx: Tx, requests: readonly PersistRequest[
         generationId: request.prepared.at(-1)?.data.id ?? null,
         amountUsd: request.prepared.reduce((sum, item) => sum + roundUsd(item.estimatedCostUsd), 0),
       }));
-      alerts.deliveries.push(...(await alerts.budget.afterHolds(tx, teamId, steps)));
+      alerts.deliveries.push(...(await alerts.budget.afterHolds(tx, teamId, steps, readBefore)));
     }
   }
   await auditGenerationsCreatedBy(
