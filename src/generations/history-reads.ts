@@ -41,8 +41,20 @@ export function selectPage(db: Db, query: PageQuery): Promise<GenerationRow[]> {
   );
 }
 
-/** How many generations the filter and the tenant rule leave. */
+/**
+ * How many generations the filter and the tenant rule leave. A team's whole history is its
+ * row's generationCount (kept by a trigger, migration 0009): one row read, not a COUNT over
+ * every generation it ever made. A filter, the admin's view or anonymous ones still count.
+ */
 export async function countGenerations(db: Db, filter: GenerationFilterInput, visibility: GenerationVisibility): Promise<number> {
+  if (visibility.teamId != null && generationWhere(db, filter, {}).sql === "") {
+    const [team] = await db.$rows.select<{ generationCount: number }>(
+      { model: "Team", operation: "findUnique" },
+      'SELECT "generationCount" FROM "Team" WHERE "id" = ?',
+      [visibility.teamId],
+    );
+    return Number(team?.generationCount ?? 0);
+  }
   const where = generationWhere(db, filter, visibility);
   const [row] = await db.$rows.select<{ n: number }>(
     { model: "Generation", operation: "count" },
