@@ -1,5 +1,4 @@
 import { Readable } from "node:stream";
-import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { SegmindError } from "./errors";
 
 export interface BodyCheck {
@@ -16,9 +15,15 @@ export interface BodyCheck {
 /**
  * A response body as a Node Readable that never ends quietly when bytes are missing: callers
  * hash and store what they receive, so a short body must fail, not look like a small video.
+ *
+ * Each chunk is handed on as fetch delivered it, one chunk read ahead: the stream is in object
+ * mode and reads fetch's stream itself. Node byte streams join the chunks buffered when a read
+ * comes into one new Buffer (Readable.fromWeb and a byte-mode Readable.from each did, on most
+ * reads of a 50 MiB download): a second copy of the video, left for the garbage collector,
+ * which RSS carried until a collection ran.
  */
 export function checkedBody(body: ReadableStream<Uint8Array> | null, check: BodyCheck): Readable {
-  const out = Readable.from(verify(body, check), { objectMode: false });
+  const out = Readable.from(verify(body, check), { objectMode: true, highWaterMark: 1 });
   // Destroyed before anyone read: release the connection instead of holding it to the deadline.
   out.once("close", () => {
     if (body && !body.locked) body.cancel().catch(() => undefined);
@@ -29,13 +34,13 @@ export function checkedBody(body: ReadableStream<Uint8Array> | null, check: Body
 async function* verify(body: ReadableStream<Uint8Array> | null, check: BodyCheck): AsyncGenerator<Buffer> {
   const { expectedBytes } = check;
   let received = 0;
+  // Taken only once reading starts (so a body nobody reads yet is released by the 'close' above).
+  const reader = body?.getReader();
   try {
-    // Created only once reading starts: a Node stream over the body would otherwise emit an
-    // unhandled 'error' when the connection dies while nobody is reading yet.
-    const source = body ? Readable.fromWeb(body as NodeReadableStream<Uint8Array>) : Readable.from([]);
-    // Leaving this loop early (the consumer destroyed us) destroys the source, which cancels the fetch.
-    for await (const chunk of source) {
-      const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+    for (;;) {
+      const next = reader ? await reader.read() : { done: true as const, value: undefined };
+      if (next.done) break;
+      const bytes = asBuffer(next.value);
       received += bytes.length;
       check.onChunk?.();
       if (expectedBytes !== undefined && received > expectedBytes) throw check.lengthMismatch(received);
@@ -43,6 +48,14 @@ async function* verify(body: ReadableStream<Uint8Array> | null, check: BodyCheck
     }
   } catch (error) {
     throw error instanceof SegmindError ? error : check.describe(error);
+  } finally {
+    // Left early (the consumer destroyed us, or too many bytes): cancel the fetch, freeing its connection.
+    if (reader) reader.cancel().catch(() => undefined);
   }
   if (expectedBytes !== undefined && received !== expectedBytes) throw check.lengthMismatch(received);
+}
+
+/** A Buffer over the chunk's own memory (`Buffer.from(uint8Array)` would copy it). */
+export function asBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
