@@ -14,6 +14,8 @@ export interface StandIn {
   jobDurationMs: number;
   /** Segmind's completion time of each accepted job, by upstream request id. */
   completions(): Promise<Map<string, number>>;
+  /** The padding of the videos it serves from now on (see bench/servers/standin.ts). */
+  setPadding(bytes: number): Promise<void>;
 }
 
 export async function startStandIn(dir: string, name: string, env: { jobMs?: number; paddingBytes?: number } = {}): Promise<StandIn> {
@@ -34,6 +36,10 @@ export async function startStandIn(dir: string, name: string, env: { jobMs?: num
     async completions() {
       const jobs = (await (await fetch(`${proc.url}/jobs`)).json()) as Array<{ requestId: string; completedAtMs: number }>;
       return new Map(jobs.map((job) => [job.requestId, job.completedAtMs]));
+    },
+    async setPadding(bytes: number) {
+      const answer = await fetch(`${proc.url}/padding?bytes=${bytes}`, { method: "POST" });
+      if (answer.status !== 204) throw new Error(`the stand-in refused padding ${bytes}: HTTP ${answer.status}`);
     },
   };
 }

@@ -1,7 +1,8 @@
 // The Segmind stand-in (src/sandbox/standin.ts) as a process of its own, for the gateway to
 // reach over HTTP as it would reach Segmind. A small side server on PORT tells the bench its
 // address (GET /info) and when each job was accepted (GET /jobs), from which Segmind's
-// completion time follows (accepted + BENCH_JOB_MS).
+// completion time follows (accepted + BENCH_JOB_MS). POST /padding?bytes=N changes the padding
+// of the videos it serves from then on.
 import { createServer } from "node:http";
 import { startSegmindStandIn } from "../../src/sandbox/standin";
 
@@ -13,6 +14,12 @@ const standIn = await startSegmindStandIn({
   outputPaddingBytes: Number(process.env.BENCH_PADDING_BYTES ?? 0),
 });
 createServer((request, response) => {
+  if (request.method === "POST" && request.url?.startsWith("/padding?")) {
+    const bytes = Number(new URLSearchParams(request.url.slice("/padding?".length)).get("bytes"));
+    if (!Number.isSafeInteger(bytes) || bytes < 0) return void response.writeHead(400).end();
+    standIn.setOutputPadding(bytes);
+    return void response.writeHead(204).end();
+  }
   const body =
     request.url === "/jobs"
       ? standIn.acceptedJobs().map((job) => ({ requestId: job.requestId, completedAtMs: job.createdAt.getTime() + jobDurationMs }))

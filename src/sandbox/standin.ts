@@ -67,6 +67,11 @@ export interface SegmindStandIn {
   setModelRetired(retired: boolean): void;
   /** Beyond this many requests per clock minute: 429 + x-rate-limit-reset-at-utc. null = no limit. */
   setRateLimit(perMinute: number | null): void;
+  /**
+   * Changes `outputPaddingBytes` for results read and files downloaded from now on (the
+   * benchmark warms a gateway with a small video before measuring a 50 MiB one).
+   */
+  setOutputPadding(bytes: number): void;
   /** Closes the server and every open socket (hung ones too); waits for state writes. */
   close(): Promise<void>;
 }
@@ -154,6 +159,9 @@ export async function startSegmindStandIn(options: StandInOptions): Promise<Segm
       ctx.modelRetired = retired;
     },
     setRateLimit: (perMinute) => rateLimiter.set(perMinute),
+    setOutputPadding: (bytes) => {
+      ctx.outputPaddingBytes = bytes;
+    },
     close: () => {
       closed ??= (async () => {
         closing.abort();

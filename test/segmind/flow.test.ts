@@ -178,6 +178,26 @@ describe("v2 async flow against the stand-in", () => {
     }
   });
 
+  it("setOutputPadding changes the padding of what it serves from then on", async () => {
+    const padded = await startStandIn({ jobDurationMs: 50 });
+    try {
+      const paddedClient = clientFor(padded);
+      const sizes: number[] = [];
+      for (const padding of [0, 1024]) {
+        padded.setOutputPadding(padding);
+        const { requestId } = await paddedClient.submit(requestBody());
+        await pollUntil(() => paddedClient.getStatus(requestId), (status) => status.status === "COMPLETED");
+        const result = await paddedClient.getResult(requestId);
+        const bytes = await readAll((await paddedClient.download(result.outputUrl)).body);
+        expect(result.fileSize).toBe(bytes.length);
+        sizes.push(bytes.length);
+      }
+      expect(sizes[1]).toBe((sizes[0] as number) + 8 + 1024);
+    } finally {
+      await padded.close();
+    }
+  });
+
   it("derives a stable seed from the request id when none was sent", async () => {
     const { seed: _omitted, ...withoutSeed } = requestBody();
     // The gateway always sends a seed; Segmind's protocol lets it be absent.
