@@ -5,7 +5,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
-import { cleanIncoming, createFsMediaStore, STALE_INCOMING_AFTER_MS } from "../../src/media/fs-store";
+import { cleanIncoming, createFsMediaStore, READ_CHUNK_BYTES, STALE_INCOMING_AFTER_MS } from "../../src/media/fs-store";
 import { InvalidMediaKeyError } from "../../src/media/media-key";
 import type { MediaStore } from "../../src/media/store";
 import { makeTempDir, patternBytes, readAll } from "./fixtures";
@@ -192,6 +192,19 @@ describe("fs media store: large objects stream through", () => {
     // Loose (garbage collection timing makes RSS swing by tens of MB): the body was never all
     // in memory at once.
     expect(rssGrowth).toBeLessThan(chunkSize * chunkCount);
+  });
+});
+
+describe("fs media store: reads for serving", () => {
+  it("reads in chunks of READ_CHUNK_BYTES, not 64 KiB: a 1 MiB range is 4 reads", async () => {
+    const bytes = patternBytes(3 * 1024 * 1024);
+    await store.put("serve.bin", chunked(bytes, [65536]), "video/mp4");
+    const chunks: Buffer[] = [];
+    for await (const chunk of store.read("serve.bin", { start: 1000, end: 1000 + 1024 * 1024 - 1 })) chunks.push(chunk as Buffer);
+
+    expect(READ_CHUNK_BYTES).toBe(256 * 1024);
+    expect(chunks.map((chunk) => chunk.length)).toEqual([READ_CHUNK_BYTES, READ_CHUNK_BYTES, READ_CHUNK_BYTES, READ_CHUNK_BYTES]);
+    expect(Buffer.concat(chunks).equals(bytes.subarray(1000, 1000 + 1024 * 1024))).toBe(true);
   });
 });
 
