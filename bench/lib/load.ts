@@ -14,6 +14,8 @@ export interface LoadResult {
   requests: number;
   /** Transport errors, timeouts, non-2xx answers, and bodies without `expect`. */
   errors: number;
+  /** Response bytes of all measured runs together (with BENCH_REPEAT, more than the median run's). */
+  measuredBytes: number;
   /** Answers of the measured run whose body lacked `expect`. */
   unexpected: number;
   /** Those answers by kind: the result's __typename or the first error code, e.g. { BusyError: 50 }. */
@@ -28,6 +30,8 @@ export interface LoadOptions {
   connections?: number;
   /** Every answer's body must contain this (a GraphQL error is still HTTP 200). */
   expect?: string;
+  /** Called as each measured run starts and ends (not around the warm-up), e.g. to read the server's CPU time. */
+  onMeasuredRun?: (phase: "start" | "end") => void;
   /** Varies each request (autocannon's setupRequest). */
   setupRequest?: (request: { headers?: Record<string, string> }) => { headers?: Record<string, string> };
 }
@@ -63,10 +67,14 @@ export async function load(settings: BenchSettings, options: LoadOptions): Promi
   await drained(options.url);
   // Only the measured runs' answers count; with BENCH_REPEAT the median run (by req/s) is kept.
   const runs: Array<{ result: autocannon.Result; unexpected: number; kinds: Record<string, number> }> = [];
+  let measuredBytes = 0;
   for (let i = 0; i < settings.repeat; i++) {
     unexpected = 0;
     for (const kind of Object.keys(unexpectedKinds)) delete unexpectedKinds[kind];
+    options.onMeasuredRun?.("start");
     const run = await autocannon({ ...base, duration: settings.durationS });
+    options.onMeasuredRun?.("end");
+    measuredBytes += run.throughput.total;
     await drained(options.url);
     runs.push({ result: run, unexpected, kinds: { ...unexpectedKinds } });
   }
@@ -79,6 +87,7 @@ export async function load(settings: BenchSettings, options: LoadOptions): Promi
     p99: result.latency.p99,
     throughput: result.throughput.average,
     requests: result.requests.total,
+    measuredBytes,
     errors: result.errors + result.timeouts + result.non2xx + median.unexpected,
     unexpected: median.unexpected,
     unexpectedKinds: median.kinds,

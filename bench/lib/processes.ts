@@ -118,6 +118,13 @@ export function rssBytes(pid: number): number {
   return Number(kib) * 1024;
 }
 
+/** CPU time (user + system) a process has used so far, in seconds, from /proc (Linux). */
+export function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  // After "pid (comm) ": state is field 0, utime 11 and stime 12, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** Runs a node script (tsx for .ts) to completion and returns its stdout. */
 export async function runScript(entry: string, args: string[], options: { cwd: string; env?: Record<string, string>; nodeArgs?: string[] }): Promise<string> {
   const file = resolve(ROOT, entry);
