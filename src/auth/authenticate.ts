@@ -37,14 +37,13 @@ export async function authenticate(
   if (!prefix) throw unauthenticated();
 
   const now = options.clock.now();
-  const hash = hashApiKey(key);
-  let stored: CachedKey | null = options.cache?.get(hash, now.getTime()) ?? null;
-  if (!stored) {
+  const read = async (): Promise<CachedKey | null> => {
     const row = await options.db.apiKey.findUnique({ where: { prefix } });
-    if (!row || row.revokedAt !== null || !keyMatches(key, row.hash)) throw unauthenticated();
-    stored = { id: row.id, prefix: row.prefix, teamId: row.teamId, scopes: row.scopes, lastUsedAt: row.lastUsedAt };
-    options.cache?.set(hash, stored, now.getTime());
-  }
+    if (!row || row.revokedAt !== null || !keyMatches(key, row.hash)) return null;
+    return { id: row.id, prefix: row.prefix, teamId: row.teamId, scopes: row.scopes, lastUsedAt: row.lastUsedAt };
+  };
+  const stored = await (options.cache ? options.cache.resolve(hashApiKey(key), now.getTime(), read) : read());
+  if (!stored) throw unauthenticated();
 
   if (!stored.lastUsedAt || now.getTime() - stored.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     // Noted before the write, so requests of a burst do not each write it.

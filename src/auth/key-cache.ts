@@ -19,6 +19,8 @@ export interface CachedKey {
 
 export class ApiKeyCache {
   private readonly entries = new Map<string, { key: CachedKey; readAtMs: number }>();
+  /** Reads under way, by hash: the requests of a burst (or of an expiry) share one. */
+  private readonly reading = new Map<string, Promise<CachedKey | null>>();
 
   constructor(
     readonly ttlMs: number,
@@ -35,6 +37,26 @@ export class ApiKeyCache {
       return null;
     }
     return entry.key;
+  }
+
+  /**
+   * The key of `hash`: from the cache, else from `read` (the row, checked; null when not a
+   * valid key), one read at a time per hash however many requests ask meanwhile.
+   */
+  resolve(hash: string, nowMs: number, read: () => Promise<CachedKey | null>): Promise<CachedKey | null> {
+    const hit = this.get(hash, nowMs);
+    if (hit) return Promise.resolve(hit);
+    let pending = this.reading.get(hash);
+    if (!pending) {
+      pending = read()
+        .then((key) => {
+          if (key) this.set(hash, key, nowMs);
+          return key;
+        })
+        .finally(() => this.reading.delete(hash));
+      this.reading.set(hash, pending);
+    }
+    return pending;
   }
 
   /** Remembers a key just read from its row and found valid. */

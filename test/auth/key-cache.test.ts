@@ -66,6 +66,19 @@ describeEachDatabase("API key cache", (target) => {
     expect(keyReads() - before).toBe(1);
   });
 
+  it("a burst of requests with one key (or after its entry expired) shares one read of its row", async () => {
+    const cache = new ApiKeyCache(2_000);
+    const options = { db: opened.db, clock, allowAnonymous: false, cache };
+    const key = team.keys.other as string;
+    for (const _round of [1, 2]) {
+      const before = keyReads();
+      const principals = await Promise.all(Array.from({ length: 20 }, () => authenticate(request(key), null, options)));
+      expect(principals.every((principal) => principal.kind === "key")).toBe(true);
+      expect(keyReads() - before).toBe(1);
+      nowMs += 2_000;
+    }
+  });
+
   it("with a TTL of 0 reads the row on every request", async () => {
     const options = { db: opened.db, clock, allowAnonymous: false, cache: new ApiKeyCache(0) };
     const before = keyReads();
