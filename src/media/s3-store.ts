@@ -24,8 +24,11 @@ import type { MediaStore, ObjectStat, StoredObject } from "./store";
  * step into lib-storage's `Upload`: a body smaller than one part goes up as one PutObject, a
  * larger one as a multipart upload, one part at a time by default. Memory is bounded by the
  * part size, not the body: cutting a part briefly holds the incoming chunks, their copy and the
- * previous part's buffer, about 16 MiB at peak with 5 MiB parts (scripts/measure-media-rss.ts);
- * each extra part in flight (`queueSize`) adds one part. Any failure (the body errors, a part is
+ * previous part's buffer, about 11 MiB referenced at peak with 5 MiB parts; each extra part in
+ * flight (`queueSize`) adds one part. Every part is a new Buffer, though, left to the collector
+ * once sent, so RSS peaks higher: 26-36 MiB over a 50 MiB put from a source that makes no
+ * garbage of its own (`scripts/measure-media-rss.ts s3`, and `s3 live` for the referenced
+ * figure; the directory store: about 1 MiB either way). Any failure (the body errors, a part is
  * refused) aborts the multipart upload, so nothing appears under the key and no parts are
  * left behind to pay for; if even the abort fails it is logged, and a bucket lifecycle rule
  * (AbortIncompleteMultipartUpload) is the backstop.
