@@ -76,8 +76,10 @@ export async function* generationUpdates(
         yield { kind: "PROGRESS", sequence: last, event: null, generation, ...clamp(await deps.progress.view(generation)) };
         continue;
       }
+      let sent = 0;
       for (const item of mailbox.take()) {
         if (item.event.id <= last) continue;
+        if (sent++ > 0) await nextTurn();
         generation = item.generation;
         yield await update(item.event);
         if (finished) return;
@@ -140,8 +142,10 @@ export async function* allGenerationUpdates(
     }
     while (!signal?.aborted) {
       if (!(await mailbox.wait(60_000, signal))) continue;
+      let sent = 0;
       for (const { event, generation } of mailbox.take()) {
         if (event.id <= last) continue;
+        if (sent++ > 0) await nextTurn();
         last = event.id;
         yield { kind: "EVENT", sequence: event.id, event, generation, ...(await deps.progress.view(generation)) };
       }
@@ -149,6 +153,17 @@ export async function* allGenerationUpdates(
   } finally {
     subscription.close();
   }
+}
+
+/**
+ * Between two updates of one batch, a turn of the event loop. Sending an update is all
+ * microtasks (execution, serialisation, the socket write), so without it every stream would
+ * drain its whole batch before anything else runs: 200 streams and a batch of a few hundred
+ * events held the loop for seconds, and with it the answers of the worker's open
+ * transactions (the pool starved, transactions expired, paid submits went unrecorded).
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 async function latestSequence(db: Db): Promise<number> {
