@@ -12,6 +12,8 @@ export interface StatementCount {
   transactions: number;
   /** pg_advisory_xact_lock (and friends) calls. */
   advisoryLocks: number;
+  /** The statements themselves, in order, when asked for (countStatements' `keepSql`). */
+  sql?: string[];
 }
 
 export const excluded = new WeakSet<object>();
@@ -20,6 +22,7 @@ let current: StatementCount | null = null;
 function record(sql: string, count = 1): void {
   if (!current) return;
   current.statements += count;
+  if (current.sql) for (let i = 0; i < count; i++) current.sql.push(sql);
   if (/^\s*BEGIN/i.test(sql)) current.transactions++;
   if (/pg_advisory/i.test(sql)) current.advisoryLocks++;
 }
@@ -61,7 +64,10 @@ export function installCounter(): void {
           if (method === "batch") {
             const statements = args[0] as unknown[];
             // A client batch is BEGIN, the statements, COMMIT; inside a transaction just the statements.
-            if (proto === clientProto) record("BEGIN", 2);
+            if (proto === clientProto) {
+              record("BEGIN");
+              record("COMMIT");
+            }
             for (const statement of statements) record(sqlOf(statement));
           } else if (method === "transaction") record("BEGIN");
           else if (method === "commit") record("COMMIT");
@@ -75,8 +81,8 @@ export function installCounter(): void {
 }
 
 /** Counts the statements sent while `work` runs (whoever in this process sends them). */
-export async function countStatements(work: () => Promise<unknown>): Promise<StatementCount> {
-  const count: StatementCount = { statements: 0, transactions: 0, advisoryLocks: 0 };
+export async function countStatements(work: () => Promise<unknown>, options: { keepSql?: boolean } = {}): Promise<StatementCount> {
+  const count: StatementCount = { statements: 0, transactions: 0, advisoryLocks: 0, ...(options.keepSql ? { sql: [] } : {}) };
   current = count;
   try {
     await work();
