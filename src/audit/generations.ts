@@ -128,6 +128,8 @@ export async function auditTransition(
   to: GenerationStatus,
   requester: AuditActor | null,
   attempt: number | undefined,
+  /** The generation's ledger entries as this transaction left them, when the caller has read them. */
+  ledgerEntries?: ReadonlyArray<{ kind: string; amountUsd: number }>,
 ): Promise<void> {
   const owner = ownerOf(row);
   const clock = clockAt(at);
@@ -164,7 +166,7 @@ export async function auditTransition(
   if (FINAL.has(to)) {
     // The budget ledger's side (src/budget/ledger.ts), closed earlier in this same transaction
     // or when the cost was reported: what was held, charged (SETTLE) or released.
-    const ledger = row.teamId ? await tx.ledgerEntry.findMany({ where: { generationId: row.id } }) : [];
+    const ledger = !row.teamId ? [] : (ledgerEntries ?? (await tx.ledgerEntry.findMany({ where: { generationId: row.id } })));
     const sum = (kind: string) => {
       const entries = ledger.filter((entry) => entry.kind === kind);
       return entries.length ? roundUsd(entries.reduce((total, entry) => total + entry.amountUsd, 0)) : null;

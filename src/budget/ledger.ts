@@ -471,24 +471,31 @@ export function mayCloseHold(to: GenerationStatus, patch: { costUsd?: number | n
   return TERMINAL_STATUSES.has(to) || patch.costUsd != null;
 }
 
+/** A generation's ledger entries as closing and auditing need them (`ledgerOf`). */
+export type LedgerAmounts = Array<{ kind: string; amountUsd: number }>;
+
+/** The generation's ledger entries (kind and amount), read once per transition that needs them. */
+export function ledgerOf(tx: Tx, generationId: string): Promise<LedgerAmounts> {
+  return tx.ledgerEntry.findMany({ where: { generationId }, select: { kind: true, amountUsd: true } });
+}
+
 /**
  * Settles or releases the generation's open hold, if it has one and `holdOutcome` says it
  * closes now. Called by GenerationJournal.transition inside the transition's transaction
- * (after the guarded update, so exactly one transition closes it). Returns what it wrote (with
- * the team, for the metrics), or null. `now` is the transition's time. It does not write to the audit trail: the GENERATION_SETTLED entry of the same
- * transaction (src/audit/generations.ts) records the final status and costs.
+ * (after the guarded update, so exactly one transition closes it), with the row as that update
+ * left it and the generation's entries as `ledgerOf` read them in this transaction; the entry
+ * it writes is appended to `entries`, so the audit entry of the same transaction sums them
+ * without reading again. Returns what it wrote (with the team, for the metrics), or null. `now`
+ * is the transition's time. It does not write to the audit trail: the GENERATION_SETTLED entry
+ * of the same transaction (src/audit/generations.ts) records the final status and costs.
  */
 export async function closeHold(
   tx: Tx,
-  generationId: string,
+  row: Pick<GenerationRow, "id" | "teamId" | "apiKeyId" | "status" | "costUsd" | "submittedAt" | "errorCode">,
   now: Date,
+  entries: LedgerAmounts,
 ): Promise<(HoldOutcome & { teamId: string; apiKeyId: string | null; holdUsd: number }) | null> {
-  const row = await tx.generation.findUnique({
-    where: { id: generationId },
-    select: { teamId: true, apiKeyId: true, status: true, costUsd: true, submittedAt: true, errorCode: true },
-  });
-  if (!row?.teamId) return null;
-  const entries = await tx.ledgerEntry.findMany({ where: { generationId }, select: { kind: true, amountUsd: true } });
+  if (!row.teamId) return null;
   const hold = entries.find((entry) => entry.kind === "HOLD");
   if (!hold || entries.some((entry) => entry.kind !== "HOLD")) return null;
   const outcome = holdOutcome(row, hold.amountUsd);
@@ -497,12 +504,14 @@ export async function closeHold(
     data: {
       teamId: row.teamId,
       apiKeyId: row.apiKeyId,
-      generationId,
+      generationId: row.id,
       kind: outcome.kind satisfies LedgerKind,
       amountUsd: outcome.amountUsd,
       createdAt: now,
     },
+    select: { id: true },
   });
+  entries.push({ kind: outcome.kind, amountUsd: outcome.amountUsd });
   const owner = { teamId: row.teamId, apiKeyId: row.apiKeyId };
   await countClose(tx, owner, hold.amountUsd, outcome.kind === "SETTLE" ? outcome.amountUsd : 0, now);
   return { ...outcome, teamId: row.teamId, apiKeyId: row.apiKeyId, holdUsd: hold.amountUsd };

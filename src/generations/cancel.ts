@@ -96,7 +96,7 @@ export async function endEarly(
       : `Its deadline (${row.deadlineAt?.toISOString()}) passed while ${from}.`;
   const message = `${why} ${billingNote(row, from)}`;
   const errorCode = end === "CANCELED" ? CANCELED_CODE : DEADLINE_CODE;
-  return deps.journal.transition(
+  const ended = await deps.journal.transition(
     row.id,
     from,
     end,
@@ -109,6 +109,7 @@ export async function endEarly(
     },
     { errorCode, message, actor },
   );
+  return ended !== null;
 }
 
 export interface CancelResult {

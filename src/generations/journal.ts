@@ -1,7 +1,8 @@
 import { type AuditActor, auditTransition, isAuditedTransition } from "../audit/generations";
-import { closeHold, holdOutcome, mayCloseHold } from "../budget/ledger";
+import { type LedgerAmounts, closeHold, holdOutcome, ledgerOf, mayCloseHold } from "../budget/ledger";
 import type { Clock } from "../clock";
 import type { Db, Tx } from "../db/client";
+import type { Prisma } from "../generated/sqlite/client";
 import type { GenerationErrorCode } from "../error-codes";
 import type { GatewayMetrics } from "../observability/metrics";
 import type { UpstreamCall } from "../segmind/types";
@@ -63,11 +64,11 @@ export class GenerationJournal {
 
   /**
    * Claims a QUEUED row for a submit (QUEUED -> SUBMITTING) unless `maxInFlight` generations
-   * (SUBMITTING to STORING, every instance's) are already in flight; false when the row moved
+   * (SUBMITTING to STORING, every instance's) are already in flight: the claimed row, or null when the row moved
    * or the cap is reached. The count is taken after the row's own write, under one lock on
    * PostgreSQL (SQLite has one writer at a time), so two claims cannot both see room for one.
    */
-  claimForSubmit(id: string, patch: GenerationPatch, details: EventDetails, maxInFlight: number): Promise<boolean> {
+  claimForSubmit(id: string, patch: GenerationPatch, details: EventDetails, maxInFlight: number): Promise<GenerationRow | null> {
     const unless =
       maxInFlight > 0
         ? async (tx: Tx) => {
@@ -79,9 +80,11 @@ export class GenerationJournal {
   }
 
   /**
-   * Moves `id` from `from` to `to`; false when the row was no longer in `from` (another
-   * process moved it). Write-first: SQLite fails a deferred transaction that reads and
-   * then writes after another process wrote, instead of waiting for it.
+   * Moves `id` from `from` to `to` and returns the row as the update left it (one UPDATE ...
+   * RETURNING: what closes the hold, audits and sends webhooks reads no row again); null when
+   * the row was no longer in `from` (another process moved it). Write-first: SQLite fails a
+   * deferred transaction that reads and then writes after another process wrote, instead of
+   * waiting for it.
    */
   async transition(
     id: string,
@@ -90,21 +93,26 @@ export class GenerationJournal {
     patch: GenerationPatch = {},
     details: EventDetails = {},
     options: TransitionOptions = {},
-  ): Promise<boolean> {
+  ): Promise<GenerationRow | null> {
     const now = this.clock.now();
     let closedHold: Awaited<ReturnType<typeof closeHold>> = null;
-    let finalRow: GenerationRow | null = null;
     let deliveries: string[] = [];
     const moved = await this.writeEvents(id, async (tx) => {
       deliveries = [];
-      const { count } = await tx.generation.updateMany({
+      closedHold = null;
+      const [row] = await tx.generation.updateManyAndReturn({
         where: { id, status: from },
         data: { ...patch, status: to, updatedAt: now },
       });
-      if (count === 0) return false;
+      if (!row) return null;
       if (options.unless && (await options.unless(tx))) throw new TransitionWithdrawn();
+      const final = TERMINAL_STATUSES.has(to);
+      const audited = isAuditedTransition(from, to);
+      // The ledger, read once: closing the hold and the GENERATION_SETTLED entry both need it.
+      let ledger: LedgerAmounts | undefined;
+      if (row.teamId && (mayCloseHold(to, patch) || (audited && final))) ledger = await ledgerOf(tx, id);
       // A final status, or a reported cost, settles or releases the budget hold (src/budget/ledger.ts).
-      if (mayCloseHold(to, patch)) closedHold = await closeHold(tx, id, now);
+      if (ledger && mayCloseHold(to, patch)) closedHold = await closeHold(tx, row, now, ledger);
       // Settled above its hold: spending grew, and may cross a budget.threshold (src/budget/thresholds.ts).
       const settled = closedHold as Awaited<ReturnType<typeof closeHold>>;
       if (settled?.kind === "SETTLE" && settled.amountUsd > settled.holdUsd && this.options.alerts?.budget) {
@@ -115,16 +123,10 @@ export class GenerationJournal {
         deliveries.push(...(await this.options.alerts.lowBalance.observe(tx, patch.remainingCreditsUsd, now, "GENERATION_RESULT")));
       }
       // Submitted, canceled, settled: audited in this same transaction (src/audit/generations.ts).
-      if (isAuditedTransition(from, to)) {
-        const row = await tx.generation.findUniqueOrThrow({ where: { id } });
-        await auditTransition(tx, now, row, from, to, details.actor ?? null, details.attempt);
-        if (TERMINAL_STATUSES.has(to)) {
-          finalRow = row;
-          // Webhooks of the final status (src/webhooks/outbox.ts): written with the change, so a
-          // crash after the commit loses none; sent once it has committed.
-          if (this.options.webhooks) deliveries.push(...(await this.options.webhooks.generationFinished(tx, row, now)));
-        }
-      }
+      if (audited) await auditTransition(tx, now, row, from, to, details.actor ?? null, details.attempt, ledger);
+      // Webhooks of the final status (src/webhooks/outbox.ts): written with the change, so a
+      // crash after the commit loses none; sent once it has committed.
+      if (final && this.options.webhooks) deliveries.push(...(await this.options.webhooks.generationFinished(tx, row, now)));
       // Events last, in one statement, so their sequence values are taken just before the
       // commit: the event feed waits for a value handed out but not yet visible.
       const statusChanged = {
@@ -139,17 +141,23 @@ export class GenerationJournal {
       };
       const calls = details.calls?.length ? callEvents(id, details.calls, details.attempt, now) : [];
       await tx.generationEvent.createMany({ data: [...calls, statusChanged] });
-      return true;
+      return row;
     });
     // Counted once it committed: a rolled-back transition counts nothing.
     if (moved) {
       this.options.webhooks?.scheduled(deliveries);
       this.options.metrics?.generationTransitioned(
-        { to, errorCode: patch.errorCode ?? null, closedHold, finalRow, remainingCreditsUsd: patch.remainingCreditsUsd ?? null },
+        {
+          to,
+          errorCode: patch.errorCode ?? null,
+          closedHold,
+          finalRow: TERMINAL_STATUSES.has(to) ? moved : null,
+          remainingCreditsUsd: patch.remainingCreditsUsd ?? null,
+        },
         holdOutcome,
       );
     }
-    return moved;
+    return moved || null;
   }
 
   /** Writes fields without a status change (e.g. bookkeeping), with no event. */
@@ -190,10 +198,9 @@ export class GenerationJournal {
 
   async recordCalls(id: string, calls: readonly UpstreamCall[], attempt?: number): Promise<void> {
     if (calls.length === 0) return;
-    const now = this.clock.now();
-    // One statement, so no transaction around it (BEGIN and COMMIT would triple the cost of
+    // One statement and no transaction around it (BEGIN and COMMIT would triple the cost of
     // every status poll); subscribers are woken once it is written.
-    await this.db.generationEvent.createMany({ data: callEvents(id, calls, attempt, now) });
+    await this.insertEvents(callEvents(id, calls, attempt, this.clock.now()));
     this.options.notifier?.notify(id);
   }
 
@@ -206,10 +213,23 @@ export class GenerationJournal {
       attempt: details.attempt ?? null,
       createdAt: this.clock.now(),
     };
-    await this.db.generationEvent.createMany({ data: [event] });
+    await this.insertEvents([event]);
     this.options.notifier?.notify(id);
   }
+
+  /**
+   * Event rows outside a transaction, in one statement: Prisma runs createMany in a transaction
+   * of its own (BEGIN, INSERT, COMMIT), a single create as the INSERT alone.
+   */
+  private async insertEvents(events: EventRow[]): Promise<void> {
+    const [only] = events;
+    if (events.length === 1 && only) await this.db.generationEvent.create({ data: only, select: { id: true } });
+    else await this.db.generationEvent.createMany({ data: events });
+  }
 }
+
+/** One event row as the journal writes it. */
+type EventRow = Prisma.GenerationEventCreateManyInput;
 
 export interface TransitionOptions {
   /** Checked after the row's update, in its transaction: true withdraws the transition (rolled back). */

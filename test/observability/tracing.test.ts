@@ -121,7 +121,9 @@ describe("OpenTelemetry traces", () => {
 
     // Every worker step a child of that root, with generation.id; each Segmind call inside one.
     const steps = generation.filter((span) => span.name.startsWith("generation.step"));
-    expect(steps.map((span) => span.name)).toEqual(expect.arrayContaining(["generation.step submit", "generation.step poll", "generation.step store"]));
+    // The poll that finds the job done stores its video in the same step (a store step of its
+    // own runs only for a row found in STORING, e.g. after a restart).
+    expect(steps.map((span) => span.name)).toEqual(expect.arrayContaining(["generation.step submit", "generation.step poll"]));
     for (const step of steps) {
       expect(parentOf(step)).toBe(generationRootSpanId(id));
       expect(attributesOf(step)["generation.id"]).toBe(id);

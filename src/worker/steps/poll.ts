@@ -6,15 +6,17 @@ import { describeFailure } from "../failures";
 import { CallAbandoned } from "../in-flight";
 import { type StepDeps, fail, msUntil, untilDeadline } from "./deps";
 import { nextPollInMs } from "./poll-timing";
+import { storeFromOutputUrl } from "./store";
 
 /**
  * A row Segmind accepted (SUBMITTED or RUNNING): read the job's status (the step is scheduled
  * for when a read is due: poll-timing.ts) and, once
- * COMPLETED, its result (output URL, cost, seed), moving the row to STORING. Status and result
+ * COMPLETED, its result (output URL, cost, seed), moving the row to STORING and copying the
+ * video in the same step (store.ts). Status and result
  * reads are GETs, always safe to repeat, so every failure but a permanent one is retried until
  * the poll deadline. Each read takes a permit of the shared limiter first.
  */
-export async function pollSubmitted(deps: StepDeps, row: GenerationRow, signal: AbortSignal): Promise<number> {
+export async function pollSubmitted(deps: StepDeps, row: GenerationRow, signal: AbortSignal): Promise<number | null> {
   const from = row.status as GenerationStatus;
   const requestId = row.upstreamRequestId;
   if (!requestId) {
@@ -82,19 +84,20 @@ async function fetchResult(
   requestId: string,
   calls: UpstreamCall[],
   signal: AbortSignal,
-): Promise<number> {
+): Promise<number | null> {
   const permit = await deps.limiter.acquire("result");
   if (!permit.granted) {
     // Seen done, but the result read must wait: the status read is kept, the next step reads both.
     await deps.journal.recordCalls(row.id, calls);
     return untilDeadline(msUntil(permit.retryAt, deps.clock.now()), row, deps.clock.now());
   }
+  let storing: GenerationRow | null;
   try {
     const result = await deps.calls.during(row.id, signal, (callSignal) =>
       deps.segmind.getResult(requestId, { onCall: (call) => calls.push(call), signal: callSignal }),
     );
     deps.limiter.passed();
-    await deps.journal.transition(
+    storing = await deps.journal.transition(
       row.id,
       from,
       "STORING",
@@ -106,10 +109,12 @@ async function fetchResult(
       },
       { calls },
     );
-    return 0;
   } catch (error) {
     return pollFailed(deps, row, from, error, calls);
   }
+  // The result is recorded (and the budget settled): copy the video in this same step, from the
+  // row the transition returned, rather than read it again in the next one.
+  return storing ? storeFromOutputUrl(deps, storing, signal, 1) : 0;
 }
 
 async function pollFailed(

@@ -14,9 +14,18 @@ import { type StepDeps, errorText, fail, normaliseVideoType } from "./deps";
  * A row in STORING: copy the finished output from Segmind's storage into the media store, then
  * SUCCEEDED. Downloads are GETs without the key: safe to repeat, not rate-limited, retried with
  * backoff up to `downloadMaxAttempts`. The whole copy is abandoned if the worker stops (the row
- * stays STORING and is copied again) or the row ends meanwhile.
+ * stays STORING and is copied again) or the row ends meanwhile. Returns null once the row is
+ * SUCCEEDED (nothing more to do: no step comes back to read it).
+ *
+ * `attempt`: the poll step that moved the row into STORING goes on here at once and knows this
+ * is the first copy; a step that finds a row in STORING counts the failed copies before it.
  */
-export async function storeFromOutputUrl(deps: StepDeps, row: GenerationRow, signal: AbortSignal): Promise<number> {
+export async function storeFromOutputUrl(
+  deps: StepDeps,
+  row: GenerationRow,
+  signal: AbortSignal,
+  attempt?: number,
+): Promise<number | null> {
   if (!row.upstreamOutputUrl) {
     // Only a v1 call leaves STORING without an output URL: its bytes were mid-stream when
     // the process stopped, and v1 offers no way to fetch them again.
@@ -28,16 +37,15 @@ export async function storeFromOutputUrl(deps: StepDeps, row: GenerationRow, sig
     return 0;
   }
   // Each failed copy left a RETRY_SCHEDULED event: the attempt number survives restarts.
-  const attempt =
-    1 + (await deps.db.generationEvent.count({ where: { generationId: row.id, type: "RETRY_SCHEDULED" } }));
+  attempt ??= 1 + (await deps.db.generationEvent.count({ where: { generationId: row.id, type: "RETRY_SCHEDULED" } }));
   const calls: UpstreamCall[] = [];
   const outputUrl = row.upstreamOutputUrl;
+  let stored: StoredObject;
   try {
-    await deps.calls.during(row.id, signal, async (callSignal) => {
+    stored = await deps.calls.during(row.id, signal, async (callSignal) => {
       const download = await deps.segmind.download(outputUrl, { onCall: (call) => calls.push(call), signal: callSignal });
-      await storeAndSucceed(deps, row.id, download.body, download.contentType, { attempt, calls: calls.splice(0) });
+      return deps.media.put(mediaKeyFor(row.id), download.body, normaliseVideoType(download.contentType));
     });
-    return 0;
   } catch (error) {
     await deps.journal.recordCalls(row.id, calls, attempt);
     if (error instanceof CallAbandoned) return 0;
@@ -59,6 +67,8 @@ export async function storeFromOutputUrl(deps: StepDeps, row: GenerationRow, sig
     });
     return backoffDelayMs(attempt, { baseMs: deps.settings.backoffBaseMs });
   }
+  // Outside the in-flight watch: the commit's own notification must not look the row up again.
+  return (await succeed(deps, row.id, stored, { attempt, calls })) ? null : 0;
 }
 
 /** The body comes from the Segmind client, which errors it when fewer bytes than announced arrive. */
@@ -69,7 +79,7 @@ export async function storeAndSucceed(
   contentType: string,
   /** The download's exchange, recorded with the outcome. */
   details: Pick<EventDetails, "attempt" | "calls"> = {},
-): Promise<void> {
+): Promise<boolean> {
   let stored: StoredObject;
   try {
     stored = await deps.media.put(mediaKeyFor(id), body, normaliseVideoType(contentType));
@@ -77,6 +87,16 @@ export async function storeAndSucceed(
     if (details.calls?.length) await deps.journal.recordCalls(id, details.calls, details.attempt);
     throw error;
   }
+  return succeed(deps, id, stored, details);
+}
+
+/** STORING -> SUCCEEDED with the stored video; false (and the file removed) when the row moved on meanwhile. */
+async function succeed(
+  deps: StepDeps,
+  id: string,
+  stored: StoredObject,
+  details: Pick<EventDetails, "attempt" | "calls">,
+): Promise<boolean> {
   const succeeded = await deps.journal.transition(
     id,
     "STORING",
@@ -90,11 +110,11 @@ export async function storeAndSucceed(
     },
     details,
   );
-  if (!succeeded) {
-    if (details.calls?.length) await deps.journal.recordCalls(id, details.calls, details.attempt);
-    // Canceled or expired while the copy ran: no record points at the file, so it goes. (If
-    // another process stored the same bytes and succeeded first, its record keeps the file.)
-    const now = await deps.db.generation.findUnique({ where: { id }, select: { status: true } });
-    if (now?.status !== "SUCCEEDED") await deps.media.remove(stored.key);
-  }
+  if (succeeded) return true;
+  if (details.calls?.length) await deps.journal.recordCalls(id, details.calls, details.attempt);
+  // Canceled or expired while the copy ran: no record points at the file, so it goes. (If
+  // another process stored the same bytes and succeeded first, its record keeps the file.)
+  const now = await deps.db.generation.findUnique({ where: { id }, select: { status: true } });
+  if (now?.status !== "SUCCEEDED") await deps.media.remove(stored.key);
+  return false;
 }

@@ -17,7 +17,7 @@ import { waitForUpstream } from "./upstream-wait";
  * submit), claim the row (QUEUED -> SUBMITTING, guarded, so one submit per attempt even with
  * several workers) and submit. Returns the wait before the next step.
  */
-export async function submitQueued(deps: StepDeps, row: GenerationRow, signal: AbortSignal): Promise<number> {
+export async function submitQueued(deps: StepDeps, row: GenerationRow, signal: AbortSignal): Promise<number | null> {
   const now = deps.clock.now();
   const dueIn = (row.nextAttemptAt?.getTime() ?? 0) - now.getTime();
   if (dueIn > 0) return untilDeadline(dueIn, row, now);
@@ -37,7 +37,7 @@ async function submitAdmitted(
   signal: AbortSignal,
   admission: Admission,
   now: Date,
-): Promise<number> {
+): Promise<number | null> {
   // SEGMIND_MAX_IN_FLIGHT: a look before taking a permit; the claim below enforces it exactly.
   if (deps.settings.maxInFlight > 0 && (await inFlightCount(deps)) >= deps.settings.maxInFlight) {
     return untilDeadline(jitter(deps.settings.pollIntervalMs), row, now);
@@ -60,7 +60,9 @@ async function submitAdmitted(
       }
       claimed = fresh;
     }
-    attempt = await claimRow(deps, claimed);
+    const submitting = await claimRow(deps, claimed);
+    attempt = submitting ? submitting.attempts : null;
+    if (submitting) claimed = submitting;
   } catch (error) {
     await deps.limiter.release("submit");
     throw error;
@@ -75,18 +77,18 @@ async function submitAdmitted(
     : submitAsync(deps, claimed, attempt, signal, admission);
 }
 
-async function claimRow(deps: StepDeps, row: GenerationRow): Promise<number | null> {
+/** The row as the claim left it (SUBMITTING, `attempts` counting this one), or null. */
+function claimRow(deps: StepDeps, row: GenerationRow): Promise<GenerationRow | null> {
   const attempt = row.attempts + 1;
   const waited = row.upstreamWaitSince
     ? ` (after waiting ${Math.round((deps.clock.now().getTime() - row.upstreamWaitSince.getTime()) / 1_000)} s for Segmind to answer again)`
     : "";
-  const claimed = await deps.journal.claimForSubmit(
+  return deps.journal.claimForSubmit(
     row.id,
     { attempts: attempt, nextAttemptAt: null, upstreamWaitSince: null, upstreamWaitReason: null },
     { attempt, message: `submit attempt ${attempt} to ${row.upstream}${waited}` },
     deps.settings.maxInFlight,
   );
-  return claimed ? attempt : null;
 }
 
 function inFlightCount(deps: StepDeps): Promise<number> {
@@ -109,19 +111,21 @@ async function submitAsync(
   }
   deps.limiter.passed();
   // Segmind has accepted and will bill this job: its id must reach the database.
-  await persistCritically(deps, row.id, requestId, signal, () =>
-    deps.journal.transition(
+  let submitted: GenerationRow | null = null;
+  await persistCritically(deps, row.id, requestId, signal, async () => {
+    submitted = await deps.journal.transition(
       row.id,
       "SUBMITTING",
       "SUBMITTED",
       { upstreamRequestId: requestId, submittedAt: deps.clock.now() },
       { attempt, calls },
-    ),
-  );
-  // A cancel that came while the submit was on the wire is settled by the next step, at once;
-  // otherwise the first status read waits until the job is likely done (poll-timing.ts).
-  const fresh = await deps.db.generation.findUnique({ where: { id: row.id }, select: { cancelRequestedAt: true } });
-  if (fresh?.cancelRequestedAt) return 0;
+    );
+  });
+  // A cancel that came while the submit was on the wire (the row the transition returned has
+  // it) is settled by the next step, at once; otherwise the first status read waits until the
+  // job is likely done (poll-timing.ts).
+  const fresh = submitted as GenerationRow | null;
+  if (!fresh || fresh.cancelRequestedAt) return 0;
   return untilDeadline(await expectedDoneAfterMs(deps, row), row, deps.clock.now());
 }
 
@@ -131,7 +135,7 @@ async function submitSync(
   attempt: number,
   signal: AbortSignal,
   admission: Admission,
-): Promise<number> {
+): Promise<number | null> {
   const calls: UpstreamCall[] = [];
   let result: Awaited<ReturnType<SegmindClient["runSync"]>>;
   try {
@@ -140,8 +144,9 @@ async function submitSync(
     return handleSubmitFailure(deps, row, attempt, error, calls);
   }
   deps.limiter.passed();
-  await persistCritically(deps, row.id, result.requestId ?? "(none)", signal, () =>
-    deps.journal.transition(
+  let recorded: GenerationRow | null = null;
+  await persistCritically(deps, row.id, result.requestId ?? "(none)", signal, async () => {
+    recorded = await deps.journal.transition(
       row.id,
       "SUBMITTING",
       "STORING",
@@ -153,19 +158,20 @@ async function submitSync(
         submittedAt: deps.clock.now(),
       },
       { attempt, calls },
-    ),
-  );
-  // Canceled (or past its deadline) while the call ran: the bytes are not kept.
-  const stored = await deps.db.generation.findUnique({ where: { id: row.id } });
+    );
+  });
+  // Canceled (or past its deadline) while the call ran (the row the transition returned says
+  // so): the bytes are not kept.
+  const stored = recorded as GenerationRow | null;
   const end = stored ? earlyEndFor(stored, deps.clock.now()) : null;
-  if (stored && end) {
+  if (!stored || end) {
     result.body.destroy();
-    await endEarly(deps, stored, end);
+    if (stored && end) await endEarly(deps, stored, end);
     return 0;
   }
   // v1 hands the bytes over once: there is no output URL to fetch again, so no retry.
   try {
-    await storeAndSucceed(deps, row.id, result.body, result.contentType);
+    if (await storeAndSucceed(deps, row.id, result.body, result.contentType)) return null;
   } catch (error) {
     await fail(deps, row.id, "STORING", {
       errorCode: "RESULT_DOWNLOAD_FAILED",
