@@ -1,4 +1,6 @@
+import { readdirSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { mediaKeyFor } from "../../src/media/keys";
 import { FAIL_MARKER, type Fault } from "../../src/sandbox/standin";
@@ -189,6 +191,10 @@ describe("upstream failures while polling and downloading (v2)", () => {
     expect(row.upstreamOutputUrl).not.toBeNull();
     expect(row.costUsd).not.toBeNull();
     expect(await harness.gateway.services.media.stat(mediaKeyFor(row.id))).toBeNull();
+    // Nothing of the three partial copies is served or left behind.
+    const served = await harness.gateway.yoga.fetch(`http://gateway.test/media/${mediaKeyFor(row.id)}`);
+    expect(served.status).toBe(404);
+    expect(readdirSync(join(harness.mediaDir, ".incoming"))).toEqual([]);
   });
 });
 
