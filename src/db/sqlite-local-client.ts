@@ -17,6 +17,14 @@ import Database from "libsql";
 
 type Prepared = ReturnType<Database.Database["prepare"]>;
 
+interface PreparedEntry {
+  statement: Prepared;
+  reader: boolean;
+  /** Names and declared types of its result columns (the schema does not change once the client is open). */
+  columns: string[];
+  columnTypes: string[];
+}
+
 /** Distinct SQL texts kept prepared; Prisma's statements are few shapes, IN-lists aside. */
 const PREPARED_LIMIT = 256;
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
@@ -28,7 +36,7 @@ export class SqliteLocalClient {
   readonly protocol = "file";
   closed = false;
   private readonly db: Database.Database;
-  private readonly prepared = new Map<string, { statement: Prepared; reader: boolean }>();
+  private readonly prepared = new Map<string, PreparedEntry>();
 
   constructor(path: string) {
     this.db = new Database(path);
@@ -71,29 +79,22 @@ export class SqliteLocalClient {
     const sql = typeof statement === "string" ? statement : statement.sql;
     const args = typeof statement === "string" ? [] : toArgs(statement.args);
     try {
-      const { statement: prepared, reader } = this.prepare(sql);
+      const { statement: prepared, reader, columns, columnTypes } = this.prepare(sql);
       if (!reader) {
         const info = prepared.run(args);
         return result([], [], [], info.changes, BigInt(info.lastInsertRowid));
       }
-      const columns = prepared.columns();
       const rows = prepared.all(args) as unknown[][];
       for (const row of rows) {
         for (let i = 0; i < row.length; i++) row[i] = fromSql(row[i]);
       }
-      return result(
-        columns.map((column) => column.name),
-        columns.map((column) => column.type ?? ""),
-        rows as unknown as Row[],
-        0,
-        undefined,
-      );
+      return result(columns, columnTypes, rows as unknown as Row[], 0, undefined);
     } catch (error) {
       throw driverError(error);
     }
   }
 
-  private prepare(sql: string): { statement: Prepared; reader: boolean } {
+  private prepare(sql: string): PreparedEntry {
     const cached = this.prepared.get(sql);
     if (cached) return cached;
     const statement = this.db.prepare(sql);
@@ -105,7 +106,8 @@ export class SqliteLocalClient {
       // raw() refuses a statement that returns no rows.
       reader = false;
     }
-    const entry = { statement, reader };
+    const columns = reader ? statement.columns() : [];
+    const entry = { statement, reader, columns: columns.map((column) => column.name), columnTypes: columns.map((column) => column.type ?? "") };
     if (this.prepared.size >= PREPARED_LIMIT) this.prepared.delete(this.prepared.keys().next().value as string);
     this.prepared.set(sql, entry);
     return entry;
