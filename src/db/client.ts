@@ -10,9 +10,12 @@ export { databaseProvider, type DatabaseProvider } from "./provider";
 
 /**
  * The application's database client (the SQLite client's type; see openDatabase for
- * PostgreSQL), with `$rows`: the hot reads that skip Prisma's query compiler (src/db/rows.ts).
+ * PostgreSQL), with `$rows`: the hot reads that skip Prisma's query compiler (src/db/rows.ts),
+ * and `$feedRows`: the same for the event feed, on a connection of its own on PostgreSQL (one
+ * more than DATABASE_POOL_SIZE), so the one reader of new events never queues for the pool
+ * behind the worker's transactions. On SQLite it is `$rows` (one connection anyway).
  */
-export type Db = PrismaClient & { readonly $rows: RowReader };
+export type Db = PrismaClient & { readonly $rows: RowReader; readonly $feedRows: RowReader };
 
 /** The client an interactive transaction hands its callback. */
 export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
@@ -51,10 +54,26 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
     onQuery: options.onQuery,
     around: spans ? <T>(label: ReadLabel, run: () => Promise<T>) => spans.inQuerySpan(provider, label.model, label.operation, run) : undefined,
   });
-  let db = client.$extends({ client: { $rows: rows } }) as unknown as Db;
+  const feed = provider === "postgresql" ? await dedicatedConnection(absoluteUrl) : null;
+  const feedRows = feed
+    ? createRowReader({
+        provider,
+        adapter: feed.adapter,
+        onQuery: options.onQuery,
+        around: spans ? <T>(label: ReadLabel, run: () => Promise<T>) => spans.inQuerySpan(provider, label.model, label.operation, run) : undefined,
+      })
+    : rows;
+  let db = client.$extends({ client: { $rows: rows, $feedRows: feedRows } }) as unknown as Db;
   if (options.onQuery) db = withQueryEvents(db, options.onQuery);
   if (spans) db = spans.withQuerySpans(db, provider);
-  return { db, provider, close: () => client.$disconnect() };
+  return {
+    db,
+    provider,
+    close: async () => {
+      await feed?.close();
+      await client.$disconnect();
+    },
+  };
 }
 
 /**
@@ -65,6 +84,9 @@ function absoluteSqliteUrl(url: string): string {
   const query = url.includes("?") ? url.slice(url.indexOf("?")) : "";
   return `file:${resolve(sqliteFilePath(url))}${query}`;
 }
+
+// A transaction left idle is ended by the server (see createClient).
+const POSTGRES_SESSION_OPTIONS = "-c idle_in_transaction_session_timeout=10000";
 
 /** Loads only the chosen provider's generated client and driver. */
 async function createClient(provider: DatabaseProvider, url: string, poolSize: number) {
@@ -88,11 +110,25 @@ async function createClient(provider: DatabaseProvider, url: string, poolSize: n
   // A bounded pool; a transaction left idle is ended by the server, so none outlives the event
   // feed's hole timeout (src/generations/event-feed.ts) and no lock is held by a stuck client.
   const captured = captureAdapter(
-    new PrismaPg({ connectionString: url, max: poolSize, options: "-c idle_in_transaction_session_timeout=10000" }),
+    new PrismaPg({ connectionString: url, max: poolSize, options: POSTGRES_SESSION_OPTIONS }),
     (): Promise<void> => client.$connect(),
   );
   const client: PrismaClient = new PrismaClient({ adapter: captured.factory }) as unknown as PrismaClient;
   return { client, adapter: captured.adapter };
+}
+
+/** PostgreSQL: a driver adapter on a pool of one connection, opened on first use. */
+async function dedicatedConnection(url: string) {
+  const { PrismaPg } = await import("@prisma/adapter-pg");
+  const factory = new PrismaPg({ connectionString: url, max: 1, options: POSTGRES_SESSION_OPTIONS });
+  let connected: ReturnType<typeof factory.connect> | undefined;
+  return {
+    adapter: () => (connected ??= factory.connect()),
+    close: async () => {
+      const adapter = await connected?.catch(() => undefined);
+      await adapter?.dispose();
+    },
+  };
 }
 
 function withQueryEvents(client: Db, onQuery: (query: QueryEvent) => void): Db {

@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
 import type { Logger } from "../logger";
+import { eventExists, selectEventsAfter } from "./feed-reads";
 import type { GenerationNotifier } from "./notifier";
 import type { OpenTransactionProbe } from "./open-transactions";
 import type { GenerationEventRow, GenerationRow } from "./types";
@@ -164,12 +165,7 @@ export class EventFeed {
     for (;;) {
       const from = this.watermark;
       if (from === null) return;
-      const rows = await this.options.db.generationEvent.findMany({
-        where: { id: { gt: from } },
-        orderBy: { id: "asc" },
-        take: this.pageSize,
-        include: { generation: true },
-      });
+      const rows = await selectEventsAfter(this.options.db, from, this.pageSize);
       if (epoch !== this.epoch) return;
       const { ready, blocked } = this.inOrder(from, rows);
       if (ready.length > 0) {
@@ -219,8 +215,7 @@ export class EventFeed {
     if (from === null) return false;
     const hole = this.holes.get(from + 1);
     if (!hole || this.mayPass(hole, this.now())) return false;
-    const found = await this.options.db.generationEvent.findFirst({ where: { id: from + 1 }, select: { id: true } });
-    return found === null;
+    return !(await eventExists(this.options.db, from + 1));
   }
 
   private mayPass(hole: Hole, now: number): boolean {

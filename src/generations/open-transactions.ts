@@ -12,10 +12,11 @@ import type { Db } from "../db/client";
  */
 export type OpenTransactionProbe = () => Promise<ReadonlySet<string> | null>;
 
-/** PostgreSQL: pg_stat_activity of this database (and prepared transactions, which it does not list). */
+/** PostgreSQL: pg_stat_activity of this database (and prepared transactions, which it does not list), on the feed's connection. */
 export function postgresOpenTransactions(db: Db): OpenTransactionProbe {
   return async () => {
-    const rows = await db.$queryRawUnsafe<Array<{ id: string | null; unseen: boolean }>>(
+    const rows = await db.$feedRows.select<{ id: string | null; unseen: boolean }>(
+      { model: "pg_stat_activity", operation: "queryRaw" },
       `SELECT a.pid || '@' || a.xact_start::text AS id,
               (a.query = '<insufficient privilege>' OR a.state = 'disabled') AS unseen
          FROM pg_stat_activity a
