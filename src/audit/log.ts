@@ -1,5 +1,6 @@
 import type { Clock } from "../clock";
 import type { Db, Tx } from "../db/client";
+import { insertRows } from "../db/insert-rows";
 import { type AuditContent, type ChainedEntry, entryHash, verifyChain } from "./chain";
 
 
@@ -81,7 +82,12 @@ export async function appendAuditMany(tx: Tx, clock: Clock, records: readonly Au
     prevHash = hash;
     return entry;
   });
-  await tx.auditEntry.createMany({ data: entries });
+  await insertRows(
+    tx,
+    "AuditEntry",
+    ["sequence", "at", "action", "actorKeyId", "actorTeamId", "clientAddress", "subjectType", "subjectId", "details", "prevHash", "hash"],
+    entries.map((e) => [e.sequence, e.at, e.action, e.actorKeyId, e.actorTeamId, e.clientAddress, e.subjectType, e.subjectId, e.details, e.prevHash, e.hash]),
+  );
   await tx.$executeRaw`UPDATE "AuditHead" SET "hash" = ${prevHash} WHERE "id" = 1`;
   return entries;
 }

@@ -1,4 +1,5 @@
 import type { Db, Tx } from "../db/client";
+import { insertRows } from "../db/insert-rows";
 import type { GenerationErrorCode } from "../error-codes";
 import { roundUsd } from "../money";
 import { type CountedTotals, countClose, countHolds, countedUsage } from "./counters";
@@ -386,16 +387,12 @@ export async function placeHolds(
 ): Promise<void> {
   const first = holds[0];
   if (!first) return;
-  await tx.ledgerEntry.createMany({
-    data: holds.map((hold) => ({
-      teamId: hold.teamId,
-      apiKeyId: hold.apiKeyId,
-      generationId: hold.generationId,
-      kind: "HOLD" satisfies LedgerKind,
-      amountUsd: roundUsd(hold.estimateUsd),
-      createdAt: hold.now,
-    })),
-  });
+  await insertRows(
+    tx,
+    "LedgerEntry",
+    ["teamId", "apiKeyId", "generationId", "kind", "amountUsd", "createdAt"],
+    holds.map((hold) => [hold.teamId, hold.apiKeyId, hold.generationId, "HOLD" satisfies LedgerKind, roundUsd(hold.estimateUsd), hold.now]),
+  );
   const byKey = new Map<string | null, number>();
   for (const hold of holds) byKey.set(hold.apiKeyId, (byKey.get(hold.apiKeyId) ?? 0) + roundUsd(hold.estimateUsd));
   await countHolds(tx, { teamId: first.teamId, keys: byKey });

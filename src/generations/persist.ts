@@ -3,6 +3,7 @@ import { placeHolds } from "../budget/ledger";
 import { DEFAULT_PRICE_TABLE, estimateCostUsd } from "../budget/prices";
 import type { BudgetAlerts, RowsBeforeHolds } from "../budget/thresholds";
 import type { Tx } from "../db/client";
+import { insertRows } from "../db/insert-rows";
 import { roundUsd } from "../money";
 import type { SeedanceRequestBody } from "../segmind/types";
 import { GATEWAY_VERSION } from "../version";
@@ -146,7 +147,7 @@ export async function persistRequests(
   const byId = new Map(created.map((row) => [row.id, row]));
   const rows = items.map(({ item }) => byId.get(item.data.id) as GenerationRow);
   const tagRows = items.flatMap(({ item }) => item.tags.map((tag) => ({ generationId: item.data.id, tag })));
-  if (tagRows.length > 0) await tx.generationTag.createMany({ data: tagRows });
+  await insertRows(tx, "GenerationTag", ["generationId", "tag"], tagRows.map((tag) => [tag.generationId, tag.tag]));
   const budgeted = requests.filter((request) => request.owner.teamId);
   const teamId = budgeted[0]?.owner.teamId;
   if (teamId) {
@@ -185,17 +186,14 @@ export async function persistRequests(
   // Events last, in one statement, so their sequence values are taken just before the
   // commit: subscribers' event feed waits for a value handed out but not yet visible
   // (src/generations/event-feed.ts).
-  await tx.generationEvent.createMany({
-    data: items.map(({ request }, index) => {
+  await insertRows(
+    tx,
+    "GenerationEvent",
+    ["generationId", "type", "toStatus", "message", "createdAt"],
+    items.map(({ request }, index) => {
       const row = rows[index] as GenerationRow;
-      return {
-        generationId: row.id,
-        type: "STATUS_CHANGED" satisfies GenerationEventType,
-        toStatus: row.status,
-        message: row.seedSource === "GATEWAY" ? `seed ${row.seed} drawn by the gateway` : null,
-        createdAt: request.now,
-      };
+      return [row.id, "STATUS_CHANGED" satisfies GenerationEventType, row.status, row.seedSource === "GATEWAY" ? `seed ${row.seed} drawn by the gateway` : null, request.now];
     }),
-  });
+  );
   return rows;
 }
