@@ -56,6 +56,7 @@ import { backoffDelayMs } from "./worker/backoff";
 import { type BreakerSettings, DEFAULT_BREAKER_SETTINGS, SubmitBreaker } from "./worker/breaker";
 import { BullMqStepQueue } from "./worker/bullmq-queue";
 import { InFlightCalls } from "./worker/in-flight";
+import { RowSnapshots } from "./generations/row-snapshots";
 import { InProcessStepQueue } from "./worker/in-process-queue";
 import { type RpmScope, createUpstreamLimiter } from "./worker/limiter";
 import type { StepQueue } from "./worker/queue";
@@ -219,9 +220,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
     provider: deps.databaseProvider,
     outbox: webhooks.outbox,
   });
+  // The rows the journal writes, so the worker's next step need not read them again. Across
+  // instances a Redis message can be lost, so a row is trusted for less time there.
+  const snapshots = new RowSnapshots(notifier, clock, deps.shared ? 30_000 : 600_000);
   const journal = new GenerationJournal(deps.db, clock, {
     provider: deps.databaseProvider,
     notifier,
+    snapshots,
     metrics,
     webhooks: webhooks.outbox,
     alerts: { budget: budgetAlerts, lowBalance },
@@ -264,6 +269,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       breaker,
       limiter,
       calls: new InFlightCalls(deps.db, notifier),
+      snapshots,
       progress,
       imageFetcher: deps.imageFetcher === undefined ? createImageFetcher() : deps.imageFetcher,
     },
@@ -404,6 +410,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       readiness.state = "draining";
       // A credits read left running in the background finishes too, before the database closes.
       await Promise.all([worker.stop(), webhooks.dispatcher.stop(), credits.stop()]);
+      snapshots.close();
       breaker.shutdown();
       await redisNotifier?.close();
     },

@@ -10,6 +10,7 @@ import type { BudgetAlerts } from "../budget/thresholds";
 import type { LowBalanceAlerts } from "../credits/low-balance";
 import type { WebhookOutbox } from "../webhooks/outbox";
 import type { GenerationNotifier } from "./notifier";
+import type { RowSnapshots } from "./row-snapshots";
 import { type GenerationEventType, type GenerationStatus, TERMINAL_STATUSES } from "./status";
 import type { GenerationRow } from "./types";
 
@@ -44,6 +45,8 @@ export class GenerationJournal {
       metrics?: Pick<GatewayMetrics, "generationTransitioned">;
       /** The webhook outbox: deliveries of a final status are written in its transition. */
       webhooks?: Pick<WebhookOutbox, "generationFinished" | "scheduled">;
+      /** Rows this process wrote, for the worker's next step (row-snapshots.ts). */
+      snapshots?: Pick<RowSnapshots, "version" | "keep" | "forget">;
       /** budget.threshold (a settlement above its hold) and credits.low (a reported balance), in the transition. */
       alerts?: { budget?: Pick<BudgetAlerts, "afterSpend">; lowBalance?: Pick<LowBalanceAlerts, "observe"> };
     },
@@ -95,6 +98,7 @@ export class GenerationJournal {
     options: TransitionOptions = {},
   ): Promise<GenerationRow | null> {
     const now = this.clock.now();
+    const since = this.options.snapshots?.version(id);
     let closedHold: Awaited<ReturnType<typeof closeHold>> = null;
     let deliveries: string[] = [];
     const moved = await this.writeEvents(id, async (tx) => {
@@ -145,6 +149,8 @@ export class GenerationJournal {
     });
     // Counted once it committed: a rolled-back transition counts nothing.
     if (moved) {
+      // The row as written is the next step's, unless someone else wrote it since we looked.
+      if (since !== undefined) this.options.snapshots?.keep(id, moved, since, now.getTime());
       this.options.webhooks?.scheduled(deliveries);
       this.options.metrics?.generationTransitioned(
         {
@@ -163,6 +169,7 @@ export class GenerationJournal {
   /** Writes fields without a status change (e.g. bookkeeping), with no event. */
   async update(id: string, patch: GenerationPatch): Promise<void> {
     await this.db.generation.update({ where: { id }, data: { ...patch, updatedAt: this.clock.now() } });
+    this.options.snapshots?.forget(id);
   }
 
   /**

@@ -1,6 +1,6 @@
 import { earlyEndFor, endEarly } from "../generations/cancel";
 import { type GenerationStatus, TERMINAL_STATUSES } from "../generations/status";
-import type { StepDeps } from "./steps/deps";
+import type { RowSeen, StepDeps } from "./steps/deps";
 import { settleInterruptedSubmit } from "./steps/interrupted";
 import { pollSubmitted } from "./steps/poll";
 import { storeFromOutputUrl } from "./steps/store";
@@ -8,15 +8,23 @@ import { submitQueued } from "./steps/submit";
 import { nameStep } from "../observability/tracing";
 
 /**
- * One step of one generation, whatever queue runs it: read the row, do the one thing its
+ * One step of one generation, whatever queue runs it: read the row (or take it as this process
+ * just wrote it, src/generations/row-snapshots.ts), do the one thing its
  * status calls for, and say when the next step is due (null: nothing more to do). Because each
  * step starts from the row, the same code runs fresh work and resumes a dead instance's: queued
  * rows are submitted, rows with an upstream id are polled (never resubmitted), and a row caught
  * mid-submit is settled by the interrupted-submit rule.
  */
 export async function advanceGeneration(deps: StepDeps, id: string, signal: AbortSignal): Promise<number | null> {
-  const row = await deps.db.generation.findUnique({ where: { id } });
-  if (!row || TERMINAL_STATUSES.has(row.status as GenerationStatus)) return null;
+  // The row this process wrote last, if nothing was notified since (row-snapshots.ts); else read.
+  const seen: RowSeen = { version: deps.snapshots?.version(id) ?? 0, at: deps.clock.now().getTime() };
+  const kept = deps.snapshots?.take(id);
+  if (kept) seen.at = kept.at;
+  const row = kept?.row ?? (await deps.db.generation.findUnique({ where: { id } }));
+  if (!row || TERMINAL_STATUSES.has(row.status as GenerationStatus)) {
+    deps.snapshots?.forget(id);
+    return null;
+  }
   if (signal.aborted) return 0;
   // Canceled or past its deadline: stop here. A row mid-submit waits for Segmind's answer first.
   const end = earlyEndFor(row, deps.clock.now());
@@ -31,7 +39,7 @@ export async function advanceGeneration(deps: StepDeps, id: string, signal: Abor
       return settleInterruptedSubmit(deps, row);
     case "SUBMITTED":
     case "RUNNING":
-      return pollSubmitted(deps, row, signal);
+      return pollSubmitted(deps, row, signal, seen);
     case "STORING":
       return storeFromOutputUrl(deps, row, signal);
     default:

@@ -4,6 +4,7 @@ import type { Db } from "../../db/client";
 import type { ImageFetcher } from "../../generations/image-fetch";
 import type { EventDetails, GenerationJournal } from "../../generations/journal";
 import type { ProgressEstimator } from "../../generations/progress";
+import type { RowSnapshots } from "../../generations/row-snapshots";
 import type { GenerationStatus } from "../../generations/status";
 import type { GenerationRow } from "../../generations/types";
 import type { Logger } from "../../logger";
@@ -59,6 +60,8 @@ export interface StepDeps {
   limiter: UpstreamLimiter;
   /** GETs in flight, abandoned when their row ends meanwhile. */
   calls: InFlightCalls;
+  /** Rows as this process last wrote them: a step after our own write reads none (row-snapshots.ts). */
+  snapshots?: RowSnapshots;
   /** Median upstream latency per shape: when a job is likely done. */
   progress: ProgressEstimator;
   /** Fingerprints the first frame before the first submit (manifest); null: not done. */
@@ -140,3 +143,9 @@ export function errorText(error: unknown): string {
 }
 
 export type VideoBody = { body: Readable; contentType: string };
+
+/** When a step's row was current: the notifications counted then (RowSnapshots.version) and the time. */
+export interface RowSeen {
+  version: number;
+  at: number;
+}

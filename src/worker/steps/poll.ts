@@ -4,7 +4,7 @@ import { isSegmindError } from "../../segmind/errors";
 import type { UpstreamCall } from "../../segmind/types";
 import { describeFailure } from "../failures";
 import { CallAbandoned } from "../in-flight";
-import { type StepDeps, fail, msUntil, untilDeadline } from "./deps";
+import { type RowSeen, type StepDeps, fail, msUntil, untilDeadline } from "./deps";
 import { nextPollInMs } from "./poll-timing";
 import { storeFromOutputUrl } from "./store";
 
@@ -16,7 +16,13 @@ import { storeFromOutputUrl } from "./store";
  * reads are GETs, always safe to repeat, so every failure but a permanent one is retried until
  * the poll deadline. Each read takes a permit of the shared limiter first.
  */
-export async function pollSubmitted(deps: StepDeps, row: GenerationRow, signal: AbortSignal): Promise<number | null> {
+export async function pollSubmitted(
+  deps: StepDeps,
+  row: GenerationRow,
+  signal: AbortSignal,
+  /** When `row` was current: an unfinished job's read keeps it for the next step. */
+  seen?: RowSeen,
+): Promise<number | null> {
   const from = row.status as GenerationStatus;
   const requestId = row.upstreamRequestId;
   if (!requestId) {
@@ -52,6 +58,8 @@ export async function pollSubmitted(deps: StepDeps, row: GenerationRow, signal: 
           await deps.journal.transition(row.id, "SUBMITTED", "RUNNING", {}, { calls });
         } else {
           await deps.journal.recordCalls(row.id, calls);
+          // Only the read's own record since the row was current: the next read needs no look at it.
+          if (seen) deps.snapshots?.keep(row.id, row, seen.version, seen.at);
         }
         return untilDeadline(await nextPollInMs(deps, row, deps.clock.now()), row, deps.clock.now());
       }
