@@ -47,7 +47,8 @@ export function installCounter(): void {
     localProto[method] = function (this: object, ...args: unknown[]) {
       if (!excluded.has(this)) {
         if (method === "batch") {
-          record("BEGIN", 2);
+          record("BEGIN");
+          record("COMMIT");
           for (const statement of args[0] as unknown[]) record(sqlOf(statement));
         } else record(sqlOf(args[0]));
       }

@@ -1,0 +1,64 @@
+// SQL statements of one generation's whole life (the generateVideo request, then every worker
+// step until SUCCEEDED), counted at the drivers as `npm run bench -- statements` counts them
+// (bench/lib/statement-counter.ts): BEGIN, COMMIT and lock calls are statements too.
+// Issue 8: 80 statements and 10 transactions before; the bound below is what is left (README
+// "Performance"). How many status reads a job takes depends on timing, so each read that finds
+// the job unfinished is counted apart: it must cost exactly one statement (its record).
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { countStatements, installCounter } from "../../bench/lib/statement-counter";
+import { makeTeam } from "../budget/support";
+import { describeEachDatabase } from "../support/databases";
+import { GENERATE_VIDEO, type Harness, VALID_INPUT, localId, startHarness } from "../support/harness";
+
+/**
+ * Everything but the status reads that found the job unfinished: the accept (15 today), the
+ * claim, the submit's record, the first read's timing, SUBMITTED -> RUNNING, the result with the
+ * budget's settlement, the stored video with its audit entry and webhooks.
+ */
+const LIFE_WITHOUT_QUIET_POLLS = 48;
+const TRANSACTIONS = 6;
+
+describeEachDatabase("one generation's life in SQL statements", (target) => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    installCounter();
+    // Jobs long enough for a few status reads; polls every 20 ms (FAST_WORKER).
+    harness = await startHarness(target, { standInOptions: { jobDurationMs: 300 } });
+  });
+  afterAll(() => harness?.close());
+
+  it(`costs at most ${LIFE_WITHOUT_QUIET_POLLS} statements and ${TRANSACTIONS} transactions, plus one per status read of an unfinished job`, async () => {
+    const team = await makeTeam(harness.db, { dailyLimitUsd: 100, monthlyLimitUsd: 1000 });
+    const life = async (seed: number) => {
+      let id = "";
+      const count = await countStatements(
+        async () => {
+          const answer = await harness.gqlAs(team.key, GENERATE_VIDEO, { input: { ...VALID_INPUT, seed } });
+          expect(answer.data?.generateVideo?.__typename).toBe("GenerateVideoPayload");
+          id = localId(answer.data.generateVideo.generation.id);
+          // The job was scheduled before the answer: idle means its last step has returned.
+          await harness.gateway.services.worker.idle();
+        },
+        { keepSql: true },
+      );
+      const row = await harness.db.generation.findUniqueOrThrow({ where: { id } });
+      expect(row.status, row.errorMessage ?? "").toBe("SUCCEEDED");
+      const events = await harness.db.generationEvent.findMany({ where: { generationId: id }, orderBy: { id: "asc" } });
+      const statusReads = events.filter((event) => event.type === "UPSTREAM_CALL" && event.path?.endsWith("/status")).length;
+      const wentRunning = events.some((event) => event.toStatus === "RUNNING");
+      // The read that saw PROCESSING first is RUNNING's transition, the one that saw COMPLETED the result's.
+      const quietPolls = statusReads - (wentRunning ? 1 : 0) - 1;
+      return { count, quietPolls };
+    };
+
+    await life(1); // warm-up: the team's name for the metrics, the shape's latency for the poll timing
+    const { count, quietPolls } = await life(2);
+    console.info(
+      `[${target.provider}] one generation's life: ${count.statements} statements (${quietPolls} quiet status reads), ${count.transactions} transactions\n  ${count.sql?.map((sql) => sql.trim().slice(0, 90)).join("\n  ")}`,
+    );
+    expect(count.statements).toBeLessThanOrEqual(LIFE_WITHOUT_QUIET_POLLS + quietPolls);
+    expect(count.transactions).toBeLessThanOrEqual(TRANSACTIONS);
+    expect(count.advisoryLocks).toBe(0);
+  });
+});
