@@ -5,6 +5,7 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 
 import { assertInclusiveRange } from "./byte-range";
+import { ContentTypeCache } from "./content-type-cache";
 import { fsyncDirectory, writeNewFileDurably, writeStreamToNewFile } from "./fs-durable";
 import { assertValidMediaKey } from "./media-key";
 import type { MediaStore, ObjectStat, StoredObject } from "./store";
@@ -46,6 +47,7 @@ export function createFsMediaStore(dir: string): MediaStore {
   const metaPath = (key: string): string => path.join(root, META_DIR, `${key}.json`);
   const incomingPath = (suffix: string): string =>
     path.join(root, INCOMING_DIR, `${randomUUID()}${suffix}`);
+  const contentTypes = new ContentTypeCache();
 
   return {
     async put(key: string, body: Readable, contentType: string): Promise<StoredObject> {
@@ -76,11 +78,12 @@ export function createFsMediaStore(dir: string): MediaStore {
     async stat(key: string): Promise<ObjectStat | null> {
       const info = await stat(dataPath(key)).catch(nullIfMissing);
       if (!info?.isFile()) return null;
-      return {
-        bytes: info.size,
-        contentType: await readContentType(metaPath(key)),
-        modifiedAt: info.mtime,
-      };
+      let contentType = contentTypes.get(key, info);
+      if (contentType === undefined) {
+        contentType = await readContentType(metaPath(key));
+        contentTypes.set(key, info, contentType);
+      }
+      return { bytes: info.size, contentType, modifiedAt: info.mtime };
     },
 
     read(key: string, range?: { start: number; end: number }): Readable {
@@ -94,6 +97,7 @@ export function createFsMediaStore(dir: string): MediaStore {
     async remove(key: string): Promise<void> {
       // Data first: once it is gone the object is invisible; the sidecar is then an orphan at worst.
       await rm(dataPath(key), { force: true });
+      contentTypes.delete(key);
       await rm(metaPath(key), { force: true });
     },
   };

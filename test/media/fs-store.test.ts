@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, statSync } from "node:fs";
-import { mkdir, readdir, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -205,6 +205,30 @@ describe("fs media store: reads for serving", () => {
     expect(READ_CHUNK_BYTES).toBe(256 * 1024);
     expect(chunks.map((chunk) => chunk.length)).toEqual([READ_CHUNK_BYTES, READ_CHUNK_BYTES, READ_CHUNK_BYTES, READ_CHUNK_BYTES]);
     expect(Buffer.concat(chunks).equals(bytes.subarray(1000, 1000 + 1024 * 1024))).toBe(true);
+  });
+});
+
+describe("fs media store: content types", () => {
+  it("reads an object's sidecar once, not on every request", async () => {
+    await store.put("clip.mp4", chunked(patternBytes(1000)), "video/mp4");
+    expect((await store.stat("clip.mp4"))?.contentType).toBe("video/mp4");
+    // Gone behind the store's back: the type it read for this very file still holds.
+    await rm(path.join(dir, "media", ".meta", "clip.mp4.json"));
+    expect((await store.stat("clip.mp4"))?.contentType).toBe("video/mp4");
+  });
+
+  it("a replaced object has its new type at once, in this store and in another on the same directory", async () => {
+    const other = createFsMediaStore(path.join(dir, "media"));
+    await store.put("clip.bin", chunked(patternBytes(1000)), "video/mp4");
+    expect((await store.stat("clip.bin"))?.contentType).toBe("video/mp4");
+    expect((await other.stat("clip.bin"))?.contentType).toBe("video/mp4");
+
+    await store.put("clip.bin", chunked(patternBytes(1000)), "video/webm"); // same size
+    expect((await store.stat("clip.bin"))?.contentType).toBe("video/webm");
+    expect((await other.stat("clip.bin"))?.contentType).toBe("video/webm");
+
+    await other.remove("clip.bin");
+    expect(await store.stat("clip.bin")).toBeNull();
   });
 });
 
