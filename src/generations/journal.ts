@@ -100,10 +100,12 @@ export class GenerationJournal {
     const now = this.clock.now();
     const since = this.options.snapshots?.version(id);
     let closedHold: Awaited<ReturnType<typeof closeHold>> = null;
+    let ledger: LedgerAmounts | undefined;
     let deliveries: string[] = [];
     const moved = await this.writeEvents(id, async (tx) => {
       deliveries = [];
       closedHold = null;
+      ledger = undefined;
       const [row] = await tx.generation.updateManyAndReturn({
         where: { id, status: from },
         data: { ...patch, status: to, updatedAt: now },
@@ -112,9 +114,11 @@ export class GenerationJournal {
       if (options.unless && (await options.unless(tx))) throw new TransitionWithdrawn();
       const final = TERMINAL_STATUSES.has(to);
       const audited = isAuditedTransition(from, to);
-      // The ledger, read once: closing the hold and the GENERATION_SETTLED entry both need it.
-      let ledger: LedgerAmounts | undefined;
-      if (row.teamId && (mayCloseHold(to, patch) || (audited && final))) ledger = await ledgerOf(tx, id);
+      // The ledger, read once: closing the hold and the GENERATION_SETTLED entry both need it. A
+      // hold this process saw closed needs no read: its entries never change again.
+      const closed = this.closedLedgers.get(id);
+      ledger = closed ? [...closed] : undefined;
+      if (!ledger && row.teamId && (mayCloseHold(to, patch) || (audited && final))) ledger = await ledgerOf(tx, id);
       // A final status, or a reported cost, settles or releases the budget hold (src/budget/ledger.ts).
       if (ledger && mayCloseHold(to, patch)) closedHold = await closeHold(tx, row, now, ledger);
       // Settled above its hold: spending grew, and may cross a budget.threshold (src/budget/thresholds.ts).
@@ -151,6 +155,7 @@ export class GenerationJournal {
     if (moved) {
       // The row as written is the next step's, unless someone else wrote it since we looked.
       if (since !== undefined) this.options.snapshots?.keep(id, moved, since, now.getTime());
+      this.rememberClosedLedger(id, TERMINAL_STATUSES.has(to) ? undefined : ledger);
       this.options.webhooks?.scheduled(deliveries);
       this.options.metrics?.generationTransitioned(
         {
@@ -164,6 +169,23 @@ export class GenerationJournal {
       );
     }
     return moved || null;
+  }
+
+  /**
+   * A generation's ledger once its hold is closed (SETTLE or RELEASE written): closeHold never
+   * writes for it again, so the final transition's GENERATION_SETTLED entry (usually the next
+   * transition, in the same step as the one that settled on the way into STORING) sums these
+   * instead of reading them. Forgotten at the final status; at most MAX_CLOSED_LEDGERS kept.
+   */
+  private readonly closedLedgers = new Map<string, LedgerAmounts>();
+
+  private rememberClosedLedger(id: string, ledger: LedgerAmounts | undefined): void {
+    if (!ledger?.some((entry) => entry.kind !== "HOLD")) {
+      this.closedLedgers.delete(id);
+      return;
+    }
+    if (this.closedLedgers.size >= MAX_CLOSED_LEDGERS) this.closedLedgers.clear();
+    this.closedLedgers.set(id, ledger);
   }
 
   /** Writes fields without a status change (e.g. bookkeeping), with no event. */
@@ -245,6 +267,7 @@ export interface TransitionOptions {
 
 /** Accepted by Segmind (or on the wire) and not finished: what SEGMIND_MAX_IN_FLIGHT counts. */
 export const IN_FLIGHT_STATUSES: readonly GenerationStatus[] = ["SUBMITTING", "SUBMITTED", "RUNNING", "STORING"];
+const MAX_CLOSED_LEDGERS = 10_000;
 // Any fixed key: serialises submit claims when capped.
 const CLAIM_LOCK = 0x5eedacf;
 
