@@ -7,6 +7,7 @@ import type { GenerationJournal } from "./generations/journal";
 import type { BudgetAdmission } from "./generations/admission";
 import type { EventFeed } from "./generations/event-feed";
 import type { GenerationNotifier } from "./generations/notifier";
+import type { RowSnapshots } from "./generations/row-snapshots";
 import type { ProgressEstimator } from "./generations/progress";
 import type { UpstreamTarget } from "./generations/types";
 import { type Loaders, createLoaders } from "./loaders";
@@ -54,6 +55,8 @@ export interface GatewayServices {
   budgetAlerts: BudgetAlerts;
   /** Group commit of each team's concurrent generateVideo requests (src/generations/admission.ts). */
   admission: BudgetAdmission;
+  /** Rows this process just wrote, for the worker's first step (src/generations/row-snapshots.ts). */
+  snapshots?: RowSnapshots;
 }
 
 /** What every resolver sees: the services plus this request's own id and DataLoaders. */

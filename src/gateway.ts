@@ -320,6 +320,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     outageMaxWaitMs: settings.outageMaxWaitMs,
     budgetAlerts,
     admission: new BudgetAdmission({ db: deps.db, provider: deps.databaseProvider, budgetAlerts }),
+    snapshots,
   };
   const graphiql = createGraphiQL();
   const readiness = new Readiness([

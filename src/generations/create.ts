@@ -12,6 +12,7 @@ import type { BudgetAdmission } from "./admission";
 import { inputFingerprint } from "./fingerprint";
 import { storedIdempotencyKey } from "./idempotency-scope";
 import type { GenerationNotifier } from "./notifier";
+import type { RowSnapshots } from "./row-snapshots";
 import { persistGenerations, prepareGeneration } from "./persist";
 import type { SeedSource } from "./status";
 import type { GenerationRow, UpstreamTarget } from "./types";
@@ -48,6 +49,8 @@ export interface CreateGenerationDeps {
   budgetAlerts?: Pick<BudgetAlerts, "afterHolds" | "scheduled">;
   /** Group commit of a team's budgeted requests (admission.ts). */
   admission: BudgetAdmission;
+  /** The new row is kept here, so the worker's first step need not read it (row-snapshots.ts). */
+  snapshots?: Pick<RowSnapshots, "version" | "keep" | "forget">;
 }
 
 export interface CreatedGeneration {
@@ -109,6 +112,9 @@ export async function createGeneration(
     ? { provider: deps.databaseProvider, teamId: owner.teamId, apiKeyId: owner.apiKeyId, estimateUsd: prepared.estimatedCostUsd, now }
     : null;
 
+  // Follow the new id before it is written: the write's own notification (below) is then
+  // the one seen, and the row can be kept for the worker.
+  const since = deps.snapshots?.version(prepared.data.id);
   try {
     // Budgeted: the team's group commit checks and holds it (admission.ts), in arrival order.
     // No team, no budget: the row, its first event and the audit entry (persist.ts).
@@ -116,12 +122,14 @@ export async function createGeneration(
       ? await deps.admission.admit({ prepared, owner: { ...owner, teamId: hold.teamId }, hold, now })
       : { row: (await deps.db.$transaction((tx) => persistGenerations(tx, owner, now, [prepared])))[0] as GenerationRow, deliveries: [] };
     deps.notifier?.notify(generation.id);
+    if (since !== undefined) deps.snapshots?.keep(generation.id, generation, since, now.getTime());
     // budget.threshold webhooks the hold raised, sent now that it committed.
     deps.budgetAlerts?.scheduled(deliveries);
     deps.metrics?.generationCreated(owner.teamId, hold !== null);
     recordGenerationCreated(generation.id);
     return { generation, replayed: false };
   } catch (error) {
+    deps.snapshots?.forget(prepared.data.id);
     if (hold && error instanceof BudgetExceededError) deps.metrics?.budgetRefused(hold.teamId, error);
     // Two requests with one new key raced; the loser answers like a late retry would.
     const earlier = isUniqueViolation(error) ? await replayEarlier() : null;
