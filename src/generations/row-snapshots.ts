@@ -69,6 +69,17 @@ export class RowSnapshots {
     this.rows.set(id, { row, at });
   }
 
+  /**
+   * A row just stored by this process, before anyone else could know its id (its first step
+   * then reads nothing). Only for a generation not followed yet: one already followed keeps
+   * what its notifications say.
+   */
+  seed(row: GenerationRow): void {
+    if (this.versions.has(row.id)) return;
+    this.version(row.id);
+    this.rows.set(row.id, { row, at: this.clock.now().getTime() });
+  }
+
   forget(id: string): void {
     this.rows.delete(id);
     this.versions.delete(id);

@@ -154,7 +154,7 @@ builder.mutationField("generateVideos", (t) =>
       context.loaders.batchById.prime(created.batch.id, created.batch);
       context.loaders.generationsByBatchId.prime(created.batch.id, created.generations);
       for (const generation of created.generations) {
-        if (!created.replayed) services.worker.enqueue(generation.id);
+        if (!created.replayed) services.worker.enqueue(generation.id, generation);
         context.loaders.generationById.prime(generation.id, generation);
       }
       return created;

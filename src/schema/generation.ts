@@ -345,7 +345,7 @@ builder.mutationField("generateVideo", (t) =>
       const { services } = context;
       const { teamId, keyId, clientAddress } = context.principal;
       const created = await createGeneration(services, input, { teamId, apiKeyId: keyId, clientAddress });
-      if (!created.replayed) services.worker.enqueue(created.generation.id);
+      if (!created.replayed) services.worker.enqueue(created.generation.id, created.generation);
       context.loaders.generationById.prime(created.generation.id, created.generation);
       return created;
     },

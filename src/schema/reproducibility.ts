@@ -135,7 +135,7 @@ builder.mutationField("regenerateVideo", (t) =>
         clientAddress,
         derivedFromId: source.id,
       });
-      if (!created.replayed) services.worker.enqueue(created.generation.id);
+      if (!created.replayed) services.worker.enqueue(created.generation.id, created.generation);
       context.loaders.generationById.prime(created.generation.id, created.generation);
       return { ...created, source };
     },

@@ -1,4 +1,5 @@
 import { TERMINAL_STATUSES } from "../generations/status";
+import type { GenerationRow } from "../generations/types";
 import { advanceGeneration } from "./advance";
 import { inGenerationStep } from "../observability/tracing";
 import type { StepQueue, StepQueueCounts } from "./queue";
@@ -13,8 +14,11 @@ import type { StepDeps } from "./steps/deps";
 export interface GenerationRunner {
   /** Picks up what a previous process left (the reconciler), then runs new work as it comes. */
   start(): Promise<void>;
-  /** Asks for a recorded generation to be run; returns at once. */
-  enqueue(id: string): void;
+  /**
+   * Asks for a recorded generation to be run; returns at once. `row`: the row as just stored
+   * (its first step then need not read it: src/generations/row-snapshots.ts).
+   */
+  enqueue(id: string, row?: GenerationRow): void;
   /** Someone else changed the row (a cancel): its next step should not wait for its timer. */
   wake(id: string): void;
   /** Stops taking work and lets each step in flight end; rows stay resumable. */
@@ -57,8 +61,9 @@ export class GenerationWorker implements GenerationRunner {
     this.reconcileTimer.unref();
   }
 
-  enqueue(id: string): void {
+  enqueue(id: string, row?: GenerationRow): void {
     if (this.state === "stopped") return;
+    if (row) this.deps.snapshots?.seed(row);
     // The row is already stored: if the queue cannot take the job now, the reconciler will.
     this.queue.schedule(id).catch((error) =>
       this.deps.logger.warn("could not enqueue a generation; the reconciler will", { generationId: id, error }),

@@ -13,10 +13,10 @@ import { GENERATE_VIDEO, type Harness, VALID_INPUT, localId, startHarness } from
 /**
  * Everything but the status reads that found the job unfinished and SUBMITTED -> RUNNING (a
  * job may be seen COMPLETED at its first read): the accept (15 today, 16 here with the
- * response's events), the claim, the submit's record, the result with the budget's settlement,
- * the stored video with its audit entry and webhooks.
+ * response's events), the claim (the row as the accept stored it: no read), the submit's record,
+ * the result with the budget's settlement, the stored video with its audit entry and webhooks.
  */
-const LIFE = 43;
+const LIFE = 42;
 const TRANSACTIONS = 5;
 /** SUBMITTED -> RUNNING with the read that saw it: BEGIN, UPDATE, INSERT, COMMIT. */
 const RUNNING = 4;
