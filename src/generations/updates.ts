@@ -76,10 +76,9 @@ export async function* generationUpdates(
         yield { kind: "PROGRESS", sequence: last, event: null, generation, ...clamp(await deps.progress.view(generation)) };
         continue;
       }
-      let sent = 0;
       for (const item of mailbox.take()) {
         if (item.event.id <= last) continue;
-        if (sent++ > 0) await nextTurn();
+        await fairTurn();
         generation = item.generation;
         yield await update(item.event);
         if (finished) return;
@@ -142,10 +141,9 @@ export async function* allGenerationUpdates(
     }
     while (!signal?.aborted) {
       if (!(await mailbox.wait(60_000, signal))) continue;
-      let sent = 0;
       for (const { event, generation } of mailbox.take()) {
         if (event.id <= last) continue;
-        if (sent++ > 0) await nextTurn();
+        await fairTurn();
         last = event.id;
         yield { kind: "EVENT", sequence: event.id, event, generation, ...(await deps.progress.view(generation)) };
       }
@@ -155,15 +153,23 @@ export async function* allGenerationUpdates(
   }
 }
 
+/** How long the streams together may send updates before the event loop gets a turn. */
+const SLICE_MS = 20;
+let sliceStartedAt = performance.now();
+
 /**
- * Between two updates of one batch, a turn of the event loop. Sending an update is all
- * microtasks (execution, serialisation, the socket write), so without it every stream would
- * drain its whole batch before anything else runs: 200 streams and a batch of a few hundred
- * events held the loop for seconds, and with it the answers of the worker's open
- * transactions (the pool starved, transactions expired, paid submits went unrecorded).
+ * Before each update, a turn of the event loop once the streams have been sending for
+ * SLICE_MS. Sending an update is all microtasks (execution, serialisation, the socket write),
+ * so without it every stream drained its whole batch before anything else ran: 200 streams
+ * and a batch of a few hundred events held the loop for 8-12 s (measured), and with it the
+ * answers of the worker's open transactions (the pool starved, transactions expired). A turn
+ * per update instead cost each update its own socket write (the writes of one turn go out
+ * together) and slowed delivery down many times over; a slice keeps both.
  */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+async function fairTurn(): Promise<void> {
+  if (performance.now() - sliceStartedAt < SLICE_MS) return;
+  await new Promise((resolve) => setImmediate(resolve));
+  sliceStartedAt = performance.now();
 }
 
 async function latestSequence(db: Db): Promise<number> {
