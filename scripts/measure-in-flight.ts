@@ -7,6 +7,7 @@
  *
  *   npm run build && npx tsx scripts/measure-in-flight.ts [count] [sqlite|postgresql]
  *   ACCEPTED_ONLY=1 ...   measures as soon as all are accepted (unfinished: queued or upstream)
+ *   KEEP_DIR=1 ...        keeps the run's directory (the gateway's and the stand-in's logs)
  *
  * Not part of `npm test` or `npm run bench` (it takes a few minutes at 10,000).
  */
@@ -105,5 +106,6 @@ try {
   await gateway.proc.stop();
   await standIn.proc.stop();
   await database.drop();
-  rmSync(dir, { recursive: true, force: true });
+  if (process.env.KEEP_DIR) process.stderr.write(`kept ${dir} (the processes' logs)\n`);
+  else rmSync(dir, { recursive: true, force: true });
 }

@@ -74,7 +74,7 @@ export function createSegmindClient(options: SegmindClientOptions): SegmindClien
     modelSlug,
 
     submit(body: SeedanceRequestBody, callOptions?: CallOptions) {
-      const request = apiRequest("POST", `/v2/${encodeURIComponent(modelSlug)}`, timeoutMs, { body: JSON.stringify(body) });
+      const request = apiRequest("POST", `/v2/${encodeURIComponent(modelSlug)}`, timeoutMs, { body: JSON.stringify(body), freshConnection: true });
       return exchange(fetchImpl, request, callOptions, async (res) => {
         await requireSuccess(res, request.site);
         const json = await readJsonObject(res, request.site);
@@ -124,7 +124,7 @@ export function createSegmindClient(options: SegmindClientOptions): SegmindClien
     },
 
     runSync(body: SeedanceRequestBody, callOptions?: CallOptions) {
-      const request = apiRequest("POST", `/v1/${encodeURIComponent(modelSlug)}`, syncTimeoutMs, { body: JSON.stringify(body) });
+      const request = apiRequest("POST", `/v1/${encodeURIComponent(modelSlug)}`, syncTimeoutMs, { body: JSON.stringify(body), freshConnection: true });
       return exchange(fetchImpl, request, callOptions, async (res, scope) => {
         await requireSuccess(res, request.site);
         const contentType = requireBinary(res, request.site);

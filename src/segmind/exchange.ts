@@ -2,6 +2,7 @@ import { performance } from "node:perf_hooks";
 import { type CallSite, errorForTransportFailure } from "./error-mapping";
 import type { SegmindError } from "./errors";
 import type { CallOptions, UpstreamCall } from "./types";
+import { Agent } from "undici";
 
 /**
  * One HTTP attempt with a deadline, reported exactly once through `onCall`. The response is
@@ -26,7 +27,19 @@ export interface ExchangeRequest {
   redirect: RequestRedirect;
   /** Known before the call (status/result); otherwise taken from the answer. */
   requestId?: string;
+  /**
+   * Sent on a connection of its own, closed after the answer (paid calls: submit, v1 run).
+   * A reused keep-alive connection that the server has just closed fails the request before
+   * Segmind reads it, and a paid call that fails so is indistinguishable from one Segmind
+   * accepted (SUBMIT_OUTCOME_UNKNOWN): 2 of 300 submits under load before this, none of
+   * them having reached the stand-in. A new connection costs one handshake per paid call.
+   */
+  freshConnection?: boolean;
 }
+
+/** Node's fetch takes undici's `dispatcher`; no keep-alive (pipelining 0): one connection per request. */
+let oneShot: Agent | undefined;
+const oneShotDispatcher = (): Agent => (oneShot ??= new Agent({ pipelining: 0 }));
 
 export interface ExchangeScope {
   /** Runs under the call's deadline; bodies streamed after `interpret` returns stay under it. */
@@ -71,7 +84,8 @@ export async function exchange<T>(
       body: request.body,
       redirect: request.redirect,
       signal,
-    });
+      ...(request.freshConnection ? { dispatcher: oneShotDispatcher() } : {}),
+    } as RequestInit);
     deadline.progressed();
     const interpreted = await interpret(response, { signal, describeFailure: describe, progressed: deadline.progressed });
     outcome = { ok: true, value: interpreted.value, requestId: interpreted.requestId };
