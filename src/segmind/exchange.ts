@@ -2,7 +2,7 @@ import { performance } from "node:perf_hooks";
 import { type CallSite, errorForTransportFailure } from "./error-mapping";
 import type { SegmindError } from "./errors";
 import type { CallOptions, UpstreamCall } from "./types";
-import { Agent } from "undici";
+import type { Agent } from "undici";
 
 /**
  * One HTTP attempt with a deadline, reported exactly once through `onCall`. The response is
@@ -37,9 +37,12 @@ export interface ExchangeRequest {
   freshConnection?: boolean;
 }
 
-/** Node's fetch takes undici's `dispatcher`; no keep-alive (pipelining 0): one connection per request. */
-let oneShot: Agent | undefined;
-const oneShotDispatcher = (): Agent => (oneShot ??= new Agent({ pipelining: 0 }));
+/**
+ * Node's fetch takes undici's `dispatcher`; no keep-alive (pipelining 0): one connection per
+ * request. Loaded at the first paid call, not at start-up (undici is a large module).
+ */
+let oneShot: Promise<Agent> | undefined;
+const oneShotDispatcher = (): Promise<Agent> => (oneShot ??= import("undici").then(({ Agent }) => new Agent({ pipelining: 0 })));
 
 export interface ExchangeScope {
   /** Runs under the call's deadline; bodies streamed after `interpret` returns stay under it. */
@@ -84,7 +87,7 @@ export async function exchange<T>(
       body: request.body,
       redirect: request.redirect,
       signal,
-      ...(request.freshConnection ? { dispatcher: oneShotDispatcher() } : {}),
+      ...(request.freshConnection ? { dispatcher: await oneShotDispatcher() } : {}),
     } as RequestInit);
     deadline.progressed();
     const interpreted = await interpret(response, { signal, describeFailure: describe, progressed: deadline.progressed });
