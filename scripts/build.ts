@@ -6,7 +6,8 @@
 // packages in EXTERNAL stay imports resolved from node_modules at run time: native code
 // (libsql), files read next to their own modules (bullmq's Lua scripts, pino's workers), the
 // AWS SDK (loaded only with MEDIA_STORE=s3), OpenTelemetry (one copy: its API is a global
-// registry) and ioredis (bullmq's own import must get the same copy). GraphiQL's 9 MB
+// registry), ioredis (bullmq's own import must get the same copy) and undici (the paid calls'
+// dispatcher for Node's own fetch: bundled, its requests failed as dropped connections). GraphiQL's 9 MB
 // renderer and each Prisma provider's query compiler are chunks loaded when first needed.
 // The sandbox's video fixtures are copied next to the chunks; package.json and the committed
 // migrations are read from the project (src/project-root.ts), so dist/ stays inside it.
@@ -14,7 +15,7 @@ import { cpSync, rmSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { type Plugin, build } from "esbuild";
 
-const EXTERNAL = ["libsql", "@libsql/*", "pino", "bullmq", "ioredis", "@aws-sdk/*", "@opentelemetry/*", "pg-native"];
+const EXTERNAL = ["libsql", "@libsql/*", "pino", "bullmq", "ioredis", "@aws-sdk/*", "@opentelemetry/*", "pg-native", "undici"];
 
 /**
  * graphql's instanceOf, unless NODE_ENV=production, looks into every instanceof that fails
