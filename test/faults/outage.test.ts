@@ -200,6 +200,9 @@ describe("a Segmind outage (the circuit breaker on submits)", () => {
     const ids = [];
     for (let seed = 1; seed <= 5; seed += 1) ids.push(localId((await harness.generate({ ...VALID_INPUT, seed })).generation.id));
     await waitFor(async () => (await readyz(url)).body.checks.segmindCircuit.state !== "closed", 10_000, "the circuit to open");
+    // A submit let through before the circuit opened may still be on the wire (each paid call
+    // opens its own connection): wait for it to be answered, so the next submit is the probe.
+    await waitFor(async () => (await harness!.db.generation.count({ where: { status: "SUBMITTING" } })) === 0, 10_000, "no submit on the wire");
     // The next submit that goes (the probe) is accepted and billed, but its answer is lost.
     harness.standIn.clearFaults();
     harness.standIn.inject({ route: "submit", kind: "drop-after-accept" });

@@ -14,7 +14,7 @@ const TERMINAL = ["SUCCEEDED", "FAILED", "CANCELED", "EXPIRED"] as const;
 describe("upstream faults while polling and downloading (gaps)", () => {
   let harness: Harness;
   beforeAll(async () => {
-    harness = await startHarness(sqlite, { clientTimeoutMs: 500 });
+    harness = await startHarness(sqlite, { clientTimeoutMs: 2_000 });
   });
   afterAll(() => harness?.close());
   beforeEach(async () => {
