@@ -48,21 +48,10 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   await applyMigrations(absoluteUrl);
   const { client, adapter } = await createClient(provider, absoluteUrl, options.poolSize ?? 10);
   const spans = options.traceQueries ? await import("../observability/db-spans") : undefined;
-  const rows = createRowReader({
-    provider,
-    adapter,
-    onQuery: options.onQuery,
-    around: spans ? <T>(label: ReadLabel, run: () => Promise<T>) => spans.inQuerySpan(provider, label.model, label.operation, run) : undefined,
-  });
+  const around = spans ? <T>(label: ReadLabel, run: () => Promise<T>) => spans.inQuerySpan(provider, label.model, label.operation, run) : undefined;
+  const rows = createRowReader({ provider, adapter, onQuery: options.onQuery, around });
   const feed = provider === "postgresql" ? await dedicatedConnection(absoluteUrl) : null;
-  const feedRows = feed
-    ? createRowReader({
-        provider,
-        adapter: feed.adapter,
-        onQuery: options.onQuery,
-        around: spans ? <T>(label: ReadLabel, run: () => Promise<T>) => spans.inQuerySpan(provider, label.model, label.operation, run) : undefined,
-      })
-    : rows;
+  const feedRows = feed ? createRowReader({ provider, adapter: feed.adapter, onQuery: options.onQuery, around }) : rows;
   let db = client.$extends({ client: { $rows: rows, $feedRows: feedRows } }) as unknown as Db;
   if (options.onQuery) db = withQueryEvents(db, options.onQuery);
   if (spans) db = spans.withQuerySpans(db, provider);

@@ -2,10 +2,8 @@
 // Prisma query compiler on the path every change takes, and on PostgreSQL a connection of the
 // feed's own. Reported to onQuery under the Prisma operations they stand for.
 import type { Db } from "../db/client";
+import { EVENT_COLUMNS, placeholders } from "./history-reads";
 import type { GenerationEventRow, GenerationRow } from "./types";
-
-const EVENT_COLUMNS =
-  '"id", "generationId", "type", "fromStatus", "toStatus", "method", "path", "httpStatus", "durationMs", "attempt", "errorCode", "message", "createdAt"';
 
 /** Events after `after` in sequence order, at most `limit`, each with its generation as read now. */
 export async function selectEventsAfter(
@@ -22,7 +20,7 @@ export async function selectEventsAfter(
   const ids = [...new Set(events.map((event) => event.generationId))];
   const generations = await db.$feedRows.select<GenerationRow>(
     { model: "Generation", operation: "findMany" },
-    `SELECT * FROM "Generation" WHERE "id" IN (${ids.map(() => "?").join(", ")})`,
+    `SELECT * FROM "Generation" WHERE "id" IN (${placeholders(ids.length)})`,
     ids,
   );
   const byId = new Map(generations.map((generation) => [generation.id, generation]));

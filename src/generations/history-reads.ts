@@ -15,7 +15,8 @@ interface Where {
   args: SqlArg[];
 }
 
-const EVENT_COLUMNS =
+/** GenerationEvent's columns, as every event read selects them (the feed's too: feed-reads.ts). */
+export const EVENT_COLUMNS =
   '"id", "generationId", "type", "fromStatus", "toStatus", "method", "path", "httpStatus", "durationMs", "attempt", "errorCode", "message", "createdAt"';
 
 export interface PageQuery {
@@ -115,6 +116,7 @@ function clause(where: Where): string {
   return where.sql ? ` WHERE ${where.sql}` : "";
 }
 
-function placeholders(count: number): string {
+/** `?, ?, …` for an IN list of `count` values (`NULL` when empty: matches nothing). */
+export function placeholders(count: number): string {
   return count === 0 ? "NULL" : Array.from({ length: count }, () => "?").join(", ");
 }
