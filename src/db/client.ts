@@ -3,6 +3,7 @@
 import { resolve } from "node:path";
 import type { PrismaClient } from "../generated/sqlite/client";
 import { applyMigrations } from "./migrate";
+import { releaseOnFailedEnd } from "./pg-transactions";
 import { databaseProvider, sqliteFilePath, type DatabaseProvider } from "./provider";
 import { type ReadLabel, type RowReader, captureAdapter, createRowReader } from "./rows";
 
@@ -99,7 +100,7 @@ async function createClient(provider: DatabaseProvider, url: string, poolSize: n
   // A bounded pool; a transaction left idle is ended by the server, so none outlives the event
   // feed's hole timeout (src/generations/event-feed.ts) and no lock is held by a stuck client.
   const captured = captureAdapter(
-    new PrismaPg({ connectionString: url, max: poolSize, options: POSTGRES_SESSION_OPTIONS }),
+    releaseOnFailedEnd(new PrismaPg({ connectionString: url, max: poolSize, options: POSTGRES_SESSION_OPTIONS })),
     (): Promise<void> => client.$connect(),
   );
   const client: PrismaClient = new PrismaClient({ adapter: captured.factory }) as unknown as PrismaClient;
