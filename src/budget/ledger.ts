@@ -2,7 +2,7 @@ import type { Db, Tx } from "../db/client";
 import { insertRows } from "../db/insert-rows";
 import type { GenerationErrorCode } from "../error-codes";
 import { roundUsd } from "../money";
-import { type CountedTotals, countClose, countHolds, countedUsage } from "./counters";
+import { type CountedTotals, countedUsage } from "./counters";
 import { GENERATION_STATUSES, type GenerationStatus, TERMINAL_STATUSES } from "../generations/status";
 import type { GenerationRow } from "../generations/types";
 
@@ -378,24 +378,20 @@ export async function placeHold(tx: Tx, request: HoldRequest & { generationId: s
 
 /**
  * The HOLDs of generations just inserted together (a batch, or a team's group commit), in one
- * statement of the same transaction as the rows and the check that admitted them, and the
- * running totals moved once per team and per key. All of one team.
+ * statement of the same transaction as the rows and the check that admitted them; the INSERT
+ * moves the running totals (migration 0011). All of one team.
  */
 export async function placeHolds(
   tx: Tx,
   holds: ReadonlyArray<Pick<HoldRequest, "teamId" | "apiKeyId" | "now" | "estimateUsd"> & { generationId: string }>,
 ): Promise<void> {
-  const first = holds[0];
-  if (!first) return;
+  if (holds.length === 0) return;
   await insertRows(
     tx,
     "LedgerEntry",
     ["teamId", "apiKeyId", "generationId", "kind", "amountUsd", "createdAt"],
     holds.map((hold) => [hold.teamId, hold.apiKeyId, hold.generationId, "HOLD" satisfies LedgerKind, roundUsd(hold.estimateUsd), hold.now]),
   );
-  const byKey = new Map<string | null, number>();
-  for (const hold of holds) byKey.set(hold.apiKeyId, (byKey.get(hold.apiKeyId) ?? 0) + roundUsd(hold.estimateUsd));
-  await countHolds(tx, { teamId: first.teamId, keys: byKey });
 }
 
 /** Why a hold was closed the way it was. */
@@ -508,9 +504,8 @@ export async function closeHold(
     },
     select: { id: true },
   });
+  // The INSERT also takes the hold out of the running totals and counts what was settled (migration 0011).
   entries.push({ kind: outcome.kind, amountUsd: outcome.amountUsd });
-  const owner = { teamId: row.teamId, apiKeyId: row.apiKeyId };
-  await countClose(tx, owner, hold.amountUsd, outcome.kind === "SETTLE" ? outcome.amountUsd : 0, now);
   return { ...outcome, teamId: row.teamId, apiKeyId: row.apiKeyId, holdUsd: hold.amountUsd };
 }
 

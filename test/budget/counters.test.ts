@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { countClose, countedUsage, windowNames } from "../../src/budget/counters";
+import { countedUsage, windowNames } from "../../src/budget/counters";
 import { uuidv7 } from "../../src/ids";
 import { roundUsd } from "../../src/money";
 import { describeEachDatabase, queryDatabase } from "../support/databases";
@@ -78,22 +78,33 @@ describeEachDatabase("budgets: running totals instead of sums over the ledger", 
 
   it("move to a new day and month by name, and never count a later window's spending as zero", async () => {
     const team = await makeTeam(harness.db);
-    const owner = { teamId: team.teamId, apiKeyId: team.keyId };
+    const history = await harness.db.generation.findFirstOrThrow({ where: { teamId: { not: null } } });
+    // A generation of this team without a hold: its settlements move the windows only.
+    const settled = await harness.db.generation.create({
+      data: { ...history, id: uuidv7(new Date()), idempotencyKey: null, batchId: null, teamId: team.teamId, apiKeyId: team.keyId },
+    });
     const at = (iso: string) => new Date(iso);
-    await harness.db.$transaction((tx) => countClose(tx, owner, 0, 1.25, at("2026-03-31T23:59:59Z")));
-    await harness.db.$transaction((tx) => countClose(tx, owner, 0, 0.5, at("2026-03-31T12:00:00Z")));
+    // Each settlement is an INSERT; the totals follow it (migration 0011's trigger).
+    const settle = (amountUsd: number, iso: string) =>
+      harness.db.ledgerEntry.create({
+        data: { teamId: team.teamId, apiKeyId: team.keyId, generationId: settled.id, kind: "SETTLE", amountUsd, createdAt: at(iso) },
+      });
+    await settle(1.25, "2026-03-31T23:59:59Z");
+    await settle(0.5, "2026-03-31T12:00:00Z");
     let row = await harness.db.team.findUniqueOrThrow({ where: { id: team.teamId } });
     expect(countedUsage(row, at("2026-03-31T23:59:59Z"))).toMatchObject({ spentTodayUsd: 1.75, spentThisMonthUsd: 1.75 });
     expect(countedUsage(row, at("2026-04-01T00:00:00Z"))).toMatchObject({ spentTodayUsd: 0, spentThisMonthUsd: 0 });
 
-    await harness.db.$transaction((tx) => countClose(tx, owner, 0, 2, at("2026-04-01T00:00:01Z")));
+    await settle(2, "2026-04-01T00:00:01Z");
     // A settlement stamped by a clock still in March adds to no current window.
-    await harness.db.$transaction((tx) => countClose(tx, owner, 0, 9, at("2026-03-31T23:59:58Z")));
+    await settle(9, "2026-03-31T23:59:58Z");
     row = await harness.db.team.findUniqueOrThrow({ where: { id: team.teamId } });
     expect(countedUsage(row, at("2026-04-01T10:00:00Z"))).toMatchObject({ spentTodayUsd: 2, spentThisMonthUsd: 2 });
-    await harness.db.$transaction((tx) => countClose(tx, owner, 0, 1, at("2026-04-02T08:00:00Z")));
+    await settle(1, "2026-04-02T08:00:00Z");
     row = await harness.db.team.findUniqueOrThrow({ where: { id: team.teamId } });
     expect(countedUsage(row, at("2026-04-02T09:00:00Z"))).toMatchObject({ spentTodayUsd: 1, spentThisMonthUsd: 3 });
+    const key = await harness.db.apiKey.findUniqueOrThrow({ where: { id: team.keyId } });
+    expect(countedUsage(key, at("2026-04-02T09:00:00Z"))).toMatchObject({ heldUsd: 0, spentTodayUsd: 1, spentThisMonthUsd: 3 });
   });
 
   it("admission reads no ledger sum: a team with 3,000 settled entries this month costs the same statements as a new one", async () => {
