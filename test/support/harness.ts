@@ -194,7 +194,7 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
         const row = await opened.db.generation.findUnique({ where: { id } });
         if (row && statuses.includes(row.status as GenerationStatus)) return row;
         if (Date.now() > deadline) {
-          throw new Error(`generation ${id} is ${row?.status ?? "missing"}, expected ${statuses.join("|")}`);
+          throw new Error(`generation ${id} is ${row?.status ?? "missing"} (${row?.errorCode} ${row?.errorMessage}), expected ${statuses.join("|")}`);
         }
         await new Promise((resolve) => setTimeout(resolve, 15));
       }
