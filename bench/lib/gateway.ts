@@ -67,7 +67,8 @@ export async function startGateway(
   const proc = await startProcess({
     name,
     entry: "dist/server.js",
-    nodeFlags,
+    // BENCH_CPU_PROF=<dir>: every gateway the bench starts writes a V8 CPU profile there on exit.
+    nodeFlags: process.env.BENCH_CPU_PROF ? [...nodeFlags, "--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : nodeFlags,
     cwd: dir,
     env: {
       DATABASE_URL: database.url,

@@ -8,6 +8,7 @@ import type { BenchContext, Scenario } from "../lib/context";
 import { type BenchDatabase, PROVIDERS, type Provider, createDatabase } from "../lib/databases";
 import { startGateway } from "../lib/gateway";
 import { GENERATE_INPUT, generate } from "../lib/graphql";
+import { cpuSeconds } from "../lib/processes";
 import { fmt, quantile } from "../lib/report";
 import { type Subscriber, subscribe } from "../lib/sse";
 
@@ -47,6 +48,7 @@ async function fanOut(ctx: BenchContext, provider: Provider): Promise<void> {
           subscribers.push(...(await Promise.all(Array.from({ length: Math.min(20, SUBSCRIBERS - i) }, () => subscribe(gateway.url, WATCH, headers)))));
         }
         await new Promise((done) => setTimeout(done, 1_000));
+        const cpuAtStart = cpuSeconds(gateway.proc.pid);
         const started = Date.now();
         const acceptTimes: number[] = [];
         let busyAnswers = 0;
@@ -80,6 +82,8 @@ async function fanOut(ctx: BenchContext, provider: Provider): Promise<void> {
         for (const deadline = Date.now() + 10_000; Date.now() < deadline && !subscribers.every(hasAllFinals); ) {
           await new Promise((done) => setTimeout(done, 100));
         }
+        const cpu = cpuSeconds(gateway.proc.pid) - cpuAtStart;
+        const deliveries = subscribers.reduce((sum, s) => sum + s.received.length, 0);
         const completions = await ctx.standIn.completions();
         const [row] = ids.length
           ? await database.sql(`SELECT COUNT(*) AS n FROM "GenerationEvent" WHERE "generationId" IN (${ids.map((id) => `'${localId(id)}'`).join(", ")})`)
@@ -131,6 +135,11 @@ async function fanOut(ctx: BenchContext, provider: Provider): Promise<void> {
           value: `${incomplete} (${missing} events missing, ${duplicates} duplicates)`,
           target: "0",
           pass: incomplete === 0 && duplicates === 0,
+        });
+        ctx.report.add({
+          scenario,
+          figure: "the gateway's CPU per 1,000 messages delivered (all 50 generations' work included; steadier than latency on a shared machine)",
+          value: `${((cpu * 1000 * 1000) / Math.max(1, deliveries)).toFixed(1)} ms (${deliveries.toLocaleString("en-US")} messages, ${cpu.toFixed(1)} s CPU)`,
         });
         ctx.report.add({ scenario, figure: "streams dropped", value: String(dropped), target: "0", pass: dropped === 0 });
         ctx.report.add({
