@@ -41,6 +41,7 @@ import { GatewayMetrics } from "./observability/metrics";
 import { SegmindReachability, observeSegmind } from "./observability/segmind";
 import { metricsRoute, requestMetrics } from "./http/metrics";
 import { operationTracing } from "./http/tracing";
+import { sharedSubscriptionExecution } from "./http/shared-subscription-execution";
 import { traceSegmind } from "./observability/segmind-spans";
 import { guardedOnRequest, safetyNet } from "./http/safety-net";
 import { storableTextOnly } from "./http/text-input";
@@ -373,6 +374,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // First: the request's arrival time and what it ran, for the access log (and metrics).
       requestFactsPlugin(),
       accessLog(logger),
+      // Before tracing, which wraps the subscribe function this one sets.
+      sharedSubscriptionExecution(),
       ...(deps.tracing ? [operationTracing()] : []),
       studioRoute({ publicUrl: services.publicUrl }),
       healthRoutes(readiness),

@@ -1,0 +1,64 @@
+import { type DocumentNode, type ExecutionArgs, type ExecutionResult, createSourceEventStream, execute } from "graphql";
+import { type Plugin, isAsyncIterable, mapAsyncIterator } from "graphql-yoga";
+import type { Principal } from "../auth/principal";
+import type { GatewayContext } from "../context";
+import type { GenerationUpdate } from "../generations/updates";
+
+/**
+ * Many subscribers of one caller usually watch the same thing with the same document (a team's
+ * dashboards, every tab of a frontend on one client key), and the event feed hands every stream
+ * the same event and generation objects. Executing the subscription's selection on each update
+ * was done once per subscriber: 200 subscribers, 200 identical executions of every event.
+ *
+ * Here a stream's updates are executed once per distinct (document, operation, variables,
+ * caller) and event: the first subscriber to reach an update executes it, the others get that
+ * result (a copy of its top level, so no plugin's per-stream change reaches another stream).
+ * The caller is part of the key (key, team, scopes), so what a field shows depends on nothing a
+ * sharer does not also have. Updates that are not the feed's shared objects (a replay read for
+ * one stream, a progress tick, a typed failure) are executed for their stream alone.
+ *
+ * Registered before the tracing plugin, which then wraps this subscribe function.
+ */
+export function sharedSubscriptionExecution(): Plugin<GatewayContext> {
+  const documents = new WeakMap<DocumentNode, number>();
+  let documentCount = 0;
+  // event → generation → selection key → result; entries go when the feed's objects do.
+  const results = new WeakMap<object, WeakMap<object, Map<string, Promise<ExecutionResult> | ExecutionResult>>>();
+
+  const shared = (payload: unknown, selection: string, run: () => Promise<ExecutionResult> | ExecutionResult) => {
+    const update = payload as Partial<GenerationUpdate>;
+    if (update.kind !== "EVENT" || !update.event || !update.generation) return run();
+    let byGeneration = results.get(update.event);
+    if (!byGeneration) results.set(update.event, (byGeneration = new WeakMap()));
+    let bySelection = byGeneration.get(update.generation);
+    if (!bySelection) byGeneration.set(update.generation, (bySelection = new Map()));
+    // Progress is clamped per stream (never lower than it showed before): part of the key.
+    const key = `${selection}\u0000${update.progress}\u0000${update.estimatedCompletionAt?.getTime() ?? ""}`;
+    let result = bySelection.get(key);
+    if (result === undefined) bySelection.set(key, (result = run()));
+    return copyTop(result);
+  };
+
+  return {
+    onSubscribe({ args, setSubscribeFn }) {
+      let document = documents.get(args.document);
+      if (document === undefined) documents.set(args.document, (document = documentCount++));
+      const caller = callerKey((args.contextValue as GatewayContext).principal);
+      const selection = `${document}\u0000${args.operationName ?? ""}\u0000${JSON.stringify(args.variableValues ?? {})}\u0000${caller}`;
+      setSubscribeFn(async (subscribeArgs: ExecutionArgs) => {
+        const source = await createSourceEventStream(subscribeArgs);
+        if (!isAsyncIterable(source)) return source;
+        return mapAsyncIterator(source, (payload) => shared(payload, selection, () => execute({ ...subscribeArgs, rootValue: payload })));
+      });
+    },
+  };
+}
+
+function callerKey(principal: Principal | undefined): string {
+  if (!principal) return "none";
+  return [principal.kind, principal.keyId ?? "", principal.teamId ?? "", [...principal.scopes].sort().join(",")].join("|");
+}
+
+function copyTop(result: Promise<ExecutionResult> | ExecutionResult): Promise<ExecutionResult> | ExecutionResult {
+  return result instanceof Promise ? result.then((value) => ({ ...value })) : { ...result };
+}
