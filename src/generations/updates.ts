@@ -3,7 +3,7 @@ import type { GenerationVisibility } from "../auth/visibility";
 import type { Db } from "../db/client";
 import type { EventFeed, FeedItem } from "./event-feed";
 import { Mailbox } from "./mailbox";
-import type { ProgressEstimator } from "./progress";
+import type { ProgressEstimator, ProgressView } from "./progress";
 import { type GenerationStatus, TERMINAL_STATUSES } from "./status";
 import type { GenerationEventRow, GenerationRow } from "./types";
 
@@ -57,7 +57,7 @@ export async function* generationUpdates(
     const update = async (event: GenerationEventRow): Promise<GenerationUpdate> => {
       last = event.id;
       if (event.type === "STATUS_CHANGED" && TERMINAL_STATUSES.has(event.toStatus as GenerationStatus)) finished = true;
-      return { kind: "EVENT", sequence: event.id, event, generation: generation as GenerationRow, ...clamp(await deps.progress.view(generation as GenerationRow)) };
+      return { kind: "EVENT", sequence: event.id, event, generation: generation as GenerationRow, ...clamp(await viewOnce(deps.progress, generation as GenerationRow)) };
     };
 
     await refuseLongReplay(deps.db, { generationId, id: { gt: last } });
@@ -145,12 +145,31 @@ export async function* allGenerationUpdates(
         if (event.id <= last) continue;
         await fairTurn();
         last = event.id;
-        yield { kind: "EVENT", sequence: event.id, event, generation, ...(await deps.progress.view(generation)) };
+        yield { kind: "EVENT", sequence: event.id, event, generation, ...(await viewOnce(deps.progress, generation)) };
       }
     }
   } finally {
     subscription.close();
   }
+}
+
+const views = new WeakMap<GenerationRow, Promise<ProgressView>>();
+
+/**
+ * The progress an EVENT update shows, computed once per generation object: the feed hands the
+ * same object to every stream, so every subscriber is sent the same update (progress as of the
+ * first stream to send it), and src/http/shared-subscription-execution.ts can execute it once
+ * for all of one caller's subscribers. A PROGRESS tick still reads the clock: it is there to
+ * show progress moving.
+ */
+function viewOnce(progress: ProgressEstimator, generation: GenerationRow): Promise<ProgressView> {
+  let view = views.get(generation);
+  if (!view) {
+    view = progress.view(generation);
+    views.set(generation, view);
+    view.catch(() => views.delete(generation));
+  }
+  return view;
 }
 
 /** How long the streams together may send updates before the event loop gets a turn. */
