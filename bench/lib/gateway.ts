@@ -60,13 +60,15 @@ export async function startGateway(
   standIn: StandIn,
   env: Record<string, string> = {},
   nodeFlags: string[] = [],
+  /** The build to run (another `npm run build` output copied inside the project, for before/after runs). */
+  dist = "dist",
 ): Promise<BenchGateway> {
-  const key = await createKey(dir, database);
+  const key = await createKey(dir, database, dist);
   const mediaDir = join(dir, `${name}-media`);
   mkdirSync(mediaDir, { recursive: true });
   const proc = await startProcess({
     name,
-    entry: "dist/server.js",
+    entry: `${dist}/server.js`,
     // BENCH_CPU_PROF=<dir>: every gateway the bench starts writes a V8 CPU profile there on exit.
     nodeFlags: process.env.BENCH_CPU_PROF ? [...nodeFlags, "--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : nodeFlags,
     cwd: dir,
@@ -84,12 +86,12 @@ export async function startGateway(
   return { proc, url: proc.url, key, mediaDir };
 }
 
-async function createKey(dir: string, database: BenchDatabase): Promise<string> {
+async function createKey(dir: string, database: BenchDatabase, dist: string): Promise<string> {
   const env = { DATABASE_URL: database.url };
-  const existing = await runScript("dist/keys.js", ["team", "list", "--json"], { cwd: dir, env });
+  const existing = await runScript(`${dist}/keys.js`, ["team", "list", "--json"], { cwd: dir, env });
   if (!existing.includes('"bench"')) {
-    await runScript("dist/keys.js", ["team", "create", "bench", "--daily-usd", "1000000", "--monthly-usd", "1000000", "--json"], { cwd: dir, env });
+    await runScript(`${dist}/keys.js`, ["team", "create", "bench", "--daily-usd", "1000000", "--monthly-usd", "1000000", "--json"], { cwd: dir, env });
   }
-  const created = await runScript("dist/keys.js", ["key", "create", "--team", "bench", "--name", `bench-${Date.now()}`, "--scopes", "generate,read", "--json"], { cwd: dir, env });
+  const created = await runScript(`${dist}/keys.js`, ["key", "create", "--team", "bench", "--name", `bench-${Date.now()}`, "--scopes", "generate,read", "--json"], { cwd: dir, env });
   return (JSON.parse(created) as { key: string }).key;
 }

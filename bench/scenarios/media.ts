@@ -135,7 +135,7 @@ export const media: Scenario = {
 };
 
 /** The gateway's peak RSS over its RSS before `work`, sampled every 10 ms. */
-async function sampleRssGrowth<T>(gateway: BenchGateway, work: () => Promise<T>): Promise<{ result: T; growth: number }> {
+export async function sampleRssGrowth<T>(gateway: BenchGateway, work: () => Promise<T>): Promise<{ result: T; growth: number }> {
   const baseline = rssBytes(gateway.proc.pid);
   let peak = baseline;
   const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(gateway.proc.pid))), 10);
@@ -148,7 +148,7 @@ async function sampleRssGrowth<T>(gateway: BenchGateway, work: () => Promise<T>)
 }
 
 /** Generates a video and waits (polling) until it has SUCCEEDED. */
-async function generateAndWait(gateway: BenchGateway, seed: number): Promise<{ resultUrl: string; videoBytes: number }> {
+export async function generateAndWait(gateway: BenchGateway, seed: number): Promise<{ resultUrl: string; videoBytes: number }> {
   const { answer } = await generate(gateway.url, gateway.key, { ...GENERATE_INPUT, seed }, 60_000);
   const id = answer.data?.generateVideo?.generation?.id as string;
   let generation: { status: string; resultUrl: string | null; videoBytes: number | null } | undefined;

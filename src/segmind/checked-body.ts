@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { SegmindError } from "./errors";
+import { bodyBytesRead } from "./young-garbage";
 
 export interface BodyCheck {
   /** Content-Length, when the body is not content-encoded. */
@@ -20,7 +21,8 @@ export interface BodyCheck {
  * mode and reads fetch's stream itself. Node byte streams join the chunks buffered when a read
  * comes into one new Buffer (Readable.fromWeb and a byte-mode Readable.from each did, on most
  * reads of a 50 MiB download): a second copy of the video, left for the garbage collector,
- * which RSS carried until a collection ran.
+ * which RSS carried until a collection ran. The garbage fetch and the socket make themselves
+ * is collected every few MiB read (young-garbage.ts).
  */
 export function checkedBody(body: ReadableStream<Uint8Array> | null, check: BodyCheck): Readable {
   const out = Readable.from(verify(body, check), { objectMode: true, highWaterMark: 1 });
@@ -43,6 +45,8 @@ async function* verify(body: ReadableStream<Uint8Array> | null, check: BodyCheck
       const bytes = asBuffer(next.value);
       received += bytes.length;
       check.onChunk?.();
+      // The chunks before this one are written and dropped: let V8 take their memory back.
+      bodyBytesRead(bytes.length);
       if (expectedBytes !== undefined && received > expectedBytes) throw check.lengthMismatch(received);
       yield bytes;
     }
