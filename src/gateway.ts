@@ -6,6 +6,7 @@ import { type Plugin, type YogaServerInstance, createYoga } from "graphql-yoga";
 import { type Clock, systemClock } from "./clock";
 import { type GatewayContext, type GatewayServices, createContext } from "./context";
 import { DEFAULT_PRICE_TABLE, type PriceTable } from "./budget/prices";
+import { PlacedHolds } from "./budget/placed-holds";
 import { CreditsService } from "./credits/service";
 import type { Db } from "./db/client";
 import { type ImageFetcher, createImageFetcher } from "./generations/image-fetch";
@@ -224,10 +225,13 @@ export function createGateway(deps: GatewayDeps): Gateway {
   // The rows the journal writes, so the worker's next step need not read them again. Across
   // instances a Redis message can be lost, so a row is trusted for less time there.
   const snapshots = new RowSnapshots(notifier, clock, deps.shared ? 30_000 : 600_000);
+  // The HOLDs the admission placed, so the transition that settles one reads no ledger.
+  const placedHolds = new PlacedHolds();
   const journal = new GenerationJournal(deps.db, clock, {
     provider: deps.databaseProvider,
     notifier,
     snapshots,
+    placedHolds,
     metrics,
     webhooks: webhooks.outbox,
     alerts: { budget: budgetAlerts, lowBalance },
@@ -320,7 +324,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     webhooks,
     outageMaxWaitMs: settings.outageMaxWaitMs,
     budgetAlerts,
-    admission: new BudgetAdmission({ db: deps.db, provider: deps.databaseProvider, budgetAlerts }),
+    admission: new BudgetAdmission({ db: deps.db, provider: deps.databaseProvider, budgetAlerts, placedHolds, metrics }),
     snapshots,
   };
   const graphiql = createGraphiQL();

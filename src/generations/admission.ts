@@ -1,7 +1,10 @@
 import DataLoader from "dataloader";
 import { type HoldRequest, checkBudgetsReading, lockTeamBudget } from "../budget/ledger";
+import type { PlacedHolds } from "../budget/placed-holds";
 import type { BudgetAlerts } from "../budget/thresholds";
 import type { Db } from "../db/client";
+import { roundUsd } from "../money";
+import type { GatewayMetrics } from "../observability/metrics";
 import type { GenerationOwner } from "./create";
 import { type PreparedGeneration, persistRequests } from "./persist";
 import type { GenerationRow } from "./types";
@@ -26,6 +29,10 @@ export interface BudgetAdmissionDeps {
   budgetAlerts?: Pick<BudgetAlerts, "afterHolds">;
   /** Most requests of one team checked and written in one transaction. */
   maxGroup?: number;
+  /** Told each HOLD once it committed: the transition that settles it reads no ledger (placed-holds.ts). */
+  placedHolds?: Pick<PlacedHolds, "remember">;
+  /** Told the team's name as the check read it: the metrics' label needs no read of its own. */
+  metrics?: Pick<GatewayMetrics, "teamNamed">;
 }
 
 /**
@@ -72,12 +79,14 @@ export class BudgetAdmission {
   private async admitGroup(group: readonly AdmissionRequest[]): Promise<Array<Admitted | Error>> {
     const first = group[0] as AdmissionRequest;
     try {
-      return await this.deps.db.$transaction(async (tx) => {
+      let team: { id: string; name: string } | null = null;
+      const results = await this.deps.db.$transaction(async (tx) => {
         await lockTeamBudget(tx, this.deps.provider, first.owner.teamId);
         const { verdicts, rows: readBefore } = await checkBudgetsReading(
           tx,
           group.map((request) => request.hold),
         );
+        team = readBefore.team;
         // Those that fit, all together in a fixed number of statements, each with its own
         // row, first event, tags, hold and audit entry, in arrival order, and the alerts each
         // hold raises (persist.ts).
@@ -100,11 +109,22 @@ export class BudgetAdmission {
         });
         return results;
       });
+      this.committed(group, results, team);
+      return results;
     } catch (error) {
       if (group.length === 1) return [error instanceof Error ? error : new Error(String(error))];
       const alone: Array<Admitted | Error> = [];
       for (const request of group) alone.push(...(await this.admitGroup([request])));
       return alone;
     }
+  }
+
+  /** What the committed group lets this process know without reading it again. */
+  private committed(group: readonly AdmissionRequest[], results: ReadonlyArray<Admitted | Error>, team: { id: string; name: string } | null): void {
+    // As placeHolds wrote them: one HOLD of the rounded estimate per admitted generation.
+    results.forEach((result, index) => {
+      if (!(result instanceof Error)) this.deps.placedHolds?.remember(result.row.id, roundUsd((group[index] as AdmissionRequest).prepared.estimatedCostUsd));
+    });
+    if (team) this.deps.metrics?.teamNamed(team.id, team.name);
   }
 }

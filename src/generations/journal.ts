@@ -1,5 +1,6 @@
 import { type AuditActor, auditTransition, isAuditedTransition } from "../audit/generations";
 import { type LedgerAmounts, closeHold, holdOutcome, ledgerOf, mayCloseHold } from "../budget/ledger";
+import type { PlacedHolds } from "../budget/placed-holds";
 import type { Clock } from "../clock";
 import type { Db, Tx } from "../db/client";
 import type { Prisma } from "../generated/sqlite/client";
@@ -47,6 +48,8 @@ export class GenerationJournal {
       webhooks?: Pick<WebhookOutbox, "generationFinished" | "scheduled">;
       /** Rows this process wrote, for the worker's next step (row-snapshots.ts). */
       snapshots?: Pick<RowSnapshots, "version" | "keep" | "forget">;
+      /** HOLDs this process placed: a transition out of a status before STORING reads no ledger (placed-holds.ts). */
+      placedHolds?: Pick<PlacedHolds, "ledgerLeaving" | "forget">;
       /** budget.threshold (a settlement above its hold) and credits.low (a reported balance), in the transition. */
       alerts?: { budget?: Pick<BudgetAlerts, "afterSpend">; lowBalance?: Pick<LowBalanceAlerts, "observe"> };
     },
@@ -115,9 +118,10 @@ export class GenerationJournal {
       const final = TERMINAL_STATUSES.has(to);
       const audited = isAuditedTransition(from, to);
       // The ledger, read once: closing the hold and the GENERATION_SETTLED entry both need it. A
-      // hold this process saw closed needs no read: its entries never change again.
+      // hold this process saw closed needs no read: its entries never change again; nor does one
+      // it placed, on the way out of a status before STORING (placed-holds.ts).
       const closed = this.closedLedgers.get(id);
-      ledger = closed ? [...closed] : undefined;
+      ledger = closed ? [...closed] : this.options.placedHolds?.ledgerLeaving(id, from);
       if (!ledger && row.teamId && (mayCloseHold(to, patch) || (audited && final))) ledger = await ledgerOf(tx, id);
       // A final status, or a reported cost, settles or releases the budget hold (src/budget/ledger.ts).
       if (ledger && mayCloseHold(to, patch)) closedHold = await closeHold(tx, row, now, ledger);
@@ -156,6 +160,8 @@ export class GenerationJournal {
       // The row as written is the next step's, unless someone else wrote it since we looked.
       if (since !== undefined) this.options.snapshots?.keep(id, moved, since, now.getTime());
       this.rememberClosedLedger(id, TERMINAL_STATUSES.has(to) ? undefined : ledger);
+      // From STORING on, the ledger is read (or known closed): the placed hold is no use any more.
+      if (to === "STORING" || TERMINAL_STATUSES.has(to)) this.options.placedHolds?.forget(id);
       this.options.webhooks?.scheduled(deliveries);
       this.options.metrics?.generationTransitioned(
         {

@@ -367,6 +367,11 @@ export class GatewayMetrics {
 
   // --- Helpers --------------------------------------------------------------------------------
 
+  /** A team's name as someone just read it (the admission's budget check): no lookup of its own later. */
+  teamNamed(teamId: string, name: string): void {
+    this.teamNames.set(teamId, name);
+  }
+
   /** Runs `count` with the team's label: its name (looked up once), or "anonymous". */
   private withTeam(teamId: string | null, count: (team: string) => void): void {
     if (teamId === null) return count("anonymous");

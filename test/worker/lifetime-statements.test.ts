@@ -14,11 +14,12 @@ import { GENERATE_VIDEO, type Harness, VALID_INPUT, localId, startHarness } from
  * Everything but the status reads that found the job unfinished and SUBMITTED -> RUNNING (a
  * job may be seen COMPLETED at its first read): the accept (12 today, 13 here with the
  * response's events), the claim (the row as the accept stored it: no read), the submit's record,
- * the result with the budget's settlement, the stored video with its audit entry and webhooks;
- * an audit entry is two statements (the head's move, the entry; migration 0010 moves its hash),
- * a ledger entry one (migration 0011 moves the running totals).
+ * the result with the budget's settlement (the hold as the accept placed it: no ledger read),
+ * the stored video with its audit entry and webhooks. An audit entry is two statements (the
+ * head's move, the entry; migration 0010 moves its hash), a ledger entry one (migration 0011
+ * moves the running totals).
  */
-const LIFE = 35;
+const LIFE = 34;
 const TRANSACTIONS = 5;
 /** SUBMITTED -> RUNNING with the read that saw it: BEGIN, UPDATE, INSERT, COMMIT. */
 const RUNNING = 4;
