@@ -1,7 +1,7 @@
 import type { Db } from "../db/client";
 
 /**
- * The transactions open in the database right now, each named by its backend and start time
+ * The transactions open in the database right now that may hold an event's sequence value, each named by its backend and start time
  * (`pid@xact_start`, which no later transaction can repeat), or null when some cannot be seen
  * (another role's sessions without pg_read_all_stats, or track_activities off).
  *
@@ -12,7 +12,14 @@ import type { Db } from "../db/client";
  */
 export type OpenTransactionProbe = () => Promise<ReadonlySet<string> | null>;
 
-/** PostgreSQL: pg_stat_activity of this database (and prepared transactions, which it does not list), on the feed's connection. */
+/**
+ * PostgreSQL: the transactions of this database that may hold an event's sequence value, on the
+ * feed's connection: those holding a lock on "GenerationEvent" in ROW EXCLUSIVE mode (an INSERT
+ * takes it before its row's nextval and keeps it to the end of the transaction), and prepared
+ * transactions, which pg_stat_activity does not list. A transaction that never wrote an event
+ * cannot hold a missing value: waiting for it (one queued for the audit head's row lock, say)
+ * held every stream back for seconds in the SSE bench on PostgreSQL.
+ */
 export function postgresOpenTransactions(db: Db): OpenTransactionProbe {
   return async () => {
     const rows = await db.$feedRows.select<{ id: string | null; unseen: boolean }>(
@@ -21,7 +28,10 @@ export function postgresOpenTransactions(db: Db): OpenTransactionProbe {
               (a.query = '<insufficient privilege>' OR a.state = 'disabled') AS unseen
          FROM pg_stat_activity a
         WHERE a.datname = current_database() AND a.pid <> pg_backend_pid()
-          AND (a.xact_start IS NOT NULL OR a.query = '<insufficient privilege>' OR a.state = 'disabled')
+          AND (a.query = '<insufficient privilege>' OR a.state = 'disabled'
+               OR (a.xact_start IS NOT NULL AND EXISTS (
+                     SELECT 1 FROM pg_locks l
+                      WHERE l.pid = a.pid AND l.relation = '"GenerationEvent"'::regclass AND l.mode = 'RowExclusiveLock')))
        UNION ALL
        SELECT 'prepared@' || p.transaction::text, false FROM pg_prepared_xacts p WHERE p.database = current_database()`,
     );

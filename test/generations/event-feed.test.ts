@@ -127,12 +127,16 @@ describeEachDatabase(
       subscription.close();
     });
 
-    /** A transaction that holds no sequence value, left open. */
-    async function openOtherTransaction() {
+    /**
+     * A transaction left open that holds no sequence value. `mayWriteEvents`: it holds what an
+     * INSERT of events takes first (ROW EXCLUSIVE on "GenerationEvent"), so the feed cannot tell
+     * it from one that took a value; otherwise it only read (or waits on some other lock).
+     */
+    async function openOtherTransaction(mayWriteEvents: boolean) {
       const client = new pg.Client({ connectionString: harness.database.url });
       await client.connect();
       await client.query("BEGIN");
-      await client.query("SELECT 1");
+      await client.query(mayWriteEvents ? `LOCK TABLE "GenerationEvent" IN ROW EXCLUSIVE MODE` : `SELECT count(*) FROM "Generation"`);
       return async () => {
         await client.query("ROLLBACK");
         await client.end();
@@ -155,7 +159,7 @@ describeEachDatabase(
       const subscription = await feed.subscribe((items) => received.push(...items));
 
       // Open before the hole is seen: the feed cannot tell it from the one that took the value.
-      const endOther = await openOtherTransaction();
+      const endOther = await openOtherTransaction(true);
       const rolledBack = await openEventTransaction(id);
       await rolledBack.end("ROLLBACK");
       const after = await harness.db.generationEvent.create({ data: { generationId: id, type: "NOTE", message: "after", createdAt: new Date() } });
@@ -205,6 +209,37 @@ describeEachDatabase(
       expect([rolledBack.sequence + 1, rolledBack.sequence + 2]).toEqual([stillOpen.sequence, after.id]);
       expect(received.map((item) => item.event.id)).toEqual([...new Set(received.map((item) => item.event.id))].sort((a, b) => a - b));
       subscription.close();
+    });
+
+    it("does not wait for a transaction open when the hole was seen that never wrote an event", async () => {
+      const { generation } = await harness.generate({ ...VALID_INPUT, seed: 9 });
+      const id = localId(generation.id);
+      await harness.waitForStatus(id, ["SUCCEEDED"]);
+      const notifier = new InProcessNotifier();
+      const feed = new EventFeed({
+        db: harness.db,
+        notifier,
+        safetyReadMs: 50,
+        holeTimeoutMs: 3_600_000,
+        openTransactions: postgresOpenTransactions(harness.db),
+      });
+      const received: FeedItem[] = [];
+      const subscription = await feed.subscribe((items) => received.push(...items));
+
+      // Open across the whole test, like a transaction queued behind the audit head's lock.
+      const endReader = await openOtherTransaction(false);
+      const rolledBack = await openEventTransaction(id);
+      await rolledBack.end("ROLLBACK");
+      const after = await harness.db.generationEvent.create({ data: { generationId: id, type: "NOTE", message: "after", createdAt: new Date() } });
+      notifier.notify(id);
+      const fromHole = () => received.map((item) => item.event.id).filter((sequence) => sequence >= rolledBack.sequence);
+      for (const deadline = Date.now() + 10_000; fromHole().length === 0 && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // Delivered with the other transaction still open (the timeout is an hour).
+      expect(fromHole()).toEqual([after.id]);
+      subscription.close();
+      await endReader();
     });
   },
   { only: ["postgresql"] },
