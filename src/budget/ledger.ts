@@ -15,9 +15,9 @@ import type { GenerationRow } from "../generations/types";
  * from the price table (prices.ts) and, in the same transaction as the generation row:
  *
  *   1. `lockTeamBudget`: locks the team row, so two requests of one team are checked one
- *      after the other (PostgreSQL: SELECT ... FOR NO KEY UPDATE; SQLite: a no-op UPDATE,
- *      which makes the transaction a writer from its first statement and so takes the
- *      database's single write lock; a deferred reader would fail instead of waiting);
+ *      after the other (PostgreSQL: SELECT ... FOR NO KEY UPDATE; SQLite: nothing, every
+ *      transaction begins IMMEDIATE and so holds the database's single write lock already,
+ *      src/db/sqlite-adapter.ts);
  *   2. `assertBudgetFits`: refuses with BudgetExceededError unless the request fits every
  *      limit of the team and of the key; nothing is stored and nothing is sent;
  *   3. `placeHold`: after the row is inserted, a HOLD entry of the estimate.
@@ -166,13 +166,12 @@ function budgetMessage(d: BudgetExceededDetails): string {
  * checks of one team (see the module comment). Keys are covered: a key belongs to one team.
  */
 export async function lockTeamBudget(tx: Tx, provider: "sqlite" | "postgresql", teamId: string): Promise<void> {
-  if (provider === "postgresql") {
-    // NO KEY UPDATE: conflicts with another check of this team, not with the foreign-key
-    // locks that inserts of generations and ledger entries take on the team row.
-    await tx.$queryRaw`SELECT 1 FROM "Team" WHERE "id" = ${teamId} FOR NO KEY UPDATE`;
-  } else {
-    await tx.$executeRaw`UPDATE "Team" SET "updatedAt" = "updatedAt" WHERE "id" = ${teamId}`;
-  }
+  // SQLite: the transaction began IMMEDIATE (src/db/sqlite-adapter.ts): it holds the database's
+  // one write lock, so no other writer of any team runs until it ends.
+  if (provider !== "postgresql") return;
+  // NO KEY UPDATE: conflicts with another check of this team, not with the foreign-key
+  // locks that inserts of generations and ledger entries take on the team row.
+  await tx.$queryRaw`SELECT 1 FROM "Team" WHERE "id" = ${teamId} FOR NO KEY UPDATE`;
 }
 
 /** Statuses named, not negated: the status index then finds the few unfinished rows directly. */

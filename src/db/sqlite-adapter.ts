@@ -7,7 +7,14 @@ import { sqliteFilePath } from "./provider";
 import { withLikeEscape } from "./sqlite-like-escape";
 import { SqliteLocalClient } from "./sqlite-local-client";
 
-const BEGIN: Record<TransactionMode, string> = { deferred: "BEGIN DEFERRED", write: "BEGIN IMMEDIATE", read: "BEGIN DEFERRED" };
+/**
+ * Prisma asks for every transaction "deferred"; each of the gateway's transactions writes, so it
+ * begins IMMEDIATE instead: the database's write lock is taken (or waited for, up to the busy
+ * timeout) at BEGIN. A transaction then needs no write as its first statement to serialise with
+ * other processes (the team's budget lock is no statement at all on SQLite: lockTeamBudget), and
+ * one that reads before it writes never fails because another process wrote in between.
+ */
+const BEGIN: Record<TransactionMode, string> = { deferred: "BEGIN IMMEDIATE", write: "BEGIN IMMEDIATE", read: "BEGIN DEFERRED" };
 
 /**
  * libsql's `transaction()` hands its connection to the transaction and opens a new one for
