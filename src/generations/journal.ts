@@ -3,7 +3,6 @@ import { type LedgerAmounts, closeHold, holdOutcome, ledgerOf, mayCloseHold } fr
 import type { PlacedHolds } from "../budget/placed-holds";
 import type { Clock } from "../clock";
 import type { Db, Tx } from "../db/client";
-import type { Prisma } from "../generated/sqlite/client";
 import type { GenerationErrorCode } from "../error-codes";
 import type { GatewayMetrics } from "../observability/metrics";
 import type { UpstreamCall } from "../segmind/types";
@@ -11,6 +10,7 @@ import type { BudgetAlerts } from "../budget/thresholds";
 import type { LowBalanceAlerts } from "../credits/low-balance";
 import type { WebhookOutbox } from "../webhooks/outbox";
 import type { GenerationNotifier } from "./notifier";
+import { type EventRow, moveInOneStatement } from "./one-statement-move";
 import type { RowSnapshots } from "./row-snapshots";
 import { type GenerationEventType, type GenerationStatus, TERMINAL_STATUSES } from "./status";
 import type { GenerationRow } from "./types";
@@ -105,14 +105,23 @@ export class GenerationJournal {
     let closedHold: Awaited<ReturnType<typeof closeHold>> = null;
     let ledger: LedgerAmounts | undefined;
     let deliveries: string[] = [];
-    const moved = await this.writeEvents(id, async (tx) => {
+    // Events last, in one statement, so their sequence values are taken just before the
+    // commit: the event feed waits for a value handed out but not yet visible.
+    const events = [...(details.calls?.length ? callEvents(id, details.calls, details.attempt, now) : []), statusEvent(id, from, to, details, now)];
+    const data = { ...patch, status: to, updatedAt: now };
+    const bare =
+      this.options.provider === "postgresql" &&
+      !options.unless &&
+      !isAuditedTransition(from, to) &&
+      !mayCloseHold(to, patch) &&
+      !TERMINAL_STATUSES.has(to) &&
+      patch.remainingCreditsUsd == null;
+    // Nothing but the row and its events: one statement on PostgreSQL (one-statement-move.ts).
+    const moved = bare ? await this.moveBare(id, from, data, events) : await this.writeEvents(id, async (tx) => {
       deliveries = [];
       closedHold = null;
       ledger = undefined;
-      const [row] = await tx.generation.updateManyAndReturn({
-        where: { id, status: from },
-        data: { ...patch, status: to, updatedAt: now },
-      });
+      const [row] = await tx.generation.updateManyAndReturn({ where: { id, status: from }, data });
       if (!row) return null;
       if (options.unless && (await options.unless(tx))) throw new TransitionWithdrawn();
       const final = TERMINAL_STATUSES.has(to);
@@ -139,20 +148,7 @@ export class GenerationJournal {
       // Webhooks of the final status (src/webhooks/outbox.ts): written with the change, so a
       // crash after the commit loses none; sent once it has committed.
       if (final && this.options.webhooks) deliveries.push(...(await this.options.webhooks.generationFinished(tx, row, now)));
-      // Events last, in one statement, so their sequence values are taken just before the
-      // commit: the event feed waits for a value handed out but not yet visible.
-      const statusChanged = {
-        generationId: id,
-        type: "STATUS_CHANGED" satisfies GenerationEventType,
-        fromStatus: from,
-        toStatus: to,
-        message: details.message ?? null,
-        errorCode: details.errorCode ?? null,
-        attempt: details.attempt ?? null,
-        createdAt: now,
-      };
-      const calls = details.calls?.length ? callEvents(id, details.calls, details.attempt, now) : [];
-      await tx.generationEvent.createMany({ data: [...calls, statusChanged] });
+      await tx.generationEvent.createMany({ data: events });
       return row;
     });
     // Counted once it committed: a rolled-back transition counts nothing.
@@ -175,6 +171,14 @@ export class GenerationJournal {
       );
     }
     return moved || null;
+  }
+
+  /** The row and its events in one statement (PostgreSQL), subscribers woken once it is written. */
+  private async moveBare(id: string, from: GenerationStatus, data: Record<string, unknown>, events: EventRow[]): Promise<GenerationRow | false> {
+    const row = await moveInOneStatement(this.db, id, from, data, events);
+    if (!row) return false;
+    this.options.notifier?.notify(id);
+    return row;
   }
 
   /**
@@ -263,8 +267,6 @@ export class GenerationJournal {
   }
 }
 
-/** One event row as the journal writes it. */
-type EventRow = Prisma.GenerationEventCreateManyInput;
 
 export interface TransitionOptions {
   /** Checked after the row's update, in its transaction: true withdraws the transition (rolled back). */
@@ -278,6 +280,19 @@ const MAX_CLOSED_LEDGERS = 10_000;
 const CLAIM_LOCK = 0x5eedacf;
 
 class TransitionWithdrawn extends Error {}
+
+function statusEvent(id: string, from: GenerationStatus, to: GenerationStatus, details: EventDetails, now: Date): EventRow {
+  return {
+    generationId: id,
+    type: "STATUS_CHANGED" satisfies GenerationEventType,
+    fromStatus: from,
+    toStatus: to,
+    message: details.message ?? null,
+    errorCode: details.errorCode ?? null,
+    attempt: details.attempt ?? null,
+    createdAt: now,
+  };
+}
 
 /** One row per exchange, in order; createMany keeps it to one statement. */
 function callEvents(id: string, calls: readonly UpstreamCall[], attempt: number | undefined, now: Date) {

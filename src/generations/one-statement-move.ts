@@ -1,0 +1,66 @@
+// PostgreSQL: a transition that only moves the row and adds its events (the claim, RUNNING, a
+// retry back to QUEUED: no hold to close, no audit entry, no webhook), as ONE statement. A
+// data-modifying CTE is atomic on its own, so it needs no BEGIN and COMMIT around it: 1
+// statement where the transaction took 4. The guard is the same (`where status = from`), and
+// the events are still the last thing written before the commit (event-feed.ts).
+import { join, raw, sqltag } from "@prisma/client/runtime/client";
+import type { Db } from "../db/client";
+import type { Prisma } from "../generated/sqlite/client";
+import type { GenerationRow } from "./types";
+
+/** One event row as the journal writes it. */
+export type EventRow = Prisma.GenerationEventCreateManyInput;
+
+// The event columns and their types: VALUES has no target column to infer a parameter's type from.
+const EVENT_COLUMNS = [
+  ["generationId", "text"],
+  ["type", "text"],
+  ["fromStatus", "text"],
+  ["toStatus", "text"],
+  ["method", "text"],
+  ["path", "text"],
+  ["httpStatus", "integer"],
+  ["durationMs", "integer"],
+  ["attempt", "integer"],
+  ["errorCode", "text"],
+  ["message", "text"],
+  ["createdAt", "timestamp(3)"],
+] as const;
+
+const NAME = /^[A-Za-z][A-Za-z0-9]*$/;
+
+/**
+ * Sets `data` on the row if it is in `from` and inserts `events` only then, in one statement;
+ * the row as written, or null when it was no longer in `from`.
+ */
+export async function moveInOneStatement(
+  db: Db,
+  id: string,
+  from: string,
+  data: Record<string, unknown>,
+  events: readonly EventRow[],
+): Promise<GenerationRow | null> {
+  const sets = Object.entries(data)
+    .filter(([, value]) => value !== undefined)
+    .map(([column, value]) => {
+      if (!NAME.test(column)) throw new Error(`moveInOneStatement: not a column name: ${column}`);
+      return sqltag`${raw(`"${column}"`)} = ${value}`;
+    });
+  const columns = raw(EVENT_COLUMNS.map(([column]) => `"${column}"`).join(", "));
+  const values = join(
+    events.map((event) => {
+      const cells = EVENT_COLUMNS.map(([column, type]) => sqltag`${(event as Record<string, unknown>)[column] ?? null}::${raw(type)}`);
+      return sqltag`(${join(cells)})`;
+    }),
+    ", ",
+  );
+  const rows = await db.$queryRaw<GenerationRow[]>(sqltag`
+    WITH "moved" AS (
+      UPDATE "Generation" SET ${join(sets)} WHERE "id" = ${id} AND "status" = ${from} RETURNING *
+    ), "added" AS (
+      INSERT INTO "GenerationEvent" (${columns})
+      SELECT * FROM (VALUES ${values}) AS "v" (${columns}) WHERE EXISTS (SELECT 1 FROM "moved")
+    )
+    SELECT * FROM "moved"`);
+  return rows[0] ?? null;
+}
