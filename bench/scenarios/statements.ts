@@ -65,8 +65,7 @@ export const statements: Scenario = {
           const raw = Buffer.from(String(answer.data?.generateVideo?.generation?.id), "base64").toString();
           id = raw.slice(raw.indexOf(":") + 1);
           await waitFinal(database, id);
-        }, { keepSql: true });
-        console.log(provider, life.sql?.map((q) => q.trim().slice(0, 100)).join("\n"));
+        });
         const status = (await opened.db.generation.findUnique({ where: { id } }))?.status;
         if (status !== "SUCCEEDED") throw new Error(`the counted generation ended ${status}`);
         await gql(idle, GENERATE, { input: GENERATE_INPUT }); // warm (key lastUsedAt, caches)
