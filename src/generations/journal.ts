@@ -143,11 +143,13 @@ export class GenerationJournal {
       if (patch.remainingCreditsUsd != null && this.options.alerts?.lowBalance) {
         deliveries.push(...(await this.options.alerts.lowBalance.observe(tx, patch.remainingCreditsUsd, now, "GENERATION_RESULT")));
       }
-      // Submitted, canceled, settled: audited in this same transaction (src/audit/generations.ts).
-      if (audited) await auditTransition(tx, now, row, from, to, details.actor ?? null, details.attempt, ledger);
       // Webhooks of the final status (src/webhooks/outbox.ts): written with the change, so a
       // crash after the commit loses none; sent once it has committed.
       if (final && this.options.webhooks) deliveries.push(...(await this.options.webhooks.generationFinished(tx, row, now)));
+      // Submitted, canceled, settled: audited in this same transaction (src/audit/generations.ts),
+      // next to last: the audit head's row lock, which every audited write of the database
+      // takes, is held from here to the commit.
+      if (audited) await auditTransition(tx, now, row, from, to, details.actor ?? null, details.attempt, ledger);
       await tx.generationEvent.createMany({ data: events });
       return row;
     });
