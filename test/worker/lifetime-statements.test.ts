@@ -16,11 +16,12 @@ import { GENERATE_VIDEO, type Harness, VALID_INPUT, localId, startHarness } from
  * whose BEGIN IMMEDIATE is the team's lock; one more here with the response's events), the
  * claim (the row as the accept stored it: no read; one statement on PostgreSQL), the submit's record,
  * the result with the budget's settlement (the hold as the accept placed it: no ledger read),
- * the stored video with its audit entry and webhooks. An audit entry is two statements (the
- * head's move, the entry; migration 0010 moves its hash), a ledger entry one (migration 0011
+ * the stored video with its audit entry and webhooks. An audit entry is two statements on
+ * SQLite (the head's move, the entry; migration 0010 moves its hash) and one on PostgreSQL
+ * (src/audit/log.ts: move, hash and INSERT in one statement), a ledger entry one (migration 0011
  * moves the running totals).
  */
-const LIFE = { sqlite: 33, postgresql: 31 } as const;
+const LIFE = { sqlite: 33, postgresql: 29 } as const;
 const TRANSACTIONS = { sqlite: 5, postgresql: 4 } as const;
 /**
  * SUBMITTED -> RUNNING with the read that saw it: BEGIN, UPDATE, INSERT, COMMIT on SQLite; one
