@@ -107,6 +107,38 @@ describeEachDatabase("budgets: running totals instead of sums over the ledger", 
     expect(countedUsage(key, at("2026-04-02T09:00:00Z"))).toMatchObject({ heldUsd: 0, spentTodayUsd: 1, spentThisMonthUsd: 3 });
   });
 
+  it("move the same way when many settlements are written in one statement (one UPDATE per owner on PostgreSQL)", async () => {
+    const team = await makeTeam(harness.db);
+    const history = await harness.db.generation.findFirstOrThrow({ where: { teamId: { not: null } } });
+    const settled = await harness.db.generation.create({
+      data: { ...history, id: uuidv7(new Date()), idempotencyKey: null, batchId: null, teamId: team.teamId, apiKeyId: team.keyId },
+    });
+    // The previous test's settlements, in one INSERT: the totals must end where one at a time left them.
+    const entries = [
+      [1.25, "2026-03-31T23:59:59Z"],
+      [0.5, "2026-03-31T12:00:00Z"],
+      [2, "2026-04-01T00:00:01Z"],
+      [9, "2026-03-31T23:59:58Z"],
+      [1, "2026-04-02T08:00:00Z"],
+    ] as const;
+    await harness.db.ledgerEntry.createMany({
+      data: entries.map(([amountUsd, iso]) => ({
+        teamId: team.teamId,
+        apiKeyId: team.keyId,
+        generationId: settled.id,
+        kind: "SETTLE",
+        amountUsd,
+        createdAt: new Date(iso),
+      })),
+    });
+    const at = new Date("2026-04-02T09:00:00Z");
+    const row = await harness.db.team.findUniqueOrThrow({ where: { id: team.teamId } });
+    expect(countedUsage(row, at)).toMatchObject({ heldUsd: 0, spentTodayUsd: 1, spentThisMonthUsd: 3 });
+    const key = await harness.db.apiKey.findUniqueOrThrow({ where: { id: team.keyId } });
+    expect(countedUsage(key, at)).toMatchObject({ heldUsd: 0, spentTodayUsd: 1, spentThisMonthUsd: 3 });
+    expect(countedUsage(row, at)).toMatchObject(await ledgerTotals(harness, { teamId: team.teamId }, at));
+  });
+
   it("admission reads no ledger sum: a team with 3,000 settled entries this month costs the same statements as a new one", async () => {
     const fresh = await makeTeam(harness.db, { monthlyLimitUsd: 1_000_000, dailyLimitUsd: 1_000_000 });
     const busy = await makeTeam(harness.db, { monthlyLimitUsd: 1_000_000, dailyLimitUsd: 1_000_000 });

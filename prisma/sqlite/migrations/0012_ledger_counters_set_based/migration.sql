@@ -1,0 +1,3 @@
+-- This is an empty migration.
+-- PostgreSQL's 0012 makes its statement-level ledger trigger set-based; SQLite's trigger
+-- (0011) runs once per row already and needs no change.
