@@ -27,9 +27,17 @@ export const GENESIS_HASH = "0".repeat(64);
  * order in a JSON array, so the same content always hashes the same on every database.
  */
 export function entryHash(prevHash: string, content: AuditContent): string {
-  const canonical = JSON.stringify([
-    prevHash,
-    content.sequence,
+  // JSON.stringify([prevHash, sequence, ...rest]): a hex hash and an integer need no escaping.
+  const canonical = `["${prevHash}",${content.sequence},${canonicalTail(content)}`;
+  return createHash("sha256").update(canonical).digest("hex");
+}
+
+/**
+ * The canonical array after the previous hash and the sequence, closing bracket included
+ * (PostgreSQL's one-statement append in log.ts prefixes the head's hash and sequence in SQL).
+ */
+export function canonicalTail(content: Omit<AuditContent, "sequence">): string {
+  return JSON.stringify([
     content.at.toISOString(),
     content.action,
     content.actorKeyId,
@@ -38,8 +46,7 @@ export function entryHash(prevHash: string, content: AuditContent): string {
     content.subjectType,
     content.subjectId,
     content.details,
-  ]);
-  return createHash("sha256").update(canonical).digest("hex");
+  ]).slice(1);
 }
 
 export type ChainProblem =

@@ -1,7 +1,7 @@
 import type { Clock } from "../clock";
 import type { Db, Tx } from "../db/client";
 import { insertRows } from "../db/insert-rows";
-import { type AuditContent, type ChainedEntry, entryHash, verifyChain } from "./chain";
+import { type AuditContent, type ChainedEntry, canonicalTail, entryHash, verifyChain } from "./chain";
 
 
 /** Every action the trail records; one vocabulary for the API, the CLI and the worker. */
@@ -94,18 +94,9 @@ export async function appendAuditMany(tx: Tx, clock: Clock, records: readonly Au
  * milliseconds and audited transitions queued for the lock for seconds.
  */
 async function appendOnePostgres(tx: Tx, clock: Clock, record: AuditRecord): Promise<ChainedEntry> {
-  const content = { ...contentOf(record, clock.now()), sequence: 0 };
-  // The canonical array after the previous hash and the sequence, which only the head knows.
-  const tail = JSON.stringify([
-    content.at.toISOString(),
-    content.action,
-    content.actorKeyId,
-    content.actorTeamId,
-    content.clientAddress,
-    content.subjectType,
-    content.subjectId,
-    content.details,
-  ]).slice(1);
+  const content = contentOf(record, clock.now());
+  // The hash and sequence that come before it in the canonical text only the head knows.
+  const tail = canonicalTail(content);
   const [written] = await tx.$queryRaw<Array<{ sequence: number | bigint; prevHash: string; hash: string }>>`
     WITH moved AS (
       UPDATE "AuditHead" SET "sequence" = "sequence" + 1 WHERE "id" = 1 RETURNING "sequence", "hash"
