@@ -127,6 +127,21 @@ describeEachDatabase(
       subscription.close();
     });
 
+    /** A feed of its own on the harness's database (woken by `notifier`), and what it delivered. */
+    async function watchFeed(holeTimeoutMs: number) {
+      const notifier = new InProcessNotifier();
+      const feed = new EventFeed({
+        db: harness.db,
+        notifier,
+        safetyReadMs: 50,
+        holeTimeoutMs,
+        openTransactions: postgresOpenTransactions(harness.db),
+      });
+      const received: FeedItem[] = [];
+      const subscription = await feed.subscribe((items) => received.push(...items));
+      return { notifier, received, subscription };
+    }
+
     /**
      * A transaction left open that holds no sequence value. `mayWriteEvents`: it holds what an
      * INSERT of events takes first (ROW EXCLUSIVE on "GenerationEvent"), so the feed cannot tell
@@ -147,16 +162,7 @@ describeEachDatabase(
       const { generation } = await harness.generate({ ...VALID_INPUT, seed: 7 });
       const id = localId(generation.id);
       await harness.waitForStatus(id, ["SUCCEEDED"]);
-      const notifier = new InProcessNotifier();
-      const feed = new EventFeed({
-        db: harness.db,
-        notifier,
-        safetyReadMs: 50,
-        holeTimeoutMs: 600,
-        openTransactions: postgresOpenTransactions(harness.db),
-      });
-      const received: FeedItem[] = [];
-      const subscription = await feed.subscribe((items) => received.push(...items));
+      const { notifier, received, subscription } = await watchFeed(600);
 
       // Open before the hole is seen: the feed cannot tell it from the one that took the value.
       const endOther = await openOtherTransaction(true);
@@ -178,17 +184,8 @@ describeEachDatabase(
       const { generation } = await harness.generate({ ...VALID_INPUT, seed: 8 });
       const id = localId(generation.id);
       await harness.waitForStatus(id, ["SUCCEEDED"]);
-      const notifier = new InProcessNotifier();
       // A timeout no test outlives: only the open-transaction look can let the feed pass the hole.
-      const feed = new EventFeed({
-        db: harness.db,
-        notifier,
-        safetyReadMs: 50,
-        holeTimeoutMs: 3_600_000,
-        openTransactions: postgresOpenTransactions(harness.db),
-      });
-      const received: FeedItem[] = [];
-      const subscription = await feed.subscribe((items) => received.push(...items));
+      const { notifier, received, subscription } = await watchFeed(3_600_000);
 
       const rolledBack = await openEventTransaction(id);
       const stillOpen = await openEventTransaction(id);
@@ -215,16 +212,7 @@ describeEachDatabase(
       const { generation } = await harness.generate({ ...VALID_INPUT, seed: 9 });
       const id = localId(generation.id);
       await harness.waitForStatus(id, ["SUCCEEDED"]);
-      const notifier = new InProcessNotifier();
-      const feed = new EventFeed({
-        db: harness.db,
-        notifier,
-        safetyReadMs: 50,
-        holeTimeoutMs: 3_600_000,
-        openTransactions: postgresOpenTransactions(harness.db),
-      });
-      const received: FeedItem[] = [];
-      const subscription = await feed.subscribe((items) => received.push(...items));
+      const { notifier, received, subscription } = await watchFeed(3_600_000);
 
       // Open across the whole test, like a transaction queued behind the audit head's lock.
       const endReader = await openOtherTransaction(false);
