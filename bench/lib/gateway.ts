@@ -81,6 +81,8 @@ export async function startGateway(
       SEGMIND_POLL_INTERVAL_MS: "500",
       WEBHOOK_SECRET_KEY_FILE: join(dir, `${name}-webhook.key`),
       ...env,
+      // BENCH_GATEWAY_ENV='{"LOG_LEVEL":"warn"}': extra settings for every gateway of the run (experiments).
+      ...(process.env.BENCH_GATEWAY_ENV ? (JSON.parse(process.env.BENCH_GATEWAY_ENV) as Record<string, string>) : {}),
     },
   });
   return { proc, url: proc.url, key, mediaDir };

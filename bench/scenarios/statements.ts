@@ -20,6 +20,7 @@ import { cloneGenerations } from "../lib/seed";
 import { type StatementCount, countStatements, installCounter } from "../lib/statement-counter";
 
 const KEY = "SG_bench_statements_key";
+const keepSql = process.env.BENCH_SHOW_SQL === "1";
 
 export const statements: Scenario = {
   name: "statements",
@@ -65,11 +66,13 @@ export const statements: Scenario = {
           const raw = Buffer.from(String(answer.data?.generateVideo?.generation?.id), "base64").toString();
           id = raw.slice(raw.indexOf(":") + 1);
           await waitFinal(database, id);
-        });
+        }, { keepSql });
         const status = (await opened.db.generation.findUnique({ where: { id } }))?.status;
         if (status !== "SUCCEEDED") throw new Error(`the counted generation ended ${status}`);
         await gql(idle, GENERATE, { input: GENERATE_INPUT }); // warm (key lastUsedAt, caches)
-        const request = await countStatements(() => gql(idle, GENERATE, { input: GENERATE_INPUT }));
+        const request = await countStatements(() => gql(idle, GENERATE, { input: GENERATE_INPUT }), { keepSql });
+        // BENCH_SHOW_SQL=1: the statements themselves on stderr, to see what a change saves.
+        if (keepSql) for (const [what, count] of [["request", request], ["life", life]] as const) process.stderr.write(`--- ${provider} ${what}\n${count.sql?.map((sql) => sql.replace(/\s+/g, " ").slice(0, 240)).join("\n")}\n`);
         await cloneGenerations(database, { id, events: 0 }, { count: 60, prefix: "019", events: "all" });
         const page = await countStatements(async () => {
           const answer = await gql(idle, PAGE, { first: 50 });
