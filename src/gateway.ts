@@ -58,6 +58,8 @@ import { backoffDelayMs } from "./worker/backoff";
 import { type BreakerSettings, DEFAULT_BREAKER_SETTINGS, SubmitBreaker } from "./worker/breaker";
 import { BullMqStepQueue } from "./worker/bullmq-queue";
 import { InFlightCalls } from "./worker/in-flight";
+import { InFlightGate } from "./worker/in-flight-gate";
+import { inFlightCount } from "./worker/steps/submit";
 import { RowSnapshots } from "./generations/row-snapshots";
 import { InProcessStepQueue } from "./worker/in-process-queue";
 import { type RpmScope, createUpstreamLimiter } from "./worker/limiter";
@@ -262,8 +264,19 @@ export function createGateway(deps: GatewayDeps): Gateway {
         lockDurationMs: settings.lockDurationMs,
       })
     : new InProcessStepQueue({ concurrency: settings.concurrency, logger, retryDelayMs });
+  const inFlightGate =
+    settings.maxInFlight > 0
+      ? new InFlightGate({
+          cap: settings.maxInFlight,
+          count: () => inFlightCount(deps),
+          wake: (id) => worker.wake(id),
+          intervalMs: settings.pollIntervalMs,
+          logger,
+        })
+      : undefined;
   const worker: GenerationRunner = new GenerationWorker(
     {
+      inFlightGate,
       db: deps.db,
       journal,
       segmind,

@@ -81,6 +81,7 @@ export class GenerationWorker implements GenerationRunner {
     clearInterval(this.reconcileTimer);
     await this.queue.stop();
     this.deps.calls.close();
+    this.deps.inFlightGate?.close();
   }
 
   idle(): Promise<void> {

@@ -13,6 +13,7 @@ import type { SeedanceRequestBody, SegmindClient } from "../../segmind/types";
 import { backoffDelayMs, sleep } from "../backoff";
 import type { GenerationFailure } from "../failures";
 import type { InFlightCalls } from "../in-flight";
+import type { InFlightGate } from "../in-flight-gate";
 import type { SubmitBreaker } from "../breaker";
 import type { UpstreamLimiter } from "../limiter";
 
@@ -58,6 +59,8 @@ export interface StepDeps {
   breaker: SubmitBreaker;
   /** Every keyed Segmind call takes a permit first (SEGMIND_MAX_RPM, 429 pauses). */
   limiter: UpstreamLimiter;
+  /** SEGMIND_MAX_IN_FLIGHT's waiting line: queued generations park there while the cap is full. */
+  inFlightGate?: InFlightGate;
   /** GETs in flight, abandoned when their row ends meanwhile. */
   calls: InFlightCalls;
   /** Rows as this process last wrote them: a step after our own write reads none (row-snapshots.ts). */

@@ -38,9 +38,12 @@ async function submitAdmitted(
   admission: Admission,
   now: Date,
 ): Promise<number | null> {
-  // SEGMIND_MAX_IN_FLIGHT: a look before taking a permit; the claim below enforces it exactly.
-  if (deps.settings.maxInFlight > 0 && (await inFlightCount(deps)) >= deps.settings.maxInFlight) {
-    return untilDeadline(jitter(deps.settings.pollIntervalMs), row, now);
+  // SEGMIND_MAX_IN_FLIGHT: a look before taking a permit (queued behind those already waiting
+  // at the gate); the claim below enforces the cap exactly.
+  if (deps.settings.maxInFlight > 0) {
+    const gate = deps.inFlightGate;
+    if (gate && !gate.mayTry(row.id)) return parkAtGate(deps, row, now);
+    if ((await inFlightCount(deps)) >= deps.settings.maxInFlight) return parkAtGate(deps, row, now);
   }
   const permit = await deps.limiter.acquire("submit");
   if (!permit.granted) return untilDeadline(msUntil(permit.retryAt, now) + jitter(250), row, now);
@@ -70,8 +73,9 @@ async function submitAdmitted(
   if (attempt === null) {
     await deps.limiter.release("submit");
     // Moved on (canceled, claimed elsewhere), or the in-flight cap filled up meanwhile.
-    return untilDeadline(deps.settings.maxInFlight > 0 ? jitter(deps.settings.pollIntervalMs) : 0, row, deps.clock.now());
+    return deps.settings.maxInFlight > 0 ? parkAtGate(deps, row, deps.clock.now()) : 0;
   }
+  deps.inFlightGate?.leave(row.id);
   return claimed.upstreamMode === "v1"
     ? submitSync(deps, claimed, attempt, signal, admission)
     : submitAsync(deps, claimed, attempt, signal, admission);
@@ -91,7 +95,15 @@ function claimRow(deps: StepDeps, row: GenerationRow): Promise<GenerationRow | n
   );
 }
 
-function inFlightCount(deps: StepDeps): Promise<number> {
+/** No free place under SEGMIND_MAX_IN_FLIGHT: wait at the gate (woken when one frees), or poll without one. */
+function parkAtGate(deps: StepDeps, row: GenerationRow, now: Date): number {
+  const gate = deps.inFlightGate;
+  if (!gate) return untilDeadline(jitter(deps.settings.pollIntervalMs), row, now);
+  gate.park(row.id);
+  return untilDeadline(gate.parkedMs, row, now);
+}
+
+export function inFlightCount(deps: Pick<StepDeps, "db">): Promise<number> {
   return deps.db.generation.count({ where: { status: { in: [...IN_FLIGHT_STATUSES] } } });
 }
 
