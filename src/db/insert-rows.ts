@@ -6,7 +6,7 @@
 import { join, raw, sqltag } from "@prisma/client/runtime/client";
 import type { Tx } from "./client";
 
-export type InsertValue = string | number | Date | null;
+export type InsertValue = string | number | boolean | Date | null;
 
 /** INSERT INTO "table" ("a", "b") VALUES (?, ?), (?, ?)…: one statement for all `rows`. */
 export async function insertRows(tx: Tx, table: string, columns: readonly string[], rows: ReadonlyArray<readonly InsertValue[]>): Promise<void> {

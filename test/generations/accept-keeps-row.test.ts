@@ -21,7 +21,16 @@ describeEachDatabase("the accept path keeps the new row for the worker", (target
     const snapshots = harness.gateway.services.snapshots;
     expect(snapshots).toBeDefined();
     for (const key of [team.key, null]) {
-      const request = { idempotencyKey: `keep-${key ? "team" : "anonymous"}`, seed: 7, prompt: "kept" };
+      // Every optional column set: the kept row is built in JS, not read back (persist.ts).
+      const request = {
+        idempotencyKey: `keep-${key ? "team" : "anonymous"}`,
+        seed: 7,
+        prompt: "kept",
+        cameraFixed: true,
+        tags: ["keep", "row"],
+        metadata: { shot: 3, scene: "kept" },
+        deadline: new Date(Date.now() + 3_600_000).toISOString(),
+      };
       const id = createdId(await generateAs(harness, key, request));
       const kept = snapshots?.take(id);
       expect(kept?.row).toEqual(await harness.db.generation.findUniqueOrThrow({ where: { id } }));
