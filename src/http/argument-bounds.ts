@@ -1,6 +1,8 @@
 import {
   type DocumentNode,
   type ExecutionArgs,
+  type FieldNode,
+  type GraphQLField,
   GraphQLError,
   type GraphQLInputType,
   type GraphQLSchema,
@@ -11,6 +13,7 @@ import {
   getNamedType,
   getNullableType,
   getVariableValues,
+  isEnumType,
   isInputObjectType,
   isListType,
   visit,
@@ -71,6 +74,73 @@ export function argumentBounds(): Plugin {
   };
 }
 
+/** A field in a document whose arguments may carry a list or a string to bound. */
+interface ArgumentSite {
+  field: GraphQLField<unknown, unknown>;
+  parent: string;
+  node: FieldNode;
+}
+
+interface DocumentSites {
+  schema: GraphQLSchema;
+  operation: OperationDefinitionNode | null;
+  sites: ArgumentSite[];
+}
+
+/**
+ * Where a document's bounded arguments are, found once per document and operation (yoga
+ * caches parsed documents, so the same object comes back request after request): walking the
+ * whole document with type information on every request was ~4 % of a history page's CPU,
+ * and a page or a generateVideo has no such argument at all.
+ */
+const sitesByDocument = new WeakMap<DocumentNode, Map<string, DocumentSites>>();
+
+function argumentSites(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): DocumentSites {
+  let byOperation = sitesByDocument.get(document);
+  if (!byOperation) sitesByDocument.set(document, (byOperation = new Map()));
+  const cached = byOperation.get(operationName ?? "");
+  if (cached && cached.schema === schema) return cached;
+  const operation =
+    document.definitions.find(
+      (definition): definition is OperationDefinitionNode =>
+        definition.kind === Kind.OPERATION_DEFINITION && (!operationName || definition.name?.value === operationName),
+    ) ?? null;
+  const sites: ArgumentSite[] = [];
+  if (operation) {
+    const typeInfo = new TypeInfo(schema);
+    const definitions = document.definitions.filter((definition) => definition === operation || definition.kind === Kind.FRAGMENT_DEFINITION);
+    visit(
+      { kind: Kind.DOCUMENT, definitions },
+      visitWithTypeInfo(typeInfo, {
+        Field(node) {
+          const field = typeInfo.getFieldDef();
+          const parent = typeInfo.getParentType();
+          if (!field || !parent || field.args.length === 0 || !node.arguments?.length) return;
+          const bounded = field.args.some((arg) => !VALIDATED_BY_RESOLVER.has(`${parent.name}.${field.name}.${arg.name}`) && mayBeTooLarge(arg.type));
+          if (bounded) sites.push({ field, parent: parent.name, node });
+        },
+      }),
+    );
+  }
+  const found = { schema, operation, sites };
+  byOperation.set(operationName ?? "", found);
+  return found;
+}
+
+/** Can a value of this type hold a list or a string (itself, or a field of an input object)? */
+function mayBeTooLarge(type: GraphQLInputType, seen = new Set<string>()): boolean {
+  const inner = getNullableType(type);
+  if (isListType(inner)) return true;
+  const named = getNamedType(type);
+  if (isInputObjectType(named)) {
+    if (seen.has(named.name)) return false;
+    seen.add(named.name);
+    return Object.values(named.getFields()).some((field) => mayBeTooLarge(field.type, seen));
+  }
+  // Enums, Int, Float, Boolean are bounded by their type; custom scalars may arrive as strings.
+  return !isEnumType(named) && !["Int", "Float", "Boolean"].includes(named.name);
+}
+
 /** The first argument value past its bound, as the error to answer; null when all fit. */
 export function oversizedArgument(
   schema: GraphQLSchema,
@@ -78,44 +148,27 @@ export function oversizedArgument(
   operationName: string | null | undefined,
   rawVariables: Record<string, unknown> | null | undefined,
 ): GraphQLError | null {
-  const operation = document.definitions.find(
-    (definition): definition is OperationDefinitionNode =>
-      definition.kind === Kind.OPERATION_DEFINITION && (!operationName || definition.name?.value === operationName),
-  );
-  if (!operation) return null;
+  const { operation, sites } = argumentSites(schema, document, operationName);
+  if (!operation || sites.length === 0) return null;
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {}, { maxErrors: 1 });
   // Variables that do not fit their types: execution reports that itself.
   if (coerced.errors) return null;
   const variables = coerced.coerced;
-
-  const typeInfo = new TypeInfo(schema);
-  let found: GraphQLError | null = null;
-  const definitions = document.definitions.filter((definition) => definition === operation || definition.kind === Kind.FRAGMENT_DEFINITION);
-  visit(
-    { kind: Kind.DOCUMENT, definitions },
-    visitWithTypeInfo(typeInfo, {
-      Field(node) {
-        if (found) return false;
-        const field = typeInfo.getFieldDef();
-        const parent = typeInfo.getParentType();
-        if (!field || !parent || field.args.length === 0 || !node.arguments?.length) return undefined;
-        let values: Record<string, unknown>;
-        try {
-          values = getArgumentValues(field, node, variables);
-        } catch {
-          return undefined; // a value that does not fit its type: execution reports it
-        }
-        for (const arg of field.args) {
-          const coordinate = `${parent.name}.${field.name}.${arg.name}`;
-          if (VALIDATED_BY_RESOLVER.has(coordinate) || values[arg.name] == null) continue;
-          found = check(values[arg.name], arg.type, coordinate, `${field.name}(${arg.name})`);
-          if (found) return false;
-        }
-        return undefined;
-      },
-    }),
-  );
-  return found;
+  for (const { field, parent, node } of sites) {
+    let values: Record<string, unknown>;
+    try {
+      values = getArgumentValues(field, node, variables);
+    } catch {
+      continue; // a value that does not fit its type: execution reports it
+    }
+    for (const arg of field.args) {
+      const coordinate = `${parent}.${field.name}.${arg.name}`;
+      if (VALIDATED_BY_RESOLVER.has(coordinate) || values[arg.name] == null) continue;
+      const found = check(values[arg.name], arg.type, coordinate, `${field.name}(${arg.name})`);
+      if (found) return found;
+    }
+  }
+  return null;
 }
 
 function check(value: unknown, type: GraphQLInputType, coordinate: string, where: string): GraphQLError | null {
