@@ -3,13 +3,19 @@ import type { Principal } from "./auth/principal";
 import { visibleTo } from "./auth/visibility";
 import type { Db } from "./db/client";
 import type { BatchRow } from "./generations/batch";
-import { selectEvents, selectGenerationsById } from "./generations/history-reads";
+import type { EventColumn } from "./generations/event-selection";
+import { selectEvents, selectEventsOf, selectGenerationsById } from "./generations/history-reads";
 import type { GenerationEventRow, GenerationRow } from "./generations/types";
 
 export interface Loaders {
   /** Only generations the caller may see (src/auth/visibility.ts): another team's id loads as null. */
   generationById: DataLoader<string, GenerationRow | null>;
   eventsByGenerationId: DataLoader<string, GenerationEventRow[]>;
+  /**
+   * The same, with only these columns of each event (the query's selection: event-selection.ts);
+   * one loader per column set in a request, one statement per batch.
+   */
+  eventsWith(columns: readonly EventColumn[]): DataLoader<string, GenerationEventRow[]>;
   /** 1-based place among QUEUED rows, by creation (id) order; null when not QUEUED. */
   queuePositionById: DataLoader<string, number | null>;
   /** Generations made from this one by regenerateVideo, oldest first; only visible ones. */
@@ -36,7 +42,19 @@ const BATCHING = { batchScheduleFn: (dispatch: () => void) => setImmediate(dispa
 
 export function createLoaders(db: Db, principal: Principal): Loaders {
   const visible = visibleTo(principal);
+  const eventLoaders = new Map<readonly EventColumn[], DataLoader<string, GenerationEventRow[]>>();
   return {
+    eventsWith(columns) {
+      let loader = eventLoaders.get(columns);
+      if (!loader) {
+        loader = new DataLoader(async (ids) => {
+          const byGeneration = await selectEventsOf(db, ids, columns);
+          return ids.map((id) => byGeneration.get(id) ?? []);
+        }, BATCHING);
+        eventLoaders.set(columns, loader);
+      }
+      return loader;
+    },
     generationById: new DataLoader(async (ids) => {
       const rows = await selectGenerationsById(db, ids, visible);
       const byId = new Map(rows.map((row) => [row.id, row]));

@@ -6,6 +6,7 @@
 import type { GenerationVisibility } from "../auth/visibility";
 import type { Db } from "../db/client";
 import type { SqlArg } from "../db/rows";
+import type { EventColumn } from "./event-selection";
 import type { GenerationFilterInput } from "./list";
 import type { GenerationEventRow, GenerationRow } from "./types";
 
@@ -79,6 +80,51 @@ export function selectEvents(db: Db, generationIds: readonly string[]): Promise<
     `SELECT ${EVENT_COLUMNS} FROM "GenerationEvent" WHERE "generationId" IN (${placeholders(generationIds.length)}) ORDER BY "id" ASC`,
     generationIds,
   );
+}
+
+/**
+ * The events of these generations, only `columns` of each (event-selection.ts), grouped by
+ * generation in event order. One row per generation, its events as one JSON array of arrays:
+ * the driver hands JavaScript one value per generation instead of one per column of every
+ * event (on SQLite, creating those values was most of a page's read time).
+ */
+export async function selectEventsOf(
+  db: Db,
+  generationIds: readonly string[],
+  columns: readonly EventColumn[],
+): Promise<Map<string, GenerationEventRow[]>> {
+  const postgres = db.$rows.provider === "postgresql";
+  const list = columns.map((column) => `"${column}"`).join(", ");
+  // SQLite's json_group_array(... ORDER BY) would hand back each inner array as a string (the
+  // JSON subtype does not survive the sort), so the array's text is concatenated instead.
+  const events = postgres ? `json_agg(json_build_array(${list}) ORDER BY "id")` : `'[' || group_concat(json_array(${list}), ',' ORDER BY "id") || ']'`;
+  const rows = await db.$rows.select<{ events: unknown }>(
+    { model: "GenerationEvent", operation: "findMany" },
+    `SELECT ${events} AS "events" FROM "GenerationEvent" WHERE "generationId" IN (${placeholders(generationIds.length)}) GROUP BY "generationId"`,
+    generationIds,
+  );
+  const createdAt = columns.indexOf("createdAt");
+  const generationId = columns.indexOf("generationId");
+  const byGeneration = new Map<string, GenerationEventRow[]>();
+  for (const row of rows) {
+    const values = (typeof row.events === "string" ? JSON.parse(row.events) : row.events) as unknown[][];
+    const list: GenerationEventRow[] = new Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i] as unknown[];
+      const event: Record<string, unknown> = {};
+      for (let c = 0; c < columns.length; c++) event[columns[c] as string] = value[c];
+      if (createdAt >= 0) event.createdAt = storedDate(value[createdAt]);
+      list[i] = event as GenerationEventRow;
+    }
+    byGeneration.set(String((values[0] as unknown[])[generationId]), list);
+  }
+  return byGeneration;
+}
+
+/** A DateTime as JSON carries it: PostgreSQL's timestamp(3) has no zone (Prisma keeps UTC). */
+function storedDate(value: unknown): Date {
+  if (typeof value === "string" && !/(Z|[+-]\d\d:?\d\d)$/.test(value)) return new Date(`${value}Z`);
+  return new Date(value as string | number);
 }
 
 /** The filter of `generations(filter:)` and the tenant rule, as SQL (list.ts documents each). */

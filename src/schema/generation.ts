@@ -11,6 +11,7 @@ import { BudgetExceededError } from "../budget/ledger";
 import { BusyError } from "../db/contention";
 import { IdempotencyConflictError, createGeneration } from "../generations/create";
 import { clientIdempotencyKey } from "../generations/idempotency-scope";
+import { selectedEventColumns } from "../generations/event-selection";
 import { listGenerations } from "../generations/list";
 import { GENERATION_STATUSES, type GenerationEventType, type GenerationStatus } from "../generations/status";
 import type { GenerationEventRow, GenerationRow } from "../generations/types";
@@ -236,7 +237,8 @@ builder.node(GenerationRef, {
     events: t.field({
       type: [GenerationEventRef],
       description: "State changes and every upstream call, oldest first.",
-      resolve: (g, _args, context) => context.loaders.eventsByGenerationId.load(g.id),
+      // Only the columns the query selects (event-selection.ts).
+      resolve: (g, _args, context, info) => context.loaders.eventsWith(selectedEventColumns(info)).load(g.id),
     }),
     queuePosition: t.int({
       nullable: true,
