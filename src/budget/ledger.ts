@@ -1,5 +1,6 @@
 import type { Db, Tx } from "../db/client";
 import { insertRows } from "../db/insert-rows";
+import { type BudgetKeyRow, type BudgetTeamRow, readBudgetRows } from "./budget-rows";
 import type { GenerationErrorCode } from "../error-codes";
 import { roundUsd } from "../money";
 import { type CountedTotals, countedUsage } from "./counters";
@@ -297,22 +298,16 @@ export async function checkBudgets(tx: Tx, requests: readonly HoldRequest[]): Pr
   return (await checkBudgetsReading(tx, requests)).verdicts;
 }
 
-type TeamRow = NonNullable<Awaited<ReturnType<Tx["team"]["findUnique"]>>>;
-type ApiKeyRow = Awaited<ReturnType<Tx["apiKey"]["findMany"]>>[number];
-
 /** checkBudgets, and the team's and keys' rows it read (for the alerts of the holds that follow). */
 export async function checkBudgetsReading(
   tx: Tx,
   requests: readonly HoldRequest[],
-): Promise<{ verdicts: Array<BudgetExceededError | null>; rows: { team: TeamRow | null; keys: ApiKeyRow[] } }> {
+): Promise<{ verdicts: Array<BudgetExceededError | null>; rows: { team: BudgetTeamRow | null; keys: BudgetKeyRow[] } }> {
   const first = requests[0];
   if (!first) return { verdicts: [], rows: { team: null, keys: [] } };
   const keyIds = [...new Set(requests.map((request) => request.apiKeyId).filter((id): id is string => id !== null))];
-  const [team, keys] = await Promise.all([
-    tx.team.findUnique({ where: { id: first.teamId } }),
-    keyIds.length === 0 ? [] : tx.apiKey.findMany({ where: { id: { in: keyIds } } }),
-  ]);
-  const rows = { team, keys };
+  const rows = await readBudgetRows(tx, first.teamId, keyIds);
+  const { team, keys } = rows;
   const limitedKeys = keys.filter(hasAnyLimit);
   if (!team || (!hasAnyLimit(team) && limitedKeys.length === 0)) return { verdicts: requests.map(() => null), rows };
 

@@ -2,6 +2,7 @@ import { encodeGlobalID } from "@pothos/plugin-relay";
 import type { Tx } from "../db/client";
 import { roundUsd } from "../money";
 import type { WebhookOutbox } from "../webhooks/outbox";
+import { type BudgetKeyRow, type BudgetTeamRow, readBudgetRows } from "./budget-rows";
 import { type CountedTotals, countedUsage } from "./counters";
 import { type BudgetUsage, budgetWindows, lockTeamBudget } from "./ledger";
 
@@ -70,12 +71,7 @@ export class BudgetAlerts {
     const keyIds = [...new Set(steps.map((step) => step.apiKeyId).filter((id): id is string => id !== null))];
     // The rows as the caller read them under the team's lock before these holds (checkBudgets),
     // or read now, these holds included.
-    const [team, keys] = readBefore
-      ? [readBefore.team, readBefore.keys]
-      : await Promise.all([
-          tx.team.findUnique({ where: { id: teamId } }),
-          keyIds.length === 0 ? [] : tx.apiKey.findMany({ where: { id: { in: keyIds } } }),
-        ]);
+    const { team, keys } = readBefore ?? (await readBudgetRows(tx, teamId, keyIds));
     if (!team) return [];
     const hasDollarLimit = (row: { dailyLimitUsd: number | null; monthlyLimitUsd: number | null } | null | undefined) =>
       row != null && (row.dailyLimitUsd != null || row.monthlyLimitUsd != null);
@@ -155,8 +151,8 @@ export class BudgetAlerts {
   }
 }
 
-type ApiKeyRow = Awaited<ReturnType<Tx["apiKey"]["findMany"]>>[number];
-type TeamRow = NonNullable<Awaited<ReturnType<Tx["team"]["findUnique"]>>>;
+type ApiKeyRow = BudgetKeyRow;
+type TeamRow = BudgetTeamRow;
 
 /** The team's row and its keys' rows, read in this transaction under the team's lock before the holds. */
 export interface RowsBeforeHolds {
