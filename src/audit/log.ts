@@ -39,9 +39,10 @@ export interface AuditRecord {
 
 /**
  * Appends one entry to the hash chain inside the caller's transaction, so the entry exists
- * exactly when the action it records does. The head row is updated first: that serialises
- * writers on both databases (and makes the SQLite transaction a writer from its first
- * statement), so sequences are gap-free and each entry links to the one before.
+ * exactly when the action it records does. The head row is written in the same statement as
+ * the entry or before it: that serialises writers on PostgreSQL (SQLite's transactions hold the
+ * database's write lock from BEGIN IMMEDIATE), so sequences are gap-free and each entry links
+ * to the one before.
  */
 export async function appendAudit(tx: Tx, clock: Clock, record: AuditRecord): Promise<ChainedEntry> {
   return (await appendAuditMany(tx, clock, [record]))[0] as ChainedEntry;
@@ -54,7 +55,12 @@ export async function appendAudit(tx: Tx, clock: Clock, record: AuditRecord): Pr
  */
 export async function appendAuditMany(tx: Tx, clock: Clock, records: readonly AuditRecord[]): Promise<ChainedEntry[]> {
   if (records.length === 0) return [];
-  if (records.length === 1 && onPostgres(tx)) return [await appendOnePostgres(tx, clock, records[0] as AuditRecord)];
+  const postgres = onPostgres(tx);
+  if (records.length === 1 && postgres) return [await appendOnePostgres(tx, clock, records[0] as AuditRecord)];
+  if (records.length === 1) {
+    const entry = await appendOneSqlite(tx, clock, records[0] as AuditRecord);
+    if (entry) return [entry];
+  }
   // The update returns the row it wrote (RETURNING on both databases): no second read. Its
   // hash is still the previous head's: the entries' INSERT moves it.
   // Raw statements (a Prisma update costs ~3× the CPU of the same SQL; every audited write
@@ -81,7 +87,49 @@ export async function appendAuditMany(tx: Tx, clock: Clock, records: readonly Au
     ["sequence", "at", "action", "actorKeyId", "actorTeamId", "clientAddress", "subjectType", "subjectId", "details", "prevHash", "hash"],
     entries.map((e) => [e.sequence, e.at, e.action, e.actorKeyId, e.actorTeamId, e.clientAddress, e.subjectType, e.subjectId, e.details, e.prevHash, e.hash]),
   );
+  const last = entries.at(-1) as ChainedEntry;
+  if (!postgres) lastHeads.set(databaseOf(tx), { sequence: last.sequence, hash: last.hash });
   return entries;
+}
+
+/**
+ * SQLite: the head as this process's last append left it, per database. A guess: another
+ * process may have appended since, or the transaction that wrote it rolled back.
+ */
+const lastHeads = new WeakMap<object, { sequence: number; hash: string }>();
+
+/**
+ * SQLite, one entry (every audited transition of the worker), in one statement when the head
+ * is where this process last left it: the entry is hashed over that head, and the INSERT takes
+ * its sequence and previous hash from the head row only if the row still holds both; the entry
+ * then moves the head (trigger AuditEntry_advances_head, migration 0013). Otherwise it inserts
+ * nothing, and null sends the caller to the two-statement append. The transaction began
+ * IMMEDIATE, so nothing else writes between the check and the INSERT: the chain links exactly as
+ * when the head moves first. (SQLite has no sha256 to hash the entry in SQL, as PostgreSQL does.)
+ */
+async function appendOneSqlite(tx: Tx, clock: Clock, record: AuditRecord): Promise<ChainedEntry | null> {
+  const database = databaseOf(tx);
+  const head = lastHeads.get(database);
+  if (!head) return null;
+  const content: AuditContent = { ...contentOf(record, clock.now()), sequence: head.sequence + 1 };
+  const hash = entryHash(head.hash, content);
+  // The hash too: a rolled-back append of this process and another process's may share a sequence.
+  const inserted = await tx.$executeRaw`
+    INSERT INTO "AuditEntry" ("sequence", "at", "action", "actorKeyId", "actorTeamId", "clientAddress", "subjectType", "subjectId", "details", "prevHash", "hash")
+    SELECT "sequence" + 1, ${content.at}, ${content.action}, ${content.actorKeyId}, ${content.actorTeamId}, ${content.clientAddress},
+           ${content.subjectType}, ${content.subjectId}, ${content.details}, "hash", ${hash}
+      FROM "AuditHead" WHERE "id" = 1 AND "sequence" = ${head.sequence} AND "hash" = ${head.hash}`;
+  if (inserted !== 1) {
+    lastHeads.delete(database);
+    return null;
+  }
+  lastHeads.set(database, { sequence: content.sequence, hash });
+  return { ...content, prevHash: head.hash, hash };
+}
+
+/** One database's transactions share its client's engine (a Prisma internal, as _activeProvider is). */
+function databaseOf(tx: Tx): object {
+  return (tx as unknown as { _engine?: object })._engine ?? tx;
 }
 
 /**

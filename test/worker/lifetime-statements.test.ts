@@ -12,17 +12,18 @@ import { GENERATE_VIDEO, type Harness, VALID_INPUT, localId, startHarness } from
 
 /**
  * Everything but the status reads that found the job unfinished and SUBMITTED -> RUNNING (a
- * job may be seen COMPLETED at its first read): the accept (9 on both: PostgreSQL locks the
- * team's row in a statement of its own, SQLite's BEGIN IMMEDIATE is the lock; the team and its
- * keys are one read, src/budget/budget-rows.ts; one more here with the response's events), the
- * claim (the row as the accept stored it: no read; one statement on PostgreSQL), the submit's record,
- * the result with the budget's settlement (the hold as the accept placed it: no ledger read),
- * the stored video with its audit entry and webhooks. An audit entry is two statements on
- * SQLite (the head's move, the entry; migration 0010 moves its hash) and one on PostgreSQL
- * (src/audit/log.ts: move, hash and INSERT in one statement), a ledger entry one (migration 0011
- * moves the running totals).
+ * job may be seen COMPLETED at its first read): the accept (8 on SQLite, whose BEGIN IMMEDIATE
+ * is the team's lock, 9 on PostgreSQL, which locks the team's row in a statement of its own; the
+ * team and its keys are one read, src/budget/budget-rows.ts; one more here with the response's
+ * events), the claim (the row as the accept stored it: no read; one statement on PostgreSQL),
+ * the submit's record, the result with the budget's settlement (the hold as the accept placed
+ * it: no ledger read), the stored video with its audit entry and webhooks. An audit entry is one statement
+ * (src/audit/log.ts): on PostgreSQL the head's move, the hash and the INSERT; on SQLite an
+ * INSERT over the head this process last left, which moves it (migration 0013; the warm-up
+ * life leaves it; two when another process appended in the meantime). A ledger entry is
+ * one (migration 0011 moves the running totals).
  */
-const LIFE = { sqlite: 32, postgresql: 28 } as const;
+const LIFE = { sqlite: 29, postgresql: 28 } as const;
 const TRANSACTIONS = { sqlite: 5, postgresql: 4 } as const;
 /**
  * SUBMITTED -> RUNNING with the read that saw it: BEGIN, UPDATE, INSERT, COMMIT on SQLite; one

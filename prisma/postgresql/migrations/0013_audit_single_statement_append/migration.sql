@@ -1,0 +1,3 @@
+-- This is an empty migration.
+-- SQLite's 0013 lets a single audit entry be one statement; PostgreSQL's is one already (the
+-- head's move, the entry's sha256 and its INSERT in one statement, src/audit/log.ts).
