@@ -9,7 +9,7 @@ import type { Tx } from "./client";
 export type InsertValue = string | number | boolean | Date | null;
 
 /** INSERT INTO "table" ("a", "b") VALUES (?, ?), (?, ?)…: one statement for all `rows`. */
-export async function insertRows(tx: Tx, table: string, columns: readonly string[], rows: ReadonlyArray<readonly InsertValue[]>): Promise<void> {
+export async function insertRows(tx: Pick<Tx, "$executeRaw">, table: string, columns: readonly string[], rows: ReadonlyArray<readonly InsertValue[]>): Promise<void> {
   if (rows.length === 0) return;
   const head = raw(`INSERT INTO "${table}" (${columns.map((column) => `"${column}"`).join(", ")}) VALUES `);
   const values = join(

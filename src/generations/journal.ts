@@ -10,7 +10,8 @@ import type { BudgetAlerts } from "../budget/thresholds";
 import type { LowBalanceAlerts } from "../credits/low-balance";
 import type { WebhookOutbox } from "../webhooks/outbox";
 import type { GenerationNotifier } from "./notifier";
-import { type EventRow, moveInOneStatement } from "./one-statement-move";
+import { type EventRow, insertEventRows } from "./event-rows";
+import { moveInOneStatement } from "./one-statement-move";
 import type { RowSnapshots } from "./row-snapshots";
 import { type GenerationEventType, type GenerationStatus, TERMINAL_STATUSES } from "./status";
 import type { GenerationRow } from "./types";
@@ -150,7 +151,7 @@ export class GenerationJournal {
       // next to last: the audit head's row lock, which every audited write of the database
       // takes, is held from here to the commit.
       if (audited) await auditTransition(tx, now, row, from, to, details.actor ?? null, details.attempt, ledger);
-      await tx.generationEvent.createMany({ data: events });
+      await insertEventRows(tx, events);
       return row;
     });
     // Counted once it committed: a rolled-back transition counts nothing.
@@ -221,8 +222,8 @@ export class GenerationJournal {
       const { count } = await tx.generation.updateMany({ where: { id, status: whileStatus }, data: { ...patch, updatedAt: now } });
       if (count === 0) return false;
       if (event) {
-        await tx.generationEvent.create({
-          data: {
+        await insertEventRows(tx, [
+          {
             generationId: id,
             type: event.type,
             message: event.details.message ?? null,
@@ -230,7 +231,7 @@ export class GenerationJournal {
             attempt: event.details.attempt ?? null,
             createdAt: now,
           },
-        });
+        ]);
       }
       return true;
     });
@@ -258,14 +259,9 @@ export class GenerationJournal {
     this.options.notifier?.notify(id);
   }
 
-  /**
-   * Event rows outside a transaction, in one statement: Prisma runs createMany in a transaction
-   * of its own (BEGIN, INSERT, COMMIT), a single create as the INSERT alone.
-   */
-  private async insertEvents(events: EventRow[]): Promise<void> {
-    const [only] = events;
-    if (events.length === 1 && only) await this.db.generationEvent.create({ data: only, select: { id: true } });
-    else await this.db.generationEvent.createMany({ data: events });
+  /** Event rows outside a transaction, in one statement (no BEGIN and COMMIT around it). */
+  private insertEvents(events: EventRow[]): Promise<void> {
+    return insertEventRows(this.db, events);
   }
 }
 

@@ -5,27 +5,8 @@
 // the events are still the last thing written before the commit (event-feed.ts).
 import { join, raw, sqltag } from "@prisma/client/runtime/client";
 import type { Db } from "../db/client";
-import type { Prisma } from "../generated/sqlite/client";
+import { EVENT_COLUMNS, type EventRow } from "./event-rows";
 import type { GenerationRow } from "./types";
-
-/** One event row as the journal writes it. */
-export type EventRow = Prisma.GenerationEventCreateManyInput;
-
-// The event columns and their types: VALUES has no target column to infer a parameter's type from.
-const EVENT_COLUMNS = [
-  ["generationId", "text"],
-  ["type", "text"],
-  ["fromStatus", "text"],
-  ["toStatus", "text"],
-  ["method", "text"],
-  ["path", "text"],
-  ["httpStatus", "integer"],
-  ["durationMs", "integer"],
-  ["attempt", "integer"],
-  ["errorCode", "text"],
-  ["message", "text"],
-  ["createdAt", "timestamp(3)"],
-] as const;
 
 const NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 
