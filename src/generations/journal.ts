@@ -11,7 +11,7 @@ import type { LowBalanceAlerts } from "../credits/low-balance";
 import type { WebhookOutbox } from "../webhooks/outbox";
 import type { GenerationNotifier } from "./notifier";
 import { type EventRow, insertEventRows } from "./event-rows";
-import { moveInOneStatement } from "./one-statement-move";
+import { moveInOneStatement, updateIfIn } from "./one-statement-move";
 import type { RowSnapshots } from "./row-snapshots";
 import { type GenerationEventType, type GenerationStatus, TERMINAL_STATUSES } from "./status";
 import type { GenerationRow } from "./types";
@@ -122,7 +122,7 @@ export class GenerationJournal {
       deliveries = [];
       closedHold = null;
       ledger = undefined;
-      const [row] = await tx.generation.updateManyAndReturn({ where: { id, status: from }, data });
+      const row = await updateIfIn(tx, id, from, data);
       if (!row) return null;
       if (options.unless && (await options.unless(tx))) throw new TransitionWithdrawn();
       const final = TERMINAL_STATUSES.has(to);
@@ -219,8 +219,7 @@ export class GenerationJournal {
   ): Promise<boolean> {
     const now = this.clock.now();
     const written = await this.writeEvents(id, async (tx) => {
-      const { count } = await tx.generation.updateMany({ where: { id, status: whileStatus }, data: { ...patch, updatedAt: now } });
-      if (count === 0) return false;
+      if (!(await updateIfIn(tx, id, whileStatus, { ...patch, updatedAt: now }))) return false;
       if (event) {
         await insertEventRows(tx, [
           {

@@ -21,12 +21,7 @@ export async function moveInOneStatement(
   data: Record<string, unknown>,
   events: readonly EventRow[],
 ): Promise<GenerationRow | null> {
-  const sets = Object.entries(data)
-    .filter(([, value]) => value !== undefined)
-    .map(([column, value]) => {
-      if (!NAME.test(column)) throw new Error(`moveInOneStatement: not a column name: ${column}`);
-      return sqltag`${raw(`"${column}"`)} = ${value}`;
-    });
+  const sets = setClauses(data);
   const columns = raw(EVENT_COLUMNS.map(([column]) => `"${column}"`).join(", "));
   const values = join(
     events.map((event) => {
@@ -43,5 +38,29 @@ export async function moveInOneStatement(
       SELECT * FROM (VALUES ${values}) AS "v" (${columns}) WHERE EXISTS (SELECT 1 FROM "moved")
     )
     SELECT * FROM "moved"`);
+  return rows[0] ?? null;
+}
+
+/** `"column" = value, …` for the defined entries of `data` (column names checked). */
+function setClauses(data: Record<string, unknown>) {
+  return Object.entries(data)
+    .filter(([, value]) => value !== undefined)
+    .map(([column, value]) => {
+      if (!NAME.test(column)) throw new Error(`not a column name: ${column}`);
+      return sqltag`${raw(`"${column}"`)} = ${value}`;
+    });
+}
+
+/**
+ * The guarded UPDATE of a transition inside its transaction (both databases): `data` on the
+ * row if it is still in `from`, the row as written, or null. Raw SQL, not Prisma's
+ * updateManyAndReturn, which compiled every value into a query plan on each of a generation's
+ * ~5 transitions; $queryRaw returns the columns with Prisma's types (Dates, booleans), as the
+ * journal's tests compare.
+ */
+export async function updateIfIn(tx: Pick<Db, "$queryRaw">, id: string, from: string, data: Record<string, unknown>): Promise<GenerationRow | null> {
+  const rows = await tx.$queryRaw<GenerationRow[]>(
+    sqltag`UPDATE "Generation" SET ${join(setClauses(data))} WHERE "id" = ${id} AND "status" = ${from} RETURNING *`,
+  );
   return rows[0] ?? null;
 }
