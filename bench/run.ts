@@ -52,15 +52,27 @@ await hello.stop();
 report.add({ scenario: "floor", figure: "yoga hello-world", value: `${fmt.rps(helloLoad.rps)}, p99 ${fmt.ms(helloLoad.p99)}` });
 const ctx: BenchContext = { settings, dir, report, standIn, helloRps: helloLoad.rps, helloEntry };
 
+// A scenario that never ends (a regression that makes a seed or a load hang) must fail the run
+// loudly, not leave it running: past the limit the run reports what it has and exits 1.
+const limitS = Number(process.env.BENCH_SCENARIO_LIMIT_S ?? 300);
+let timedOut = false;
 try {
   for (const scenario of SCENARIOS) {
     if (!wants(settings, scenario.name)) continue;
     process.stdout.write(`bench: ${scenario.name}\n`);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await scenario.run(ctx);
+      const late = new Promise<"late">((done) => (timer = setTimeout(() => done("late"), limitS * 1_000)));
+      if ((await Promise.race([scenario.run(ctx), late])) === "late") {
+        report.add({ scenario: scenario.name, figure: "FAILED to run", value: `still running after ${limitS} s (BENCH_SCENARIO_LIMIT_S); the run stopped here` });
+        timedOut = true;
+        break;
+      }
     } catch (error) {
       report.add({ scenario: scenario.name, figure: "FAILED to run", value: String((error as Error).message).split("\n")[0] ?? "" });
       process.stderr.write(`${(error as Error).stack}\n`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 } finally {
@@ -83,4 +95,4 @@ process.stdout.write(`\n${section}\n`);
 appendFileSync(join(ROOT, "bench/RESULTS.md"), `\n${section}`);
 if (process.env.BENCH_KEEP !== "1") rmSync(dir, { recursive: true, force: true });
 else process.stdout.write(`bench: kept ${dir}\n`);
-process.exit(0);
+process.exit(timedOut ? 1 : 0);
