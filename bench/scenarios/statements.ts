@@ -87,8 +87,9 @@ export const statements: Scenario = {
           scenario,
           figure: "one generation's life (request → SUCCEEDED)",
           value: show(life),
-          target: provider === "postgresql" ? "≤ 40 (half of 81); 0 global locks" : "half of this baseline",
-          pass: provider === "postgresql" ? life.statements <= 40 && life.advisoryLocks === 0 : undefined,
+          // Issue 8's baselines: 81 on PostgreSQL, 80 on SQLite (bench/RESULTS.md, the first runs).
+          target: provider === "postgresql" ? "≤ 40 (half of 81); 0 global locks" : "≤ 40 (half of 80)",
+          pass: provider === "postgresql" ? life.statements <= 40 && life.advisoryLocks === 0 : life.statements <= 40,
         });
       } finally {
         await running.stop();
