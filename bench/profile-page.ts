@@ -60,7 +60,7 @@ if (process.env.FLOOR) {
   const answer = await post(profiled.url, PAGE, { first }, profiled.key);
   const file = join(dir, "pages.json");
   writeFileSync(file, JSON.stringify({ [String(first)]: answer.data.generations }));
-  floorServer = await startProcess({ name: "memory-page", entry: "bench/servers/memory-page.ts", cwd: dir, env: { BENCH_PAGES: file } });
+  floorServer = await startProcess({ name: "memory-page", entry: "bench/servers/memory-page.ts", cwd: dir, env: { BENCH_PAGES: file }, nodeFlags: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}/floor`] : [] });
   const before = cpuMs(floorServer.pid);
   const result = await load(settings, { url: `${floorServer.url}/graphql`, body: JSON.stringify({ query: PAGE, variables: { first } }), expect: '"totalCount"', connections: 10 });
   console.log(`floor first ${first}: ${result.rps.toFixed(1)} req/s, CPU ${((cpuMs(floorServer.pid) - before) / (result.requests || 1)).toFixed(2)} ms/request`);

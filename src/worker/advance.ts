@@ -21,6 +21,9 @@ export async function advanceGeneration(deps: StepDeps, id: string, signal: Abor
   const kept = deps.snapshots?.take(id);
   if (kept) seen.at = kept.at;
   const row = kept?.row ?? (await deps.db.generation.findUnique({ where: { id } }));
+  // Out of SEGMIND_MAX_IN_FLIGHT's line once it is no longer waiting to be submitted (a cancel,
+  // a deadline, another instance's claim): no free place is spent on waking it.
+  if (row?.status !== "QUEUED") deps.inFlightGate?.leave(id);
   if (!row || TERMINAL_STATUSES.has(row.status as GenerationStatus)) {
     deps.snapshots?.forget(id);
     return null;
@@ -30,6 +33,7 @@ export async function advanceGeneration(deps: StepDeps, id: string, signal: Abor
   const end = earlyEndFor(row, deps.clock.now());
   nameStep(end && row.status !== "SUBMITTING" ? "end_early" : stepOf(row.status as GenerationStatus), row.status);
   if (end && row.status !== "SUBMITTING") {
+    deps.inFlightGate?.leave(id);
     return (await endEarly(deps, row, end)) ? null : 0;
   }
   switch (row.status as GenerationStatus) {

@@ -50,4 +50,20 @@ describeEachDatabase("SEGMIND_MAX_IN_FLIGHT's waiting line", (target) => {
     const order = [...rows].sort((a, b) => a.submittedAt!.getTime() - b.submittedAt!.getTime()).map((row) => row.id);
     expect(order.indexOf(ids[BACKLOG - 1]!)).toBeGreaterThanOrEqual(BACKLOG / 2);
   });
+
+  it("a generation canceled while it waits in line is never submitted; the rest go in turn", async () => {
+    harness = await startHarness(target, {
+      standInOptions: { jobDurationMs: 200 },
+      worker: { maxInFlight: 1, concurrency: 8, pollIntervalMs: POLL_MS },
+    });
+    const ids: string[] = [];
+    for (let seed = 1; seed <= 4; seed++) ids.push(localId((await harness.generate({ ...VALID_INPUT, seed })).generation.id));
+    const canceled = await harness.gql(`mutation($id: ID!) { cancelGeneration(id: $id) { __typename } }`, { id: ids[2] });
+    expect(canceled.data?.cancelGeneration?.__typename).toBe("CancelGenerationPayload");
+    const rows = [];
+    for (const id of ids) rows.push(await harness.waitForStatus(id, [...TERMINAL_STATUSES], 15_000));
+    expect(rows.map((row) => row.status)).toEqual(["SUCCEEDED", "SUCCEEDED", "CANCELED", "SUCCEEDED"]);
+    expect(rows[2]?.upstreamRequestId).toBeNull();
+    expect(harness.standIn.stats.submitAttempts).toBe(3);
+  });
 });
