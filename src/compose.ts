@@ -121,6 +121,8 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
       windowMs: config.SEGMIND_BREAKER_WINDOW_MS,
       probeAfterMs: config.SEGMIND_BREAKER_PROBE_AFTER_MS,
     },
+    // Off: no fetch of client image URLs at all (the manifest's imageSha256 stays null).
+    ...(config.FIRST_FRAME_FINGERPRINT === false ? { imageFetcher: null } : {}),
     graphiql: config.GRAPHIQL_ENABLED,
     tracing: config.tracing !== null,
     corsOrigins: config.CORS_ORIGINS,

@@ -174,6 +174,7 @@ const EnvSchema = z.object({
   SHUTDOWN_GRACE_MS: integer(0, 600_000).default(10_000),
   WORKER_CONCURRENCY: integer(1, 10_000).default(64),
   WORKER_RECONCILE_INTERVAL_MS: integer(1_000, 3_600_000).default(15_000),
+  FIRST_FRAME_FINGERPRINT: optionalFlag,
   SEGMIND_MAX_IN_FLIGHT: integer(0, 1_000_000).default(0),
   SEGMIND_RPM_SCOPE: oneOf(["all", "submits"]).default("all"),
   SEGMIND_BREAKER_MIN_SUBMITS: integer(1, 10_000).default(5),

@@ -10,6 +10,7 @@ import { PlacedHolds } from "./budget/placed-holds";
 import { CreditsService } from "./credits/service";
 import type { Db } from "./db/client";
 import { type ImageFetcher, createImageFetcher } from "./generations/image-fetch";
+import { sharingFetchesInFlight } from "./generations/image-fetch-shared";
 import { GenerationJournal } from "./generations/journal";
 import { BudgetAdmission } from "./generations/admission";
 import { EventFeed } from "./generations/event-feed";
@@ -289,7 +290,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       calls: new InFlightCalls(deps.db, notifier),
       snapshots,
       progress,
-      imageFetcher: deps.imageFetcher === undefined ? createImageFetcher() : deps.imageFetcher,
+      imageFetcher: deps.imageFetcher === undefined ? sharingFetchesInFlight(createImageFetcher()) : deps.imageFetcher,
     },
     queue,
     { reconcileIntervalMs: settings.sweepIntervalMs },

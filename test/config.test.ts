@@ -65,6 +65,7 @@ describe("configuration", () => {
     [{ SANDBOX_BALANCE_USD: "ten" }, 'SANDBOX_BALANCE_USD: "ten" is not a number'],
     [{ SEGMIND_MODE: "v3" }, 'SEGMIND_MODE: "v3" is not one of v2, v1'],
     [{ GRAPHIQL_ENABLED: "maybe" }, 'GRAPHIQL_ENABLED: "maybe" is not true or false'],
+    [{ FIRST_FRAME_FINGERPRINT: "maybe" }, 'FIRST_FRAME_FINGERPRINT: "maybe" is not true or false'],
     [{ PUBLIC_URL: "not a url" }, 'PUBLIC_URL: "not a url" is not an http(s) URL'],
     [{ CORS_ORIGINS: "https://app.example.com, https://*.example.com" }, 'CORS_ORIGINS: "https://*.example.com" is not an origin'],
     [{ PRICE_TABLE_USD: "480p:5=free" }, "PRICE_TABLE_USD: "],
