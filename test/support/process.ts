@@ -98,6 +98,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** Run the compiled build (`node dist/server.js`, see `npm run build`) instead of the source through tsx. */
   compiled?: boolean;
+  /** The process's limit on open files (`ulimit -n`), e.g. 1024 as many hosts set it. */
+  maxOpenFiles?: number;
 }
 
 /** The compiled entry (`npm run build` writes it). */
@@ -107,7 +109,12 @@ export const COMPILED_ENTRY = join(REPO_ROOT, "dist/server.js");
 export function spawnGateway(env: Record<string, string>, options: SpawnOptions = {}): GatewayProcess {
   const port = Number(env.PORT);
   const args = options.compiled ? [COMPILED_ENTRY] : ["--import", TSX_LOADER, SERVER_ENTRY];
-  const child = spawn(process.execPath, args, {
+  // With a file limit: bash sets it and then becomes node (exec), so the pid is the server's.
+  const [command, argv] =
+    options.maxOpenFiles === undefined
+      ? [process.execPath, args]
+      : ["bash", ["-c", `ulimit -n ${Math.trunc(options.maxOpenFiles)} && exec "$0" "$@"`, process.execPath, ...args]];
+  const child = spawn(command, argv, {
     cwd: options.cwd ?? EMPTY_DIR,
     env: childEnvironment(env),
     stdio: ["ignore", "pipe", "pipe"],
