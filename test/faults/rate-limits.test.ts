@@ -96,7 +96,11 @@ describe("rate limits (429 and SEGMIND_MAX_RPM)", () => {
   });
 
   it("SEGMIND_MAX_RPM keeps the gateway under the account's limit before Segmind has to say so", async () => {
-    // The stand-in enforces 4 requests per clock minute; the gateway is told the same.
+    // The stand-in enforces 4 requests per clock minute; the gateway is told the same. Both
+    // count per UTC minute, so the few seconds below must not straddle one (a new minute
+    // would rightly allow 4 more): start early in a minute.
+    const leftInMinute = 60_000 - (Date.now() % 60_000);
+    if (leftInMinute < 5_000) await new Promise((resolve) => setTimeout(resolve, leftInMinute + 50));
     harness = await startHarness(sqlite, { worker: { maxRequestsPerMinute: 4 }, standInOptions: { jobDurationMs: 200 } });
     harness.standIn.setRateLimit(4);
     const ids = [];
