@@ -110,8 +110,11 @@ describeWithRedis("scale-out: gateway processes sharing PostgreSQL and Redis", (
     }
     // Only those: as many as were on the wire at the kill (the worker runs several at once).
     expect(final.filter((row) => row.status !== "SUCCEEDED").length).toBeLessThanOrEqual(midSubmit);
-    // Nothing submitted twice: one POST per generation, one accepted job per seed.
-    expect(standIn.stats.submitAttempts).toBe(COUNT);
+    // Nothing submitted twice: at most one POST per generation, one accepted job per seed. A
+    // claim the kill caught before its POST left sends none (and ends SUBMIT_INTERRUPTED too).
+    const interrupted = final.filter((row) => row.status !== "SUCCEEDED").length;
+    expect(standIn.stats.submitAttempts).toBeLessThanOrEqual(COUNT);
+    expect(standIn.stats.submitAttempts).toBeGreaterThanOrEqual(COUNT - interrupted);
     const seeds = standIn.acceptedJobs().map((job) => job.seed);
     expect(new Set(seeds).size).toBe(seeds.length);
 
