@@ -4,16 +4,15 @@ import { visibleTo } from "./auth/visibility";
 import type { Db } from "./db/client";
 import type { BatchRow } from "./generations/batch";
 import type { EventColumn } from "./generations/event-selection";
-import { selectEvents, selectEventsOf, selectGenerationsById } from "./generations/history-reads";
+import { selectEventsOf, selectGenerationsById } from "./generations/history-reads";
 import type { GenerationEventRow, GenerationRow } from "./generations/types";
 
 export interface Loaders {
   /** Only generations the caller may see (src/auth/visibility.ts): another team's id loads as null. */
   generationById: DataLoader<string, GenerationRow | null>;
-  eventsByGenerationId: DataLoader<string, GenerationEventRow[]>;
   /**
-   * The same, with only these columns of each event (the query's selection: event-selection.ts);
-   * one loader per column set in a request, one statement per batch.
+   * A generation's events, oldest first, with only these columns of each (the query's
+   * selection: event-selection.ts); one loader per column set in a request, one statement per batch.
    */
   eventsWith(columns: readonly EventColumn[]): DataLoader<string, GenerationEventRow[]>;
   /** 1-based place among QUEUED rows, by creation (id) order; null when not QUEUED. */
@@ -61,12 +60,6 @@ export function createLoaders(db: Db, principal: Principal): Loaders {
       return ids.map((id) => byId.get(id) ?? null);
     }, BATCHING),
     queuePositionById: new DataLoader((ids) => queuePositions(db, ids), BATCHING),
-    eventsByGenerationId: new DataLoader(async (ids) => {
-      const rows = await selectEvents(db, ids);
-      const byGeneration = new Map<string, GenerationEventRow[]>(ids.map((id) => [id, []]));
-      for (const row of rows) byGeneration.get(row.generationId)?.push(row);
-      return ids.map((id) => byGeneration.get(id) ?? []);
-    }, BATCHING),
     derivationsByGenerationId: new DataLoader(async (ids) => {
       const rows = await db.generation.findMany({
         where: { derivedFromId: { in: [...ids] }, ...visible },

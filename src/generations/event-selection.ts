@@ -1,4 +1,5 @@
 import { type FieldNode, type GraphQLResolveInfo, Kind, type SelectionSetNode } from "graphql";
+import { EVENT_COLUMNS } from "./event-rows";
 
 /**
  * Which GenerationEvent columns a query's `events { ... }` selects, so a history page reads
@@ -26,22 +27,9 @@ const COLUMN_OF_FIELD: Readonly<Record<string, EventColumn | null>> = {
   __typename: null,
 };
 
-export const EVENT_COLUMN_NAMES = [
-  "id",
-  "generationId",
-  "type",
-  "fromStatus",
-  "toStatus",
-  "method",
-  "path",
-  "httpStatus",
-  "durationMs",
-  "attempt",
-  "errorCode",
-  "message",
-  "createdAt",
-] as const;
-export type EventColumn = (typeof EVENT_COLUMN_NAMES)[number];
+/** Every column of an event, in table order: its id, then those it is written with (event-rows.ts). */
+export type EventColumn = "id" | (typeof EVENT_COLUMNS)[number][0];
+export const EVENT_COLUMN_NAMES: readonly EventColumn[] = ["id", ...EVENT_COLUMNS.map(([column]) => column)];
 
 /** Always read: the grouping key and the order. */
 const ALWAYS: readonly EventColumn[] = ["id", "generationId"];

@@ -6,7 +6,7 @@
 import type { GenerationVisibility } from "../auth/visibility";
 import type { Db } from "../db/client";
 import type { SqlArg } from "../db/rows";
-import type { EventColumn } from "./event-selection";
+import { type EventColumn, EVENT_COLUMN_NAMES } from "./event-selection";
 import type { GenerationFilterInput } from "./list";
 import type { GenerationEventRow, GenerationRow } from "./types";
 
@@ -16,9 +16,8 @@ interface Where {
   args: SqlArg[];
 }
 
-/** GenerationEvent's columns, as every event read selects them (the feed's too: feed-reads.ts). */
-export const EVENT_COLUMNS =
-  '"id", "generationId", "type", "fromStatus", "toStatus", "method", "path", "httpStatus", "durationMs", "attempt", "errorCode", "message", "createdAt"';
+/** GenerationEvent's columns, as the feed reads them (feed-reads.ts). */
+export const EVENT_COLUMNS = EVENT_COLUMN_NAMES.map((column) => `"${column}"`).join(", ");
 
 export interface PageQuery {
   filter: GenerationFilterInput;
@@ -71,15 +70,6 @@ export function selectGenerationsById(db: Db, ids: readonly string[], visibility
   const where = generationWhere(db, {}, visibility);
   and(where, `"id" IN (${placeholders(ids.length)})`, ...ids);
   return db.$rows.select<GenerationRow>({ model: "Generation", operation: "findMany" }, `SELECT * FROM "Generation"${clause(where)}`, where.args);
-}
-
-/** Every event of these generations, in event order. */
-export function selectEvents(db: Db, generationIds: readonly string[]): Promise<GenerationEventRow[]> {
-  return db.$rows.select<GenerationEventRow>(
-    { model: "GenerationEvent", operation: "findMany" },
-    `SELECT ${EVENT_COLUMNS} FROM "GenerationEvent" WHERE "generationId" IN (${placeholders(generationIds.length)}) ORDER BY "id" ASC`,
-    generationIds,
-  );
 }
 
 /**
