@@ -75,7 +75,6 @@ async function submitAdmitted(
     // Moved on (canceled, claimed elsewhere), or the in-flight cap filled up meanwhile.
     return deps.settings.maxInFlight > 0 ? parkAtGate(deps, row, deps.clock.now()) : 0;
   }
-  deps.inFlightGate?.leave(row.id);
   return claimed.upstreamMode === "v1"
     ? submitSync(deps, claimed, attempt, signal, admission)
     : submitAsync(deps, claimed, attempt, signal, admission);
