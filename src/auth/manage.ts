@@ -1,6 +1,7 @@
 import { appendAudit } from "../audit/log";
 import type { Clock } from "../clock";
 import type { Db, Tx } from "../db/client";
+import { isUniqueViolation } from "../db/error-chain";
 import { uuidv7 } from "../ids";
 import { mintApiKey } from "./api-keys";
 import { type Scope, SCOPES, parseScopes } from "./principal";
@@ -355,6 +356,3 @@ function audit(
   });
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
-}

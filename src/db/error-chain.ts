@@ -17,3 +17,11 @@ export function someErrorInChain(error: unknown, test: (value: Record<string, un
   }
   return false;
 }
+
+/**
+ * A unique index refused the row: P2002 from a model query, or the driver's
+ * UniqueConstraintViolation under a raw statement's P2010 (src/db/insert-rows.ts).
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  return someErrorInChain(error, (value, code) => code === "P2002" || (value.cause as { kind?: unknown } | undefined)?.kind === "UniqueConstraintViolation");
+}

@@ -1,6 +1,7 @@
 import { BudgetExceededError, assertBudgetFits, lockTeamBudget } from "../budget/ledger";
 import type { Db } from "../db/client";
 import { BusyError, isContention } from "../db/contention";
+import { isUniqueViolation } from "../db/error-chain";
 import { uuidv7 } from "../ids";
 import { roundUsd } from "../money";
 import { recordGenerationCreated } from "../observability/tracing";
@@ -10,7 +11,6 @@ import {
   type GenerationOwner,
   IdempotencyConflictError,
   drawRandomSeed,
-  isUniqueViolation,
 } from "./create";
 import { storedIdempotencyKey } from "./idempotency-scope";
 import { persistGenerations, prepareGeneration } from "./persist";

@@ -2,7 +2,7 @@ import { randomInt } from "node:crypto";
 import { BudgetExceededError } from "../budget/ledger";
 import type { PriceTable } from "../budget/prices";
 import type { BudgetAlerts } from "../budget/thresholds";
-import { someErrorInChain } from "../db/error-chain";
+import { isUniqueViolation } from "../db/error-chain";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import { BusyError, isContention } from "../db/contention";
@@ -147,7 +147,3 @@ function replayOrConflict(existing: GenerationRow, key: string, fingerprint: str
   return { generation: existing, replayed: true };
 }
 
-/** A unique index refused the row: P2002 from a model query, or the driver's kind under a raw one's P2010 (insert-rows.ts). */
-export function isUniqueViolation(error: unknown): boolean {
-  return someErrorInChain(error, (value, code) => code === "P2002" || (value.cause as { kind?: unknown } | undefined)?.kind === "UniqueConstraintViolation");
-}
