@@ -1,8 +1,13 @@
+import { raw } from "@prisma/client/runtime/client";
 import type { Clock } from "../clock";
 import type { Db, Tx } from "../db/client";
 import { insertRows } from "../db/insert-rows";
 import { type AuditContent, type ChainedEntry, canonicalTail, entryHash, verifyChain } from "./chain";
 
+
+/** AuditEntry's columns, in the order every append writes them. */
+const ENTRY_COLUMNS = ["sequence", "at", "action", "actorKeyId", "actorTeamId", "clientAddress", "subjectType", "subjectId", "details", "prevHash", "hash"] as const;
+const ENTRY_COLUMN_LIST = raw(ENTRY_COLUMNS.map((column) => `"${column}"`).join(", "));
 
 /** Every action the trail records; one vocabulary for the API, the CLI and the worker. */
 export const AUDIT_ACTIONS = [
@@ -84,7 +89,7 @@ export async function appendAuditMany(tx: Tx, clock: Clock, records: readonly Au
   await insertRows(
     tx,
     "AuditEntry",
-    ["sequence", "at", "action", "actorKeyId", "actorTeamId", "clientAddress", "subjectType", "subjectId", "details", "prevHash", "hash"],
+    ENTRY_COLUMNS,
     entries.map((e) => [e.sequence, e.at, e.action, e.actorKeyId, e.actorTeamId, e.clientAddress, e.subjectType, e.subjectId, e.details, e.prevHash, e.hash]),
   );
   const last = entries.at(-1) as ChainedEntry;
@@ -115,7 +120,7 @@ async function appendOneSqlite(tx: Tx, clock: Clock, record: AuditRecord): Promi
   const hash = entryHash(head.hash, content);
   // The hash too: a rolled-back append of this process and another process's may share a sequence.
   const inserted = await tx.$executeRaw`
-    INSERT INTO "AuditEntry" ("sequence", "at", "action", "actorKeyId", "actorTeamId", "clientAddress", "subjectType", "subjectId", "details", "prevHash", "hash")
+    INSERT INTO "AuditEntry" (${ENTRY_COLUMN_LIST})
     SELECT "sequence" + 1, ${content.at}, ${content.action}, ${content.actorKeyId}, ${content.actorTeamId}, ${content.clientAddress},
            ${content.subjectType}, ${content.subjectId}, ${content.details}, "hash", ${hash}
       FROM "AuditHead" WHERE "id" = 1 AND "sequence" = ${head.sequence} AND "hash" = ${head.hash}`;
@@ -153,7 +158,7 @@ async function appendOnePostgres(tx: Tx, clock: Clock, record: AuditRecord): Pro
              encode(sha256(convert_to('["' || "hash" || '",' || "sequence" || ',' || ${tail}::text, 'UTF8')), 'hex') AS "hash"
         FROM moved
     )
-    INSERT INTO "AuditEntry" ("sequence", "at", "action", "actorKeyId", "actorTeamId", "clientAddress", "subjectType", "subjectId", "details", "prevHash", "hash")
+    INSERT INTO "AuditEntry" (${ENTRY_COLUMN_LIST})
     SELECT "sequence", ${content.at}, ${content.action}, ${content.actorKeyId}, ${content.actorTeamId}, ${content.clientAddress},
            ${content.subjectType}, ${content.subjectId}, ${content.details}, "prevHash", "hash"
       FROM chained
