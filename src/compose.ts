@@ -107,6 +107,7 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
       rpmScope: config.SEGMIND_RPM_SCOPE,
       lockDurationMs: config.QUEUE_LOCK_DURATION_MS,
       pollIntervalMs: config.pollIntervalMs,
+      pollFastMs: config.pollFastMs,
       pollDeadlineMs: config.SEGMIND_POLL_DEADLINE_MS,
       submitMaxAttempts: config.SUBMIT_MAX_ATTEMPTS,
       maxRequestsPerMinute: config.maxRequestsPerMinute,

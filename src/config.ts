@@ -168,6 +168,7 @@ const EnvSchema = z.object({
   SEGMIND_SYNC_TIMEOUT_MS: integer(1_000, 1_800_000).default(180_000),
   SEGMIND_DOWNLOAD_IDLE_TIMEOUT_MS: integer(100, 3_600_000).default(60_000),
   SEGMIND_POLL_INTERVAL_MS: integer(50, 600_000).optional(),
+  SEGMIND_POLL_FAST_MS: integer(0, 600_000).optional(),
   SEGMIND_POLL_DEADLINE_MS: integer(1_000, 86_400_000).default(900_000),
   SUBMIT_MAX_ATTEMPTS: integer(1, 20).default(5),
   SEGMIND_MAX_RPM: integer(0, 100_000).optional(),
@@ -268,6 +269,8 @@ export interface Config extends Env {
   sandbox: boolean;
   publicUrl: string;
   pollIntervalMs: number;
+  /** SEGMIND_POLL_FAST_MS, defaulted: a fifth of the poll interval. */
+  pollFastMs: number;
   /** SEGMIND_MAX_RPM, defaulted: 5 (Segmind's free plan) against Segmind, no cap in sandbox mode. */
   maxRequestsPerMinute: number;
   /** MEDIA_STORE and its S3_* variables, checked and gathered. */
@@ -314,6 +317,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (values.PUBLIC_URL ?? `http://localhost:${values.PORT}`).replace(/\/+$/, ""),
     // Sandbox jobs take seconds; real Seedance jobs ~40 s, so poll real ones less often.
     pollIntervalMs: values.SEGMIND_POLL_INTERVAL_MS ?? (sandbox ? 500 : 5_000),
+    // Around a job's likely end: 100 ms in sandbox mode, 1 s against Segmind (poll-timing.ts).
+    pollFastMs: values.SEGMIND_POLL_FAST_MS ?? Math.round((values.SEGMIND_POLL_INTERVAL_MS ?? (sandbox ? 500 : 5_000)) / 5),
     // The lowest documented plan's limit is safe on every plan (Pro accounts set 50); the
     // sandbox has no limit unless a test sets one.
     maxRequestsPerMinute: values.SEGMIND_MAX_RPM ?? (sandbox ? 0 : 5),

@@ -61,6 +61,7 @@ import { BullMqStepQueue } from "./worker/bullmq-queue";
 import { InFlightCalls } from "./worker/in-flight";
 import { InFlightGate } from "./worker/in-flight-gate";
 import { inFlightCount } from "./worker/steps/submit";
+import { withFastReadsWhereFree } from "./worker/steps/poll-timing";
 import { RowSnapshots } from "./generations/row-snapshots";
 import { InProcessStepQueue } from "./worker/in-process-queue";
 import { type RpmScope, createUpstreamLimiter } from "./worker/limiter";
@@ -89,6 +90,7 @@ export const DEFAULT_WORKER_SETTINGS: WorkerSettings = {
   concurrency: 64,
   sweepIntervalMs: 15_000,
   pollIntervalMs: 5_000,
+  pollFastMs: 0,
   pollDeadlineMs: 900_000,
   submitMaxAttempts: 5,
   downloadMaxAttempts: 5,
@@ -284,7 +286,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       media: deps.media,
       clock,
       logger,
-      settings,
+      settings: withFastReadsWhereFree(settings),
       breaker,
       limiter,
       calls: new InFlightCalls(deps.db, notifier),

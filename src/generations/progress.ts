@@ -8,6 +8,8 @@ export const DEFAULT_ESTIMATE_MS = 40_000;
 /** How many recent successes of the same shape the estimate is the median of. */
 const HISTORY = 20;
 const CACHE_TTL_MS = 30_000;
+/** Before any history: looked for again this soon, so the first success informs the schedule (poll-timing.ts). */
+const NO_HISTORY_TTL_MS = 2_000;
 
 export interface ProgressView {
   /** 0..1; 1 only on success. */
@@ -23,7 +25,7 @@ export interface ProgressView {
  */
 export class ProgressEstimator {
   /** Promises, so concurrent readers of one shape share one query. */
-  private readonly cache = new Map<string, { medianMs: Promise<number | null>; readAt: number }>();
+  private readonly cache = new Map<string, { medianMs: Promise<number | null>; readAt: number; ttlMs: number }>();
 
   constructor(
     private readonly db: Db,
@@ -45,10 +47,16 @@ export class ProgressEstimator {
     const key = `${duration}:${resolution}`;
     const now = this.clock.now().getTime();
     const cached = this.cache.get(key);
-    if (cached && now - cached.readAt < CACHE_TTL_MS) return cached.medianMs;
+    if (cached && now - cached.readAt < cached.ttlMs) return cached.medianMs;
     const medianMs = this.medianLatency(duration, resolution);
-    this.cache.set(key, { medianMs, readAt: now });
-    medianMs.catch(() => this.cache.delete(key));
+    const entry = { medianMs, readAt: now, ttlMs: CACHE_TTL_MS };
+    this.cache.set(key, entry);
+    medianMs.then(
+      (median) => {
+        if (median === null) entry.ttlMs = NO_HISTORY_TTL_MS;
+      },
+      () => this.cache.delete(key),
+    );
     return medianMs;
   }
 

@@ -72,6 +72,8 @@ export interface SegmindStandIn {
    * benchmark warms a gateway with a small video before measuring a 50 MiB one).
    */
   setOutputPadding(bytes: number): void;
+  /** Changes how long jobs submitted from now on take. */
+  setJobDuration(ms: number): void;
   /** Closes the server and every open socket (hung ones too); waits for state writes. */
   close(): Promise<void>;
 }
@@ -161,6 +163,9 @@ export async function startSegmindStandIn(options: StandInOptions): Promise<Segm
     setRateLimit: (perMinute) => rateLimiter.set(perMinute),
     setOutputPadding: (bytes) => {
       ctx.outputPaddingBytes = bytes;
+    },
+    setJobDuration: (ms) => {
+      ctx.jobDurationMs = ms;
     },
     close: () => {
       closed ??= (async () => {

@@ -20,6 +20,11 @@ import type { UpstreamLimiter } from "../limiter";
 export interface StepSettings {
   /** The shortest wait between two status reads of one job. */
   pollIntervalMs: number;
+  /**
+   * Around a job's likely completion, status reads this far apart (poll-timing.ts); 0 = off.
+   * Only used when it is shorter than pollIntervalMs.
+   */
+  pollFastMs: number;
   /** Give up polling this long after submission. */
   pollDeadlineMs: number;
   /** Submits that provably were not accepted are retried up to this many attempts in all. */

@@ -1,33 +1,64 @@
 import type { GenerationRow } from "../../generations/types";
-import type { StepDeps } from "./deps";
+import type { RpmScope } from "../limiter";
+import type { StepDeps, StepSettings } from "./deps";
 
 /**
  * When to read a job's status: not every few seconds from the submit, but when it is likely
  * done. The likely time is the median submitted-to-completed time of recent successes of the
- * same duration and resolution (the progress estimate's own figure), less one poll interval,
- * so the first read lands just before the job usually finishes and the next one just after;
- * with no history yet, one poll interval, and never more than eight (the median also holds
- * jobs that outlived a restart or an outage). Past that point reads grow sparser the longer the
- * job overruns: a quarter of the overrun, between one and four poll intervals.
+ * same duration and resolution (the progress estimate's own figure).
+ *
+ * - With no history yet: the first read one poll interval after the submit, then reads grow
+ *   sparser the longer the job runs (a quarter of its age past that, one to four intervals).
+ * - With history: the first read one interval before the median (never more than eight
+ *   intervals after the submit: the median also holds jobs that outlived a restart or an
+ *   outage), and the next ones one interval apart.
+ * - With history and fast reads (`pollFastMs`, SEGMIND_POLL_FAST_MS): the first read two fast
+ *   reads before the median, then one every `pollFastMs` for FAST_READS reads around it: the
+ *   time from Segmind's completion to the gateway seeing it is at most one fast read, where it
+ *   was up to one interval. Past that window, the sparse schedule again. The gateway turns fast
+ *   reads off when SEGMIND_MAX_RPM counts status reads (gateway.ts): each would take a scarce
+ *   permit from the submits.
  *
  * The margin keeps the estimate honest: the median includes how late the job was seen done,
- * and starting one interval early means that lateness never grows from run to run.
+ * and starting early means that lateness never grows from run to run (it shrinks to what the
+ * schedule allows).
  *
  * These are waits (real time passing); the first is returned by the submit step itself, so no
  * decision depends on the gateway's clock having moved.
  */
 
+/** Reads at the fast pace around the median, before the sparse schedule takes over. */
+export const FAST_READS = 8;
+
+/**
+ * The settings the steps run with: fast reads only where they cost no permit a submit may need
+ * (SEGMIND_MAX_RPM caps every keyed call, status reads included, with SEGMIND_RPM_SCOPE=all).
+ */
+export function withFastReadsWhereFree<S extends StepSettings & { maxRequestsPerMinute: number; rpmScope: RpmScope }>(settings: S): S {
+  return settings.maxRequestsPerMinute > 0 && settings.rpmScope === "all" ? { ...settings, pollFastMs: 0 } : settings;
+}
+
 /** How long after the submit the first status read is due. */
 export async function expectedDoneAfterMs(deps: StepDeps, row: GenerationRow): Promise<number> {
-  const interval = deps.settings.pollIntervalMs;
-  const median = await deps.progress.recordedMedianMs(row.duration, row.resolution);
-  return median === null ? interval : Math.min(8 * interval, Math.max(interval, median - interval));
+  const { median, interval, fast } = await timing(deps, row);
+  if (median === null) return interval;
+  const lead = fast > 0 ? 2 * fast : interval;
+  return Math.min(8 * interval, Math.max(fast || interval, median - lead));
 }
 
 /** After a read that found the job unfinished: the wait before the next one. */
 export async function nextPollInMs(deps: StepDeps, row: GenerationRow, now: Date): Promise<number> {
-  const interval = deps.settings.pollIntervalMs;
-  const submittedAt = (row.submittedAt ?? row.createdAt).getTime();
-  const overrun = now.getTime() - submittedAt - (await expectedDoneAfterMs(deps, row));
+  const { median, interval, fast } = await timing(deps, row);
+  const age = now.getTime() - (row.submittedAt ?? row.createdAt).getTime();
+  // The window's reads: two before the median, the median's, and FAST_READS - 3 after it (half a
+  // read of slack: a read lands a little after its due time).
+  if (median !== null && fast > 0 && age + fast <= Math.min(8 * interval, median) + (FAST_READS - 3) * fast + fast / 2) return fast;
+  const overrun = age - (await expectedDoneAfterMs(deps, row));
   return Math.round(Math.min(4 * interval, Math.max(interval, overrun / 4)));
+}
+
+async function timing(deps: StepDeps, row: GenerationRow): Promise<{ median: number | null; interval: number; fast: number }> {
+  const interval = deps.settings.pollIntervalMs;
+  const fast = deps.settings.pollFastMs > 0 && deps.settings.pollFastMs < interval ? deps.settings.pollFastMs : 0;
+  return { median: await deps.progress.recordedMedianMs(row.duration, row.resolution), interval, fast };
 }
