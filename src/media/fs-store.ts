@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { createReadStream, mkdirSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 
 import { assertInclusiveRange } from "./byte-range";
 import { ContentTypeCache } from "./content-type-cache";
-import { fsyncDirectory, writeNewFileDurably, writeStreamToNewFile } from "./fs-durable";
+import { DirectorySyncs, writeNewFileDurably, writeStreamToNewFile } from "./fs-durable";
 import { assertValidMediaKey } from "./media-key";
 import type { MediaStore, ObjectStat, StoredObject } from "./store";
 
@@ -48,6 +48,15 @@ export function createFsMediaStore(dir: string): MediaStore {
   const incomingPath = (suffix: string): string =>
     path.join(root, INCOMING_DIR, `${randomUUID()}${suffix}`);
   const contentTypes = new ContentTypeCache();
+  const directorySyncs = new DirectorySyncs();
+  /** Directories known to exist: made once, not on every put. */
+  const made = new Set<string>();
+  const ensureDirectory = async (dir: string): Promise<void> => {
+    // A directory removed behind the store's back (the next put's rename fails) is made again.
+    if (made.has(dir) && existsSync(dir)) return;
+    await mkdir(dir, { recursive: true });
+    made.add(dir);
+  };
 
   return {
     async put(key: string, body: Readable, contentType: string): Promise<StoredObject> {
@@ -56,16 +65,22 @@ export function createFsMediaStore(dir: string): MediaStore {
       try {
         const finalData = dataPath(key);
         const finalMeta = metaPath(key);
-        const { sha256, bytes } = await writeStreamToNewFile(body, tempData);
-        await writeNewFileDurably(tempMeta, JSON.stringify({ contentType }));
+        // Both temp files at once (neither is visible until its rename); all settle before a
+        // failure is thrown, so the cleanup below finds every file that was made.
+        const [data, ...rest] = await Promise.allSettled([
+          writeStreamToNewFile(body, tempData),
+          writeNewFileDurably(tempMeta, JSON.stringify({ contentType })),
+          ensureDirectory(path.dirname(finalMeta)),
+          ensureDirectory(path.dirname(finalData)),
+        ]);
+        for (const outcome of [data, ...rest]) if (outcome.status === "rejected") throw outcome.reason;
+        const { sha256, bytes } = (data as PromiseFulfilledResult<{ sha256: string; bytes: number }>).value;
 
-        await mkdir(path.dirname(finalMeta), { recursive: true });
         await rename(tempMeta, finalMeta);
-        await fsyncDirectory(path.dirname(finalMeta));
+        await directorySyncs.sync(path.dirname(finalMeta));
 
-        await mkdir(path.dirname(finalData), { recursive: true });
         await rename(tempData, finalData); // commit point: the object becomes visible whole
-        await fsyncDirectory(path.dirname(finalData));
+        await directorySyncs.sync(path.dirname(finalData));
         return { key, sha256, bytes, contentType };
       } catch (error) {
         // put owns the body: whatever failed, don't leave the caller's source (e.g. an upstream socket) open.

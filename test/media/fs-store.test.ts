@@ -168,7 +168,8 @@ describe("fs media store: large objects stream through", () => {
     async function* generate() {
       for (let i = 0; i < chunkCount; i++) {
         if (i % 16 === 0) {
-          const [temp] = readdirSync(incomingDir);
+          // The data's temp file (the sidecar's is written beside it).
+          const temp = readdirSync(incomingDir).find((name) => name.endsWith(".part"));
           const onDisk = temp ? statSync(path.join(incomingDir, temp)).size : 0;
           maxLead = Math.max(maxLead, produced - onDisk);
         }
