@@ -1,3 +1,4 @@
+import "./threadpool";
 import { createServer } from "node:http";
 import { ConfigError, loadConfig } from "./config";
 import type { RunningGateway } from "./compose";
