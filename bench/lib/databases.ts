@@ -7,7 +7,7 @@ import pg from "pg";
 import { excluded } from "./statement-counter";
 
 export type Provider = "sqlite" | "postgresql";
-export const PROVIDERS: Provider[] = ["sqlite", "postgresql"];
+export const PROVIDERS: Provider[] = (process.env.BENCH_PROVIDERS?.split(",") as Provider[]) ?? ["sqlite", "postgresql"];
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 
 export interface BenchDatabase {
