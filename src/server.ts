@@ -1,4 +1,3 @@
-import "./threadpool";
 import { createServer } from "node:http";
 import { ConfigError, loadConfig } from "./config";
 import type { RunningGateway } from "./compose";
