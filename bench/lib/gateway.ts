@@ -73,6 +73,8 @@ export async function startGateway(
     nodeFlags: process.env.BENCH_CPU_PROF ? [...nodeFlags, "--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : nodeFlags,
     cwd: dir,
     env: {
+      // As `npm start` launches it (README): libuv's pool at 16 threads.
+      UV_THREADPOOL_SIZE: "16",
       DATABASE_URL: database.url,
       MEDIA_DIR: mediaDir,
       SEGMIND_API_KEY: standIn.key,
