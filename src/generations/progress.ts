@@ -8,8 +8,6 @@ export const DEFAULT_ESTIMATE_MS = 40_000;
 /** How many recent successes of the same shape the estimate is the median of. */
 const HISTORY = 20;
 const CACHE_TTL_MS = 30_000;
-/** Before any history: looked for again this soon, so the first success informs the schedule (poll-timing.ts). */
-const NO_HISTORY_TTL_MS = 2_000;
 
 export interface ProgressView {
   /** 0..1; 1 only on success. */
@@ -25,7 +23,7 @@ export interface ProgressView {
  */
 export class ProgressEstimator {
   /** Promises, so concurrent readers of one shape share one query. */
-  private readonly cache = new Map<string, { medianMs: Promise<number | null>; readAt: number; ttlMs: number }>();
+  private readonly cache = new Map<string, { medianMs: Promise<number | null>; readAt: number; empty?: boolean }>();
 
   constructor(
     private readonly db: Db,
@@ -47,17 +45,27 @@ export class ProgressEstimator {
     const key = `${duration}:${resolution}`;
     const now = this.clock.now().getTime();
     const cached = this.cache.get(key);
-    if (cached && now - cached.readAt < cached.ttlMs) return cached.medianMs;
+    if (cached && now - cached.readAt < CACHE_TTL_MS) return cached.medianMs;
     const medianMs = this.medianLatency(duration, resolution);
-    const entry = { medianMs, readAt: now, ttlMs: CACHE_TTL_MS };
+    const entry: { medianMs: Promise<number | null>; readAt: number; empty?: boolean } = { medianMs, readAt: now };
     this.cache.set(key, entry);
     medianMs.then(
       (median) => {
-        if (median === null) entry.ttlMs = NO_HISTORY_TTL_MS;
+        entry.empty = median === null;
       },
       () => this.cache.delete(key),
     );
     return medianMs;
+  }
+
+  /**
+   * A generation of this shape succeeded in this process: a cached "no history" is read again
+   * at the next look, so the first successes inform the poll schedule (poll-timing.ts) at once,
+   * not 30 s later. A cached median stands: one more sample barely moves it.
+   */
+  succeeded(duration: number, resolution: string): void {
+    const key = `${duration}:${resolution}`;
+    if (this.cache.get(key)?.empty) this.cache.delete(key);
   }
 
   private async medianLatency(duration: number, resolution: string): Promise<number | null> {

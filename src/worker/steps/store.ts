@@ -110,7 +110,10 @@ async function succeed(
     },
     details,
   );
-  if (succeeded) return true;
+  if (succeeded) {
+    deps.progress.succeeded(succeeded.duration, succeeded.resolution);
+    return true;
+  }
   if (details.calls?.length) await deps.journal.recordCalls(id, details.calls, details.attempt);
   // Canceled or expired while the copy ran: no record points at the file, so it goes. (If
   // another process stored the same bytes and succeeded first, its record keeps the file.)
