@@ -4,7 +4,8 @@ import type { GenerationStatus } from "../generations/status";
 import type { GenerationRow } from "../generations/types";
 import type { Tx } from "../db/client";
 import { parseTags } from "../generations/labels";
-import { appendAudit, appendAuditMany } from "./log";
+import type { Sql } from "@prisma/client/runtime/client";
+import { type AuditRecord, appendAudit, appendAuditAlongside, appendAuditMany } from "./log";
 
 /**
  * What a generation's life writes to the audit trail. Each entry is appended inside the
@@ -119,6 +120,11 @@ export function isAuditedTransition(from: GenerationStatus, to: GenerationStatus
 /**
  * The entries a journal transition writes, given the row as it is after the update. `requester`
  * is the client behind the transition, when there is one (a cancel); otherwise the owner.
+ *
+ * `alongside`: a statement the transaction runs next (the transition's events). On PostgreSQL it
+ * runs in the same statement as the last entry's append, so the audit head's row lock, which
+ * every audited write of the database waits for, is held for the COMMIT's round trip only, not
+ * one more. Returns whether it ran (false on SQLite, or with nothing to append: run it then).
  */
 export async function auditTransition(
   tx: Tx,
@@ -130,11 +136,12 @@ export async function auditTransition(
   attempt: number | undefined,
   /** The generation's ledger entries as this transaction left them, when the caller has read them. */
   ledgerEntries?: ReadonlyArray<{ kind: string; amountUsd: number }>,
-): Promise<void> {
+  alongside?: Sql,
+): Promise<boolean> {
   const owner = ownerOf(row);
-  const clock = clockAt(at);
+  const records: AuditRecord[] = [];
   if (from === "SUBMITTING" && (to === "SUBMITTED" || to === "STORING")) {
-    await appendAudit(tx, clock, {
+    records.push({
       action: "GENERATION_SUBMITTED",
       ...subject(row, owner),
       details: {
@@ -150,7 +157,7 @@ export async function auditTransition(
     });
   }
   if (to === "CANCELED" && requester !== null) {
-    await appendAudit(tx, clock, {
+    records.push({
       action: "GENERATION_CANCELED",
       ...subject(row, requester),
       details: {
@@ -171,7 +178,7 @@ export async function auditTransition(
       const entries = ledger.filter((entry) => entry.kind === kind);
       return entries.length ? roundUsd(entries.reduce((total, entry) => total + entry.amountUsd, 0)) : null;
     };
-    await appendAudit(tx, clock, {
+    records.push({
       action: "GENERATION_SETTLED",
       ...subject(row, owner),
       details: {
@@ -192,4 +199,11 @@ export async function auditTransition(
       },
     });
   }
+  const clock = clockAt(at);
+  let ran = false;
+  for (const [index, record] of records.entries()) {
+    if (alongside && index === records.length - 1) ran = await appendAuditAlongside(tx, clock, record, alongside);
+    else await appendAudit(tx, clock, record);
+  }
+  return ran;
 }

@@ -1,4 +1,4 @@
-import { raw } from "@prisma/client/runtime/client";
+import { type Sql, empty, raw, sqltag } from "@prisma/client/runtime/client";
 import type { Clock } from "../clock";
 import type { Db, Tx } from "../db/client";
 import { insertRows } from "../db/insert-rows";
@@ -51,6 +51,21 @@ export interface AuditRecord {
  */
 export async function appendAudit(tx: Tx, clock: Clock, record: AuditRecord): Promise<ChainedEntry> {
   return (await appendAuditMany(tx, clock, [record]))[0] as ChainedEntry;
+}
+
+/**
+ * One entry, and on PostgreSQL `alongside` (a data-modifying statement with no result the
+ * caller needs: the transition's events) in the same statement, as a CTE of the append: the
+ * head's row lock is then held for the COMMIT's round trip alone. Returns whether `alongside`
+ * ran; on SQLite it did not (the caller runs it next; SQLite has one writer anyway).
+ */
+export async function appendAuditAlongside(tx: Tx, clock: Clock, record: AuditRecord, alongside: Sql): Promise<boolean> {
+  if (!onPostgres(tx)) {
+    await appendAudit(tx, clock, record);
+    return false;
+  }
+  await appendOnePostgres(tx, clock, record, alongside);
+  return true;
 }
 
 /**
@@ -146,12 +161,14 @@ function databaseOf(tx: Tx): object {
  * UPDATE and the INSERT apart. Under the SSE bench's load a round trip took tens of
  * milliseconds and audited transitions queued for the lock for seconds.
  */
-async function appendOnePostgres(tx: Tx, clock: Clock, record: AuditRecord): Promise<ChainedEntry> {
+async function appendOnePostgres(tx: Tx, clock: Clock, record: AuditRecord, alongside?: Sql): Promise<ChainedEntry> {
   const content = contentOf(record, clock.now());
   // The hash and sequence that come before it in the canonical text only the head knows.
   const tail = canonicalTail(content);
+  // A data-modifying CTE runs once, to completion, whether or not anything reads it.
+  const also = alongside ? sqltag`alongside AS (${alongside}), ` : empty;
   const [written] = await tx.$queryRaw<Array<{ sequence: number | bigint; prevHash: string; hash: string }>>`
-    WITH moved AS (
+    WITH ${also}moved AS (
       UPDATE "AuditHead" SET "sequence" = "sequence" + 1 WHERE "id" = 1 RETURNING "sequence", "hash"
     ), chained AS (
       SELECT "sequence", "hash" AS "prevHash",

@@ -3,7 +3,7 @@
 // the values inlined (nothing is cached), 1-3 ms of CPU each, several per admission and per
 // audited write. The statement runs in the caller's transaction; Dates bind as Prisma binds
 // them (the same stored text on SQLite, timestamp(3) on PostgreSQL).
-import { join, raw, sqltag } from "@prisma/client/runtime/client";
+import { type Sql, join, raw, sqltag } from "@prisma/client/runtime/client";
 import type { Tx } from "./client";
 
 export type InsertValue = string | number | boolean | Date | null;
@@ -11,6 +11,11 @@ export type InsertValue = string | number | boolean | Date | null;
 /** INSERT INTO "table" ("a", "b") VALUES (?, ?), (?, ?)…: one statement for all `rows`. */
 export async function insertRows(tx: Pick<Tx, "$executeRaw">, table: string, columns: readonly string[], rows: ReadonlyArray<readonly InsertValue[]>): Promise<void> {
   if (rows.length === 0) return;
+  await tx.$executeRaw(insertRowsSql(table, columns, rows));
+}
+
+/** The same INSERT as a fragment, for a statement that runs it beside something else (a CTE). `rows` must not be empty. */
+export function insertRowsSql(table: string, columns: readonly string[], rows: ReadonlyArray<readonly InsertValue[]>): Sql {
   const head = raw(`INSERT INTO "${table}" (${columns.map((column) => `"${column}"`).join(", ")}) VALUES `);
   const values = join(
     rows.map((row) => {
@@ -19,5 +24,5 @@ export async function insertRows(tx: Pick<Tx, "$executeRaw">, table: string, col
     }),
     ", ",
   );
-  await tx.$executeRaw(sqltag`${head}${values}`);
+  return sqltag`${head}${values}`;
 }

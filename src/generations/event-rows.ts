@@ -2,7 +2,8 @@
 // rows (insert-rows.ts) instead of Prisma's createMany/create, which compiled every value into
 // its WebAssembly query plan on each of a generation's ~10 event writes (status polls included).
 import type { Tx } from "../db/client";
-import { insertRows } from "../db/insert-rows";
+import type { Sql } from "@prisma/client/runtime/client";
+import { insertRows, insertRowsSql } from "../db/insert-rows";
 import type { Prisma } from "../generated/sqlite/client";
 
 /** One event row as the journal writes it. */
@@ -28,10 +29,14 @@ const NAMES = EVENT_COLUMNS.map(([column]) => column);
 
 /** INSERTs `events` in one statement, in the caller's transaction or (given the client) alone. */
 export function insertEventRows(db: Pick<Tx, "$executeRaw">, events: readonly EventRow[]): Promise<void> {
-  return insertRows(
-    db,
-    "GenerationEvent",
-    NAMES,
-    events.map((event) => NAMES.map((column) => ((event as Record<string, unknown>)[column] ?? null) as string | number | Date | null)),
-  );
+  return insertRows(db, "GenerationEvent", NAMES, values(events));
+}
+
+/** That INSERT as a fragment of another statement (audit/log.ts runs it with an audit entry). `events` must not be empty. */
+export function eventRowsInsertSql(events: readonly EventRow[]): Sql {
+  return insertRowsSql("GenerationEvent", NAMES, values(events));
+}
+
+function values(events: readonly EventRow[]) {
+  return events.map((event) => NAMES.map((column) => ((event as Record<string, unknown>)[column] ?? null) as string | number | Date | null));
 }

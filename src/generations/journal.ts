@@ -10,7 +10,7 @@ import type { BudgetAlerts } from "../budget/thresholds";
 import type { LowBalanceAlerts } from "../credits/low-balance";
 import type { WebhookOutbox } from "../webhooks/outbox";
 import type { GenerationNotifier } from "./notifier";
-import { type EventRow, insertEventRows } from "./event-rows";
+import { type EventRow, eventRowsInsertSql, insertEventRows } from "./event-rows";
 import { moveInOneStatement, updateIfIn } from "./one-statement-move";
 import type { RowSnapshots } from "./row-snapshots";
 import { type GenerationEventType, type GenerationStatus, TERMINAL_STATUSES } from "./status";
@@ -150,8 +150,11 @@ export class GenerationJournal {
       // Submitted, canceled, settled: audited in this same transaction (src/audit/generations.ts),
       // next to last: the audit head's row lock, which every audited write of the database
       // takes, is held from here to the commit.
-      if (audited) await auditTransition(tx, now, row, from, to, details.actor ?? null, details.attempt, ledger);
-      await insertEventRows(tx, events);
+      // On PostgreSQL the events go in the audit entry's own statement (auditTransition): the
+      // head's lock is then held for the COMMIT alone.
+      const eventsWritten =
+        audited && (await auditTransition(tx, now, row, from, to, details.actor ?? null, details.attempt, ledger, this.options.provider === "postgresql" ? eventRowsInsertSql(events) : undefined));
+      if (!eventsWritten) await insertEventRows(tx, events);
       return row;
     });
     // Counted once it committed: a rolled-back transition counts nothing.
