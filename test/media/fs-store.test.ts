@@ -211,11 +211,37 @@ describe("fs media store: reads for serving", () => {
 
 describe("fs media store: content types", () => {
   it("reads an object's sidecar once, not on every request", async () => {
-    await store.put("clip.mp4", chunked(patternBytes(1000)), "video/mp4");
-    expect((await store.stat("clip.mp4"))?.contentType).toBe("video/mp4");
+    await store.put("clip.webm", chunked(patternBytes(1000)), "video/webm");
+    expect((await store.stat("clip.webm"))?.contentType).toBe("video/webm");
     // Gone behind the store's back: the type it read for this very file still holds.
-    await rm(path.join(dir, "media", ".meta", "clip.mp4.json"));
-    expect((await store.stat("clip.mp4"))?.contentType).toBe("video/mp4");
+    await rm(path.join(dir, "media", ".meta", "clip.webm.json"));
+    expect((await store.stat("clip.webm"))?.contentType).toBe("video/webm");
+  });
+
+  it("an .mp4 stored as video/mp4 (every generation's video) has no sidecar: its extension says the type", async () => {
+    await store.put("generations/a.mp4", chunked(patternBytes(1000)), "video/mp4");
+    expect(existsSync(path.join(dir, "media", ".meta", "generations", "a.mp4.json"))).toBe(false);
+    expect((await store.stat("generations/a.mp4"))?.contentType).toBe("video/mp4");
+    expect((await createFsMediaStore(path.join(dir, "media")).stat("generations/a.mp4"))?.contentType).toBe("video/mp4");
+    expect(incomingFiles()).toEqual([]);
+  });
+
+  it("an .mp4 of another type keeps a sidecar, and a later video/mp4 put of the key removes it", async () => {
+    await store.put("generations/b.mp4", chunked(patternBytes(1000)), "video/quicktime");
+    const sidecar = path.join(dir, "media", ".meta", "generations", "b.mp4.json");
+    expect(existsSync(sidecar)).toBe(true);
+    expect((await store.stat("generations/b.mp4"))?.contentType).toBe("video/quicktime");
+
+    await store.put("generations/b.mp4", chunked(patternBytes(1000)), "video/mp4"); // same size
+    expect(existsSync(sidecar)).toBe(false);
+    expect((await store.stat("generations/b.mp4"))?.contentType).toBe("video/mp4");
+    expect((await createFsMediaStore(path.join(dir, "media")).stat("generations/b.mp4"))?.contentType).toBe("video/mp4");
+  });
+
+  it("a key with no extension it implies a type by keeps its type in a sidecar", async () => {
+    await store.put("blob", chunked(patternBytes(10)), "video/mp4");
+    expect(existsSync(path.join(dir, "media", ".meta", "blob.json"))).toBe(true);
+    expect((await createFsMediaStore(path.join(dir, "media")).stat("blob"))?.contentType).toBe("video/mp4");
   });
 
   it("a replaced object has its new type at once, in this store and in another on the same directory", async () => {
