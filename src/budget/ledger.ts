@@ -370,6 +370,9 @@ export async function placeHold(tx: Tx, request: HoldRequest & { generationId: s
   await placeHolds(tx, [request]);
 }
 
+/** The columns a ledger entry is written with (placeHolds, closeHold). */
+const LEDGER_COLUMNS = ["teamId", "apiKeyId", "generationId", "kind", "amountUsd", "createdAt"] as const;
+
 /**
  * The HOLDs of generations just inserted together (a batch, or a team's group commit), in one
  * statement of the same transaction as the rows and the check that admitted them; the INSERT
@@ -383,7 +386,7 @@ export async function placeHolds(
   await insertRows(
     tx,
     "LedgerEntry",
-    ["teamId", "apiKeyId", "generationId", "kind", "amountUsd", "createdAt"],
+    LEDGER_COLUMNS,
     holds.map((hold) => [hold.teamId, hold.apiKeyId, hold.generationId, "HOLD" satisfies LedgerKind, roundUsd(hold.estimateUsd), hold.now]),
   );
 }
@@ -487,17 +490,8 @@ export async function closeHold(
   if (!hold || entries.some((entry) => entry.kind !== "HOLD")) return null;
   const outcome = holdOutcome(row, hold.amountUsd);
   if (!outcome) return null;
-  await tx.ledgerEntry.create({
-    data: {
-      teamId: row.teamId,
-      apiKeyId: row.apiKeyId,
-      generationId: row.id,
-      kind: outcome.kind satisfies LedgerKind,
-      amountUsd: outcome.amountUsd,
-      createdAt: now,
-    },
-    select: { id: true },
-  });
+  // A fixed INSERT, not Prisma's create (compiled to a plan with its values on every call).
+  await insertRows(tx, "LedgerEntry", LEDGER_COLUMNS, [[row.teamId, row.apiKeyId, row.id, outcome.kind satisfies LedgerKind, outcome.amountUsd, now]]);
   // The INSERT also takes the hold out of the running totals and counts what was settled (migration 0011).
   entries.push({ kind: outcome.kind, amountUsd: outcome.amountUsd });
   return { ...outcome, teamId: row.teamId, apiKeyId: row.apiKeyId, holdUsd: hold.amountUsd };
