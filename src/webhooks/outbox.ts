@@ -1,3 +1,4 @@
+import { sqltag } from "@prisma/client/runtime/client";
 import type { Tx } from "../db/client";
 import type { GenerationRow } from "../generations/types";
 import { uuidv7 } from "../ids";
@@ -39,15 +40,7 @@ export class WebhookOutbox {
 
   /** In the transaction of the change: a PENDING delivery per endpoint that takes it. */
   async write(tx: Tx, event: OutboxEvent): Promise<string[]> {
-    const whose = event.endpointId
-      ? { id: event.endpointId }
-      : event.operatorsOnly || event.teamId === null
-        ? { teamId: null }
-        : { OR: [{ teamId: event.teamId }, { teamId: null }] };
-    const endpoints = await tx.webhookEndpoint.findMany({
-      where: { ...whose, enabled: true, deletedAt: null, ...(event.endpointId ? {} : { events: { contains: event.type } }) },
-      select: { id: true, teamId: true, events: true },
-    });
+    const endpoints = await endpointsFor(tx, event);
     const takers = event.endpointId ? endpoints : endpoints.filter((endpoint) => splitEvents(endpoint.events).includes(event.type));
     if (takers.length === 0) return [];
     const body = webhookBody(event.type, event.at, event.data);
@@ -88,4 +81,19 @@ export class WebhookOutbox {
   scheduled(ids: readonly string[]): void {
     if (ids.length > 0) this.options.schedule(ids);
   }
+}
+
+/**
+ * The enabled endpoints that may take `event` (the caller filters on their event lists), as
+ * fixed SQL: every final status of every generation asks, and Prisma's findMany compiled a
+ * plan with its values each time. The LIKE only narrows (a superset: SQLite ignores ASCII
+ * case, and `_` matches any character); `write` keeps the endpoints that list the type.
+ */
+function endpointsFor(tx: Tx, event: OutboxEvent): Promise<Array<{ id: string; teamId: string | null; events: string }>> {
+  const live = sqltag`"enabled" = ${true} AND "deletedAt" IS NULL`;
+  if (event.endpointId) {
+    return tx.$queryRaw`SELECT "id", "teamId", "events" FROM "WebhookEndpoint" WHERE "id" = ${event.endpointId} AND ${live}`;
+  }
+  const whose = event.operatorsOnly || event.teamId === null ? sqltag`"teamId" IS NULL` : sqltag`("teamId" = ${event.teamId} OR "teamId" IS NULL)`;
+  return tx.$queryRaw`SELECT "id", "teamId", "events" FROM "WebhookEndpoint" WHERE ${whose} AND ${live} AND "events" LIKE ${`%${event.type}%`}`;
 }
