@@ -26,7 +26,7 @@ export const sse: Scenario = {
   name: "sse",
   async run(ctx: BenchContext) {
     ctx.report.note(
-      "sse: latency from Segmind's completion includes the gateway's poll schedule (SEGMIND_POLL_INTERVAL_MS=500, the sandbox's) and the video download; " +
+      "sse: latency from Segmind's completion includes the gateway's poll schedule (SEGMIND_POLL_INTERVAL_MS=500, the sandbox's, with fast reads every 100 ms around the usual end, learned from 5 warm-up generations) and the video's download and durable store; " +
         "'completedAt → read' is the push path alone. generateVideo calls wait at most 45 s and generations 45 s more (the run must end within 10 minutes).",
     );
     for (const provider of PROVIDERS) {
