@@ -1,5 +1,6 @@
 import type { Db, Tx } from "../db/client";
-import { insertRows } from "../db/insert-rows";
+import { type Sql, sqltag } from "@prisma/client/runtime/client";
+import { insertRows, insertRowsSql } from "../db/insert-rows";
 import { type BudgetKeyRow, type BudgetTeamRow, readBudgetRows } from "./budget-rows";
 import type { GenerationErrorCode } from "../error-codes";
 import { roundUsd } from "../money";
@@ -484,17 +485,27 @@ export async function closeHold(
   row: Pick<GenerationRow, "id" | "teamId" | "apiKeyId" | "status" | "costUsd" | "submittedAt" | "errorCode">,
   now: Date,
   entries: LedgerAmounts,
-): Promise<(HoldOutcome & { teamId: string; apiKeyId: string | null; holdUsd: number }) | null> {
+  /**
+   * PostgreSQL: given what the entry will be, a statement to run in the same statement as its
+   * INSERT (a CTE: the transition's events), when nothing else is to follow it before the
+   * COMMIT. The INSERT's trigger locks the team's running totals to the end of the
+   * transaction: with the events beside it, the lock is held for the COMMIT alone.
+   */
+  alongside?: (outcome: HoldOutcome & { holdUsd: number }) => Sql | undefined,
+): Promise<(HoldOutcome & { teamId: string; apiKeyId: string | null; holdUsd: number; alongsideRan: boolean }) | null> {
   if (!row.teamId) return null;
   const hold = entries.find((entry) => entry.kind === "HOLD");
   if (!hold || entries.some((entry) => entry.kind !== "HOLD")) return null;
   const outcome = holdOutcome(row, hold.amountUsd);
   if (!outcome) return null;
   // A fixed INSERT, not Prisma's create (compiled to a plan with its values on every call).
-  await insertRows(tx, "LedgerEntry", LEDGER_COLUMNS, [[row.teamId, row.apiKeyId, row.id, outcome.kind satisfies LedgerKind, outcome.amountUsd, now]]);
+  const values = [[row.teamId, row.apiKeyId, row.id, outcome.kind satisfies LedgerKind, outcome.amountUsd, now]];
+  const also = alongside?.({ ...outcome, holdUsd: hold.amountUsd });
+  if (also) await tx.$executeRaw(sqltag`WITH alongside AS (${also}) ${insertRowsSql("LedgerEntry", LEDGER_COLUMNS, values)}`);
+  else await insertRows(tx, "LedgerEntry", LEDGER_COLUMNS, values);
   // The INSERT also takes the hold out of the running totals and counts what was settled (migration 0011).
   entries.push({ kind: outcome.kind, amountUsd: outcome.amountUsd });
-  return { ...outcome, teamId: row.teamId, apiKeyId: row.apiKeyId, holdUsd: hold.amountUsd };
+  return { ...outcome, teamId: row.teamId, apiKeyId: row.apiKeyId, holdUsd: hold.amountUsd, alongsideRan: also !== undefined };
 }
 
 export interface BudgetView {

@@ -52,7 +52,7 @@ export class GenerationJournal {
       /** HOLDs this process placed: a transition out of a status before STORING reads no ledger (placed-holds.ts). */
       placedHolds?: Pick<PlacedHolds, "ledgerLeaving" | "forget">;
       /** budget.threshold (a settlement above its hold) and credits.low (a reported balance), in the transition. */
-      alerts?: { budget?: Pick<BudgetAlerts, "afterSpend">; lowBalance?: Pick<LowBalanceAlerts, "observe"> };
+      alerts?: { budget?: Pick<BudgetAlerts, "afterSpend">; lowBalance?: Pick<LowBalanceAlerts, "observe" | "enabled"> };
     },
   ) {}
 
@@ -133,8 +133,18 @@ export class GenerationJournal {
       const closed = this.closedLedgers.get(id);
       ledger = closed ? [...closed] : this.options.placedHolds?.ledgerLeaving(id, from);
       if (!ledger && row.teamId && (mayCloseHold(to, patch) || (audited && final))) ledger = await ledgerOf(tx, id);
+      // On PostgreSQL the events go in the statement that takes the transaction's last hot lock,
+      // which is then held for the COMMIT alone: the settlement's (the team's running totals)
+      // when no alert query follows it, else the audit entry's (the audit head).
+      const pgEvents = this.options.provider === "postgresql" ? eventRowsInsertSql(events) : undefined;
+      const lowBalanceQuery = patch.remainingCreditsUsd != null && this.options.alerts?.lowBalance?.enabled === true;
+      const besideSettlement =
+        pgEvents && !audited && !lowBalanceQuery
+          ? (outcome: { kind: string; amountUsd: number; holdUsd: number }) =>
+              outcome.kind === "SETTLE" && outcome.amountUsd > outcome.holdUsd && this.options.alerts?.budget ? undefined : pgEvents
+          : undefined;
       // A final status, or a reported cost, settles or releases the budget hold (src/budget/ledger.ts).
-      if (ledger && mayCloseHold(to, patch)) closedHold = await closeHold(tx, row, now, ledger);
+      if (ledger && mayCloseHold(to, patch)) closedHold = await closeHold(tx, row, now, ledger, besideSettlement);
       // Settled above its hold: spending grew, and may cross a budget.threshold (src/budget/thresholds.ts).
       const settled = closedHold as Awaited<ReturnType<typeof closeHold>>;
       if (settled?.kind === "SETTLE" && settled.amountUsd > settled.holdUsd && this.options.alerts?.budget) {
@@ -148,12 +158,11 @@ export class GenerationJournal {
       // crash after the commit loses none; sent once it has committed.
       if (final && this.options.webhooks) deliveries.push(...(await this.options.webhooks.generationFinished(tx, row, now)));
       // Submitted, canceled, settled: audited in this same transaction (src/audit/generations.ts),
-      // next to last: the audit head's row lock, which every audited write of the database
-      // takes, is held from here to the commit.
-      // On PostgreSQL the events go in the audit entry's own statement (auditTransition): the
-      // head's lock is then held for the COMMIT alone.
+      // last: the audit head's row lock, which every audited write of the database takes, is
+      // held from here to the commit (on PostgreSQL with the events in the entry's statement).
       const eventsWritten =
-        audited && (await auditTransition(tx, now, row, from, to, details.actor ?? null, details.attempt, ledger, this.options.provider === "postgresql" ? eventRowsInsertSql(events) : undefined));
+        settled?.alongsideRan === true ||
+        (audited && (await auditTransition(tx, now, row, from, to, details.actor ?? null, details.attempt, ledger, pgEvents)));
       if (!eventsWritten) await insertEventRows(tx, events);
       return row;
     });
