@@ -22,7 +22,7 @@ import { type QueryLimits, DEFAULT_QUERY_LIMITS, armorPlugins } from "./http/arm
 import { corsOptions, corsRefusal } from "./http/cors";
 import { createGraphiQL, graphiqlOptions } from "./http/graphiql";
 import { studioRoute } from "./http/studio";
-import { DEFAULT_MAX_REQUEST_BYTES, jsonBodiesOnly, malformedGetParamsAre400 } from "./http/request-body";
+import { DEFAULT_MAX_REQUEST_BYTES, boundedBodies, jsonBodiesOnly, malformedGetParamsAre400 } from "./http/request-body";
 import { mediaRoute } from "./http/media-route";
 import { accessLog } from "./http/access-log";
 import { requestFactsPlugin } from "./http/request-facts";
@@ -373,7 +373,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
     },
     logging: yogaLogger(logger),
     // Hostile input: bounded bodies (413), JSON bodies only (415), no batching, no uploads.
-    maxRequestBodySize: deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+    // Bounded by boundedBodies (src/http/request-body.ts), which counts only bodies without a Content-Length.
+    maxRequestBodySize: false,
     batching: false,
     multipart: false,
     maskedErrors: {
@@ -407,6 +408,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       unexpectedErrorLog(logger),
       graphiql.compression,
       jsonBodiesOnly(),
+      // After every plugin that sets a request parser (jsonBodiesOnly): it wraps the chosen one.
+      boundedBodies(deps.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES),
       malformedGetParamsAre400(),
       storableTextOnly(),
       argumentBounds(),
