@@ -136,7 +136,8 @@ export class GenerationJournal {
       // On PostgreSQL the events go in the statement that takes the transaction's last hot lock,
       // which is then held for the COMMIT alone: the settlement's (the team's running totals)
       // when no alert query follows it, else the audit entry's (the audit head).
-      const pgEvents = this.options.provider === "postgresql" ? eventRowsInsertSql(events) : undefined;
+      const eventsSql = eventRowsInsertSql(events);
+      const pgEvents = this.options.provider === "postgresql" ? eventsSql : undefined;
       const lowBalanceQuery = patch.remainingCreditsUsd != null && this.options.alerts?.lowBalance?.enabled === true;
       const besideSettlement =
         pgEvents && !audited && !lowBalanceQuery
@@ -163,7 +164,7 @@ export class GenerationJournal {
       const eventsWritten =
         settled?.alongsideRan === true ||
         (audited && (await auditTransition(tx, now, row, from, to, details.actor ?? null, details.attempt, ledger, pgEvents)));
-      if (!eventsWritten) await insertEventRows(tx, events);
+      if (!eventsWritten) await tx.$executeRaw(eventsSql);
       return row;
     });
     // Counted once it committed: a rolled-back transition counts nothing.
