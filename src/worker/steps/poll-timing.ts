@@ -40,10 +40,7 @@ export function withFastReadsWhereFree<S extends StepSettings & { maxRequestsPer
 
 /** How long after the submit the first status read is due. */
 export async function expectedDoneAfterMs(deps: StepDeps, row: GenerationRow): Promise<number> {
-  const { median, interval, fast } = await timing(deps, row);
-  if (median === null) return interval;
-  const lead = fast > 0 ? 2 * fast : interval;
-  return Math.min(8 * interval, Math.max(fast || interval, median - lead));
+  return firstReadAfterMs(await timing(deps, row));
 }
 
 /** After a read that found the job unfinished: the wait before the next one. */
@@ -53,11 +50,23 @@ export async function nextPollInMs(deps: StepDeps, row: GenerationRow, now: Date
   // The window's reads: two before the median, the median's, and FAST_READS - 3 after it (half a
   // read of slack: a read lands a little after its due time).
   if (median !== null && fast > 0 && age + fast <= Math.min(8 * interval, median) + (FAST_READS - 3) * fast + fast / 2) return fast;
-  const overrun = age - (await expectedDoneAfterMs(deps, row));
+  const overrun = age - firstReadAfterMs({ median, interval, fast });
   return Math.round(Math.min(4 * interval, Math.max(interval, overrun / 4)));
 }
 
-async function timing(deps: StepDeps, row: GenerationRow): Promise<{ median: number | null; interval: number; fast: number }> {
+interface Timing {
+  median: number | null;
+  interval: number;
+  fast: number;
+}
+
+function firstReadAfterMs({ median, interval, fast }: Timing): number {
+  if (median === null) return interval;
+  const lead = fast > 0 ? 2 * fast : interval;
+  return Math.min(8 * interval, Math.max(fast || interval, median - lead));
+}
+
+async function timing(deps: StepDeps, row: GenerationRow): Promise<Timing> {
   const interval = deps.settings.pollIntervalMs;
   const fast = deps.settings.pollFastMs > 0 && deps.settings.pollFastMs < interval ? deps.settings.pollFastMs : 0;
   return { median: await deps.progress.recordedMedianMs(row.duration, row.resolution), interval, fast };
