@@ -9,6 +9,13 @@ export const DEFAULT_ESTIMATE_MS = 40_000;
 const HISTORY = 20;
 const CACHE_TTL_MS = 30_000;
 
+/** A shape's median as last looked up; `empty` once it is known there was no history. */
+interface CachedMedian {
+  medianMs: Promise<number | null>;
+  readAt: number;
+  empty?: boolean;
+}
+
 export interface ProgressView {
   /** 0..1; 1 only on success. */
   progress: number;
@@ -23,7 +30,7 @@ export interface ProgressView {
  */
 export class ProgressEstimator {
   /** Promises, so concurrent readers of one shape share one query. */
-  private readonly cache = new Map<string, { medianMs: Promise<number | null>; readAt: number; empty?: boolean }>();
+  private readonly cache = new Map<string, CachedMedian>();
 
   constructor(
     private readonly db: Db,
@@ -47,7 +54,7 @@ export class ProgressEstimator {
     const cached = this.cache.get(key);
     if (cached && now - cached.readAt < CACHE_TTL_MS) return cached.medianMs;
     const medianMs = this.medianLatency(duration, resolution);
-    const entry: { medianMs: Promise<number | null>; readAt: number; empty?: boolean } = { medianMs, readAt: now };
+    const entry: CachedMedian = { medianMs, readAt: now };
     this.cache.set(key, entry);
     medianMs.then(
       (median) => {

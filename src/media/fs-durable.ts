@@ -63,28 +63,32 @@ export async function fsyncDirectory(dir: string): Promise<void> {
  * filesystem journal's commit behind the others (one put took 0.3-0.7 s, growing ~3 ms with
  * each video before it); now a burst costs two or three per directory.
  */
+interface DirectorySync {
+  running?: Promise<void>;
+  next?: Promise<void>;
+}
+
 export class DirectorySyncs {
-  private readonly dirs = new Map<string, { running?: Promise<void>; next?: Promise<void> }>();
+  private readonly dirs = new Map<string, DirectorySync>();
 
   constructor(private readonly fsync: (dir: string) => Promise<void> = fsyncDirectory) {}
 
   sync(dir: string): Promise<void> {
-    let entry = this.dirs.get(dir);
-    if (!entry) this.dirs.set(dir, (entry = {}));
+    const entry = this.dirs.get(dir) ?? {};
+    this.dirs.set(dir, entry);
     const { running } = entry;
     if (!running) return this.start(dir, entry);
-    const state = entry;
     // The one running may have begun before the caller's rename: the caller needs the next.
-    state.next ??= running
+    entry.next ??= running
       .catch(() => undefined)
       .then(() => {
-        state.next = undefined;
-        return this.start(dir, state);
+        entry.next = undefined;
+        return this.start(dir, entry);
       });
-    return state.next;
+    return entry.next;
   }
 
-  private start(dir: string, entry: { running?: Promise<void>; next?: Promise<void> }): Promise<void> {
+  private start(dir: string, entry: DirectorySync): Promise<void> {
     const running: Promise<void> = this.fsync(dir).finally(() => {
       if (entry.running === running) entry.running = undefined;
       if (!entry.running && !entry.next) this.dirs.delete(dir);
