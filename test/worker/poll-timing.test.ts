@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { GenerationRow } from "../../src/generations/types";
 import type { StepDeps, StepSettings } from "../../src/worker/steps/deps";
-import { FAST_READS, expectedDoneAfterMs, nextPollInMs, withFastReadsWhereFree } from "../../src/worker/steps/poll-timing";
+import { FAST_READS, expectedDoneAfterMs, firstReadInMs, nextPollInMs, withFastReadsWhereFree } from "../../src/worker/steps/poll-timing";
 import { describeEachDatabase } from "../support/databases";
 import { type Harness, VALID_INPUT, localId, startHarness } from "../support/harness";
 
@@ -46,6 +46,17 @@ describe("the status read schedule", () => {
       expect((reads.at(-1) as number) - doneAt).toBeLessThanOrEqual(100);
       expect(reads.slice(1).every((at, index) => at - (reads[index] as number) === 100)).toBe(true);
     }
+  });
+
+  it("the first read is due at the acceptance plus the usual time, however long the SUBMITTED record took to commit", async () => {
+    const deps = stepDeps(3_000, { pollFastMs: 100 });
+    const row = { duration: 5, resolution: "480p", submittedAt: SUBMITTED, createdAt: SUBMITTED } as GenerationRow;
+    const after = (ms: number) => new Date(SUBMITTED.getTime() + ms);
+    expect(await firstReadInMs(deps, row, after(5))).toBe(2_795);
+    // The record waited 400 ms behind other writers: the read still comes at 2,800 ms.
+    expect(await firstReadInMs(deps, row, after(400))).toBe(2_400);
+    // Already past it: at once.
+    expect(await firstReadInMs(deps, row, after(3_100))).toBe(0);
   });
 
   it("past the window the reads grow sparse again: a late job costs no more fast reads", async () => {

@@ -43,6 +43,17 @@ export async function expectedDoneAfterMs(deps: StepDeps, row: GenerationRow): P
   return firstReadAfterMs(await timing(deps, row));
 }
 
+/**
+ * The wait before the first status read, counted from the submit's acceptance (the row's
+ * submittedAt), not from the moment its record committed: writing SUBMITTED can wait behind
+ * other writers (50 submits at once on PostgreSQL waited ~0.4 s), and counting from the
+ * commit put the first read that much after the job's usual end.
+ */
+export async function firstReadInMs(deps: StepDeps, row: GenerationRow, now: Date): Promise<number> {
+  const since = now.getTime() - (row.submittedAt ?? row.createdAt).getTime();
+  return Math.max(0, (await expectedDoneAfterMs(deps, row)) - Math.max(0, since));
+}
+
 /** After a read that found the job unfinished: the wait before the next one. */
 export async function nextPollInMs(deps: StepDeps, row: GenerationRow, now: Date): Promise<number> {
   const { median, interval, fast } = await timing(deps, row);

@@ -8,7 +8,7 @@ import { type Admission, CircuitOpenError, provesOutage } from "../breaker";
 import { describeFailure } from "../failures";
 import { fingerprintFirstFrame, needsFingerprint } from "../image-fingerprint";
 import { type StepDeps, fail, msUntil, persistCritically, requestBody, untilDeadline } from "./deps";
-import { expectedDoneAfterMs } from "./poll-timing";
+import { firstReadInMs } from "./poll-timing";
 import { storeAndSucceed } from "./store";
 import { waitForUpstream } from "./upstream-wait";
 
@@ -137,7 +137,8 @@ async function submitAsync(
   // job is likely done (poll-timing.ts).
   const fresh = submitted as GenerationRow | null;
   if (!fresh || fresh.cancelRequestedAt) return 0;
-  return untilDeadline(await expectedDoneAfterMs(deps, row), row, deps.clock.now());
+  const now = deps.clock.now();
+  return untilDeadline(await firstReadInMs(deps, fresh, now), row, now);
 }
 
 async function submitSync(
