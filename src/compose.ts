@@ -26,7 +26,11 @@ export interface RunningGateway {
  */
 export async function composeGateway(config: Config, logger: Logger): Promise<RunningGateway> {
   // A failure here names the variable behind it (src/startup-errors.ts).
-  const databaseOptions = { traceQueries: config.tracing !== null, poolSize: config.DATABASE_POOL_SIZE };
+  const databaseOptions = {
+    traceQueries: config.tracing !== null,
+    poolSize: config.DATABASE_POOL_SIZE,
+    onAuditSealError: (error: unknown) => logger.error("the audit trail could not chain new entries; they stay pending for the next seal", { error }),
+  };
   const database = await openDatabase(config.DATABASE_URL, databaseOptions).catch((error: unknown) => {
     throw databaseFailure(config.DATABASE_URL, error);
   });

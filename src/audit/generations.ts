@@ -122,9 +122,8 @@ export function isAuditedTransition(from: GenerationStatus, to: GenerationStatus
  * is the client behind the transition, when there is one (a cancel); otherwise the owner.
  *
  * `alongside`: a statement the transaction runs next (the transition's events). On PostgreSQL it
- * runs in the same statement as the last entry's append, so the audit head's row lock, which
- * every audited write of the database waits for, is held for the COMMIT's round trip only, not
- * one more. Returns whether it ran (false on SQLite, or with nothing to append: run it then).
+ * runs in the same statement as the last entry's append: one statement fewer. Returns whether
+ * it ran (false on SQLite, or with nothing to append: run it then).
  */
 export async function auditTransition(
   tx: Tx,

@@ -3,6 +3,7 @@ import { GraphQLError } from "graphql";
 import { cursorCodec, isPositiveInteger } from "../pagination/cursors";
 import type { Db } from "../db/client";
 import type { AuditAction } from "./log";
+import { sealAudit } from "./seal";
 
 export type AuditEntryRow = Awaited<ReturnType<Db["auditEntry"]["findUniqueOrThrow"]>>;
 
@@ -41,6 +42,8 @@ export async function listAuditEntries(db: Db, args: AuditListArgs) {
       });
     }
   }
+  // Every entry committed so far is in the chain (PostgreSQL chains after the commit: seal.ts).
+  await sealAudit(db);
   const where = await whereFor(db, args.filter ?? {});
   return resolveCursorConnection(
     {

@@ -1,13 +1,16 @@
-import { type Sql, empty, raw, sqltag } from "@prisma/client/runtime/client";
+import { type Sql, empty, join, raw, sqltag } from "@prisma/client/runtime/client";
 import type { Clock } from "../clock";
 import type { Db, Tx } from "../db/client";
 import { insertRows } from "../db/insert-rows";
 import { type AuditContent, type ChainedEntry, canonicalTail, entryHash, verifyChain } from "./chain";
+import { markPendingEntries, sealAudit } from "./seal";
 
 
 /** AuditEntry's columns, in the order every append writes them. */
 const ENTRY_COLUMNS = ["sequence", "at", "action", "actorKeyId", "actorTeamId", "clientAddress", "subjectType", "subjectId", "details", "prevHash", "hash"] as const;
 const ENTRY_COLUMN_LIST = raw(ENTRY_COLUMNS.map((column) => `"${column}"`).join(", "));
+/** AuditPending's (PostgreSQL): what the entry says, and the canonical text its hash covers. */
+const PENDING_COLUMN_LIST = raw(["at", "action", "actorKeyId", "actorTeamId", "clientAddress", "subjectType", "subjectId", "details", "tail"].map((column) => `"${column}"`).join(", "));
 
 /** Every action the trail records; one vocabulary for the API, the CLI and the worker. */
 export const AUDIT_ACTIONS = [
@@ -43,48 +46,46 @@ export interface AuditRecord {
 }
 
 /**
- * Appends one entry to the hash chain inside the caller's transaction, so the entry exists
- * exactly when the action it records does. The head row is written in the same statement as
- * the entry or before it: that serialises writers on PostgreSQL (SQLite's transactions hold the
- * database's write lock from BEGIN IMMEDIATE), so sequences are gap-free and each entry links
- * to the one before.
+ * Appends one entry inside the caller's transaction, so the entry exists exactly when the
+ * action it records does.
+ * - SQLite: chained in place. The head row is written in the same statement as the entry or
+ *   before it; SQLite's transactions hold the database's write lock from BEGIN IMMEDIATE, so
+ *   sequences are gap-free and each entry links to the one before.
+ * - PostgreSQL: written pending, and chained right after the commit (seal.ts): no audited
+ *   transaction waits for another's.
  */
-export async function appendAudit(tx: Tx, clock: Clock, record: AuditRecord): Promise<ChainedEntry> {
-  return (await appendAuditMany(tx, clock, [record]))[0] as ChainedEntry;
+export async function appendAudit(tx: Tx, clock: Clock, record: AuditRecord): Promise<void> {
+  await appendAuditMany(tx, clock, [record]);
 }
 
 /**
  * One entry, and on PostgreSQL `alongside` (a data-modifying statement with no result the
- * caller needs: the transition's events) in the same statement, as a CTE of the append: the
- * head's row lock is then held for the COMMIT's round trip alone. Returns whether `alongside`
- * ran; on SQLite it did not (the caller runs it next; SQLite has one writer anyway).
+ * caller needs: the transition's events) in the same statement, as a CTE of the entry's INSERT:
+ * one statement fewer. Returns whether `alongside` ran; on SQLite it did not (the caller runs it
+ * next).
  */
 export async function appendAuditAlongside(tx: Tx, clock: Clock, record: AuditRecord, alongside: Sql): Promise<boolean> {
   if (!onPostgres(tx)) {
     await appendAudit(tx, clock, record);
     return false;
   }
-  await appendOnePostgres(tx, clock, record, alongside);
+  await appendPendingPostgres(tx, clock, [record], alongside);
   return true;
 }
 
 /**
  * Appends several entries at once, chained in the given order (a batch's GENERATION_CREATED
- * entries): two statements however many there are. The head moves by their number first,
- * exactly as for one entry.
+ * entries). SQLite: two statements however many there are, the head moved by their number
+ * first, exactly as for one entry (or one statement for a single entry: appendOneSqlite).
  */
-export async function appendAuditMany(tx: Tx, clock: Clock, records: readonly AuditRecord[]): Promise<ChainedEntry[]> {
-  if (records.length === 0) return [];
-  const postgres = onPostgres(tx);
-  if (records.length === 1 && postgres) return [await appendOnePostgres(tx, clock, records[0] as AuditRecord)];
-  if (records.length === 1) {
-    const entry = await appendOneSqlite(tx, clock, records[0] as AuditRecord);
-    if (entry) return [entry];
-  }
-  // The update returns the row it wrote (RETURNING on both databases): no second read. Its
-  // hash is still the previous head's: the entries' INSERT moves it.
+export async function appendAuditMany(tx: Tx, clock: Clock, records: readonly AuditRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  if (onPostgres(tx)) return appendPendingPostgres(tx, clock, records);
+  if (records.length === 1 && (await appendOneSqlite(tx, clock, records[0] as AuditRecord))) return;
+  // The update returns the row it wrote (RETURNING): no second read. Its hash is still the
+  // previous head's: the entries' INSERT moves it.
   // Raw statements (a Prisma update costs ~3× the CPU of the same SQL; every audited write
-  // runs these two). RETURNING: SQLite 3.35+ and PostgreSQL.
+  // runs these two). RETURNING: SQLite 3.35+.
   const [moved] = await tx.$queryRaw<Array<{ sequence: number | bigint; hash: string }>>`
     UPDATE "AuditHead" SET "sequence" = "sequence" + ${records.length} WHERE "id" = 1 RETURNING "sequence", "hash"`;
   if (!moved) throw new Error("The audit head row (id 1) is missing: the migrations create it.");
@@ -108,8 +109,7 @@ export async function appendAuditMany(tx: Tx, clock: Clock, records: readonly Au
     entries.map((e) => [e.sequence, e.at, e.action, e.actorKeyId, e.actorTeamId, e.clientAddress, e.subjectType, e.subjectId, e.details, e.prevHash, e.hash]),
   );
   const last = entries.at(-1) as ChainedEntry;
-  if (!postgres) lastHeads.set(databaseOf(tx), { sequence: last.sequence, hash: last.hash });
-  return entries;
+  lastHeads.set(databaseOf(tx), { sequence: last.sequence, hash: last.hash });
 }
 
 /**
@@ -153,35 +153,20 @@ function databaseOf(tx: Tx): object {
 }
 
 /**
- * PostgreSQL, one entry (every audited transition of the worker): the head's move, the
- * entry's hash and its INSERT in one statement, the hash computed by the database over the same
- * canonical text as entryHash (chain.ts; the verifier recomputes it in JavaScript). The head's
- * row lock serialises every audited write of the database; taken in the transaction's last
- * statements, it is held for one round trip (this statement) less than with the head's
- * UPDATE and the INSERT apart. Under the SSE bench's load a round trip took tens of
- * milliseconds and audited transitions queued for the lock for seconds.
+ * PostgreSQL: the entries as pending rows, in one statement (with `alongside` as a CTE of it),
+ * each with the canonical text its hash will cover after its place in the chain (chain.ts); the
+ * transaction is marked so that its commit is followed by a seal (seal.ts).
  */
-async function appendOnePostgres(tx: Tx, clock: Clock, record: AuditRecord, alongside?: Sql): Promise<ChainedEntry> {
-  const content = contentOf(record, clock.now());
-  // The hash and sequence that come before it in the canonical text only the head knows.
-  const tail = canonicalTail(content);
+async function appendPendingPostgres(tx: Tx, clock: Clock, records: readonly AuditRecord[], alongside?: Sql): Promise<void> {
+  const now = clock.now();
+  const rows = records.map((record) => {
+    const content = contentOf(record, now);
+    return sqltag`(${content.at}, ${content.action}, ${content.actorKeyId}, ${content.actorTeamId}, ${content.clientAddress}, ${content.subjectType}, ${content.subjectId}, ${content.details}, ${canonicalTail(content)})`;
+  });
   // A data-modifying CTE runs once, to completion, whether or not anything reads it.
-  const also = alongside ? sqltag`alongside AS (${alongside}), ` : empty;
-  const [written] = await tx.$queryRaw<Array<{ sequence: number | bigint; prevHash: string; hash: string }>>`
-    WITH ${also}moved AS (
-      UPDATE "AuditHead" SET "sequence" = "sequence" + 1 WHERE "id" = 1 RETURNING "sequence", "hash"
-    ), chained AS (
-      SELECT "sequence", "hash" AS "prevHash",
-             encode(sha256(convert_to('["' || "hash" || '",' || "sequence" || ',' || ${tail}::text, 'UTF8')), 'hex') AS "hash"
-        FROM moved
-    )
-    INSERT INTO "AuditEntry" (${ENTRY_COLUMN_LIST})
-    SELECT "sequence", ${content.at}, ${content.action}, ${content.actorKeyId}, ${content.actorTeamId}, ${content.clientAddress},
-           ${content.subjectType}, ${content.subjectId}, ${content.details}, "prevHash", "hash"
-      FROM chained
-    RETURNING "sequence", "prevHash", "hash"`;
-  if (!written) throw new Error("The audit head row (id 1) is missing: the migrations create it.");
-  return { ...content, sequence: Number(written.sequence), prevHash: written.prevHash, hash: written.hash };
+  const also = alongside ? sqltag`WITH alongside AS (${alongside}) ` : empty;
+  await tx.$executeRaw`${also}INSERT INTO "AuditPending" (${PENDING_COLUMN_LIST}) VALUES ${join(rows)}`;
+  markPendingEntries(tx);
 }
 
 function onPostgres(tx: Tx): boolean {
@@ -203,12 +188,14 @@ function contentOf(record: AuditRecord, now: Date): Omit<AuditContent, "sequence
 }
 
 /** Appends in a transaction of its own. */
-export function appendAuditNow(db: Db, clock: Clock, record: AuditRecord): Promise<ChainedEntry> {
+export function appendAuditNow(db: Db, clock: Clock, record: AuditRecord): Promise<void> {
   return db.$transaction((tx) => appendAudit(tx, clock, record));
 }
 
 /** Reads the whole chain in pages and checks it; names the first broken entry. */
 export async function verifyAuditTrail(db: Db) {
+  // Every entry committed so far is in the chain (PostgreSQL chains after the commit: seal.ts).
+  await sealAudit(db);
   const entries: ChainedEntry[] = [];
   for (let after = 0; ; ) {
     const page = await db.auditEntry.findMany({ where: { sequence: { gt: after } }, orderBy: { sequence: "asc" }, take: 1_000 });

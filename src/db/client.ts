@@ -2,6 +2,7 @@
 // through the driver adapter of DATABASE_URL's provider.
 import { resolve } from "node:path";
 import type { PrismaClient } from "../generated/sqlite/client";
+import { sealAudit, withAuditSealing } from "../audit/seal";
 import { applyMigrations } from "./migrate";
 import { releaseOnFailedEnd } from "./pg-transactions";
 import { databaseProvider, sqliteFilePath, type DatabaseProvider } from "./provider";
@@ -35,6 +36,11 @@ export interface OpenDatabaseOptions {
   traceQueries?: boolean;
   /** PostgreSQL: connections this process opens at most (DATABASE_POOL_SIZE). */
   poolSize?: number;
+  /**
+   * PostgreSQL: a seal of the audit trail that failed after an audited commit (src/audit/seal.ts;
+   * the entries stay pending for the next seal). Default: a process warning.
+   */
+  onAuditSealError?: (error: unknown) => void;
 }
 
 export interface OpenDatabase {
@@ -56,6 +62,11 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
   let db = client.$extends({ client: { $rows: rows, $feedRows: feedRows } }) as unknown as Db;
   if (options.onQuery) db = withQueryEvents(db, options.onQuery);
   if (spans) db = spans.withQuerySpans(db, provider);
+  if (provider === "postgresql") {
+    db = withAuditSealing(db, options.onAuditSealError ?? ((error) => process.emitWarning(`audit seal failed: ${(error as Error).message}`)));
+    // Entries a stopped process committed but did not chain (it died between the two).
+    await sealAudit(db);
+  }
   return {
     db,
     provider,

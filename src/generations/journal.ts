@@ -1,4 +1,5 @@
 import { type AuditActor, auditTransition, isAuditedTransition } from "../audit/generations";
+import { sealWithoutWaiting } from "../audit/seal";
 import { type LedgerAmounts, closeHold, holdOutcome, ledgerOf, mayCloseHold } from "../budget/ledger";
 import type { PlacedHolds } from "../budget/placed-holds";
 import type { Clock } from "../clock";
@@ -60,7 +61,11 @@ export class GenerationJournal {
   private async writeEvents<T>(id: string, write: (tx: Tx) => Promise<T>): Promise<T | false> {
     let result: T;
     try {
-      result = await this.db.$transaction(write);
+      // Subscribers hear of the commit at once; the audit entries it wrote are chained meanwhile (src/audit/seal.ts).
+      result = await this.db.$transaction((tx) => {
+        sealWithoutWaiting(tx);
+        return write(tx);
+      });
     } catch (error) {
       if (error instanceof TransitionWithdrawn) return false;
       throw error;
@@ -133,9 +138,9 @@ export class GenerationJournal {
       const closed = this.closedLedgers.get(id);
       ledger = closed ? [...closed] : this.options.placedHolds?.ledgerLeaving(id, from);
       if (!ledger && row.teamId && (mayCloseHold(to, patch) || (audited && final))) ledger = await ledgerOf(tx, id);
-      // On PostgreSQL the events go in the statement that takes the transaction's last hot lock,
-      // which is then held for the COMMIT alone: the settlement's (the team's running totals)
-      // when no alert query follows it, else the audit entry's (the audit head).
+      // On PostgreSQL the events go in the transaction's last statement: the settlement's, whose
+      // lock on the team's running totals is then held for the COMMIT alone, when no alert query
+      // follows it; else the audit entry's (a pending row: src/audit/seal.ts).
       const eventsSql = eventRowsInsertSql(events);
       const pgEvents = this.options.provider === "postgresql" ? eventsSql : undefined;
       const lowBalanceQuery = patch.remainingCreditsUsd != null && this.options.alerts?.lowBalance?.enabled === true;
@@ -158,9 +163,8 @@ export class GenerationJournal {
       // Webhooks of the final status (src/webhooks/outbox.ts): written with the change, so a
       // crash after the commit loses none; sent once it has committed.
       if (final && this.options.webhooks) deliveries.push(...(await this.options.webhooks.generationFinished(tx, row, now)));
-      // Submitted, canceled, settled: audited in this same transaction (src/audit/generations.ts),
-      // last: the audit head's row lock, which every audited write of the database takes, is
-      // held from here to the commit (on PostgreSQL with the events in the entry's statement).
+      // Submitted, canceled, settled: audited in this same transaction (src/audit/generations.ts;
+      // on PostgreSQL with the events in the entry's statement, and chained after the commit).
       const eventsWritten =
         settled?.alongsideRan === true ||
         (audited && (await auditTransition(tx, now, row, from, to, details.actor ?? null, details.attempt, ledger, pgEvents)));

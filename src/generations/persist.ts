@@ -1,4 +1,5 @@
 import { auditGenerationsCreatedBy } from "../audit/generations";
+import { sealWithoutWaiting } from "../audit/seal";
 import { placeHolds } from "../budget/ledger";
 import { DEFAULT_PRICE_TABLE, estimateCostUsd } from "../budget/prices";
 import type { BudgetAlerts, RowsBeforeHolds } from "../budget/thresholds";
@@ -212,6 +213,9 @@ export async function persistRequests(
       alerts.deliveries.push(...(await alerts.budget.afterHolds(tx, teamId, steps, readBefore)));
     }
   }
+  // The client is answered once the request commits; its GENERATION_CREATED entries are
+  // chained meanwhile (src/audit/seal.ts), and a reader of the trail waits for them.
+  sealWithoutWaiting(tx);
   await auditGenerationsCreatedBy(
     tx,
     items.map(({ request }, index) => ({

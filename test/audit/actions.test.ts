@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
 import { verifyAuditTrail } from "../../src/audit/log";
+import { sealAudit } from "../../src/audit/seal";
 import type { Db } from "../../src/db/client";
 import { describeEachDatabase } from "../support/databases";
 import { GENERATE_VIDEO, type Harness, VALID_INPUT, localId, startHarness } from "../support/harness";
@@ -30,6 +31,8 @@ interface Entry {
 }
 
 async function entriesFor(db: Db, generationId: string): Promise<Entry[]> {
+  // As every reader of the trail does: the worker's entries may still be pending (src/audit/seal.ts).
+  await sealAudit(db);
   const rows = await db.auditEntry.findMany({ where: { subjectId: generationId }, orderBy: { sequence: "asc" } });
   return rows.map((row) => ({ ...row, details: JSON.parse(row.details) }));
 }
@@ -182,11 +185,13 @@ describeEachDatabase("audit: each generation action writes exactly one entry", (
   it("a replay, an invalid request and a refused request write nothing", async () => {
     const first = await generate({ ...VALID_INPUT, idempotencyKey: "audit-replay" });
     await h.waitForStatus(first, [...TERMINAL]);
+    await sealAudit(h.db);
     const before = await h.db.auditEntry.count();
     const replay = (await overHttp(url, alpha.keys.gen as string, GENERATE_VIDEO, { input: { ...VALID_INPUT, idempotencyKey: "audit-replay" } })).generateVideo;
     expect(replay.replayed).toBe(true);
     const invalid = (await overHttp(url, alpha.keys.gen as string, GENERATE_VIDEO, { input: { ...VALID_INPUT, seed: 0 } })).generateVideo;
     expect(invalid.__typename).toBe("InvalidInputError");
+    await sealAudit(h.db);
     expect(await h.db.auditEntry.count()).toBe(before);
   });
 

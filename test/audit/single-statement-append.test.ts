@@ -1,8 +1,9 @@
 // A single audit entry is one statement in its transaction on both databases (src/audit/log.ts):
-// PostgreSQL hashes it in SQL; SQLite hashes it over the head this process last left and
-// inserts it only if the head row still holds that (migration 0013). When another process
-// appended meanwhile, or the transaction that moved it rolled back, SQLite's guess is stale: it
-// must then insert nothing and fall back to moving the head first, and the chain stays whole.
+// PostgreSQL writes it pending and chains it after the commit, in one more statement of its own
+// (src/audit/seal.ts); SQLite hashes it over the head this process last left and inserts it
+// only if the head row still holds that (migration 0013). When another process appended
+// meanwhile, or the transaction that moved it rolled back, SQLite's guess is stale: it must then
+// insert nothing and fall back to moving the head first, and the chain stays whole.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { countStatements, installCounter } from "../../bench/lib/statement-counter";
 import { type AuditRecord, appendAudit, appendAuditMany, appendAuditNow, verifyAuditTrail } from "../../src/audit/log";
@@ -32,23 +33,25 @@ describeEachDatabase("audit trail: one statement per single entry", (target) => 
     await database?.drop();
   });
 
-  /** Statements of one append in its own transaction, BEGIN and COMMIT included. */
+  /** Statements of one append in its own transaction, BEGIN and COMMIT included (and PostgreSQL's seal after it). */
   const append = async (db: Db, subjectId: string) => (await countStatements(() => appendAuditNow(db, systemClock, record(subjectId)))).statements;
   const sqlite = target.provider === "sqlite";
+  // BEGIN, the entry, COMMIT; on PostgreSQL the seal too.
+  const usual = sqlite ? 3 : 4;
 
   it("is BEGIN, one statement, COMMIT once the process has appended; the head follows", async () => {
     // SQLite's first append of a process knows no head: it moves the head first.
-    expect(await append(one.db, "a1")).toBe(sqlite ? 4 : 3);
-    for (const id of ["a2", "a3", "a4"]) expect(await append(one.db, id)).toBe(3);
+    expect(await append(one.db, "a1")).toBe(sqlite ? 4 : usual);
+    for (const id of ["a2", "a3", "a4"]) expect(await append(one.db, id)).toBe(usual);
     expect(await verifyAuditTrail(one.db)).toEqual({ entries: 4, firstProblem: null, headMatches: true });
   });
 
   it("falls back to moving the head when another process appended meanwhile", async () => {
-    expect(await append(two.db, "b1")).toBe(sqlite ? 4 : 3);
+    expect(await append(two.db, "b1")).toBe(sqlite ? 4 : usual);
     // One's guess is stale: its INSERT inserts nothing, then the head moves and the entry goes in.
-    expect(await append(one.db, "a5")).toBe(sqlite ? 5 : 3);
-    expect(await append(one.db, "a6")).toBe(3);
-    expect(await append(two.db, "b2")).toBe(sqlite ? 5 : 3);
+    expect(await append(one.db, "a5")).toBe(sqlite ? 5 : usual);
+    expect(await append(one.db, "a6")).toBe(usual);
+    expect(await append(two.db, "b2")).toBe(sqlite ? 5 : usual);
     const entries = await one.db.auditEntry.findMany({ orderBy: { sequence: "asc" } });
     expect(entries.map((entry) => entry.subjectId)).toEqual(["a1", "a2", "a3", "a4", "b1", "a5", "a6", "b2"]);
     expect(await verifyAuditTrail(one.db)).toEqual({ entries: 8, firstProblem: null, headMatches: true });
@@ -62,10 +65,10 @@ describeEachDatabase("audit trail: one statement per single entry", (target) => 
       }),
     ).rejects.toThrow("the action failed");
     // One's guess names an entry that was never committed, at the sequence two's entry now has.
-    expect(await append(two.db, "b3")).toBe(3);
-    expect(await append(one.db, "a7")).toBe(sqlite ? 5 : 3);
+    expect(await append(two.db, "b3")).toBe(usual);
+    expect(await append(one.db, "a7")).toBe(sqlite ? 5 : usual);
     await one.db.$transaction((tx) => appendAuditMany(tx, systemClock, [record("m1"), record("m2"), record("m3")]));
-    expect(await append(one.db, "a8")).toBe(3);
+    expect(await append(one.db, "a8")).toBe(usual);
     // Two appends in one transaction: the second chains onto the first.
     await one.db.$transaction(async (tx) => {
       await appendAudit(tx, systemClock, record("t1"));

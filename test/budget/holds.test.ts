@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeEachDatabase, queryDatabase } from "../support/databases";
 import { type Harness, localId, startHarness } from "../support/harness";
 import { CREDITS, addKey, createdId, generateAs, ledgerOf, makeTeam } from "./support";
+import { sealAudit } from "../../src/audit/seal";
 
 /**
  * Holds and refusals, before anything goes upstream. The worker does not run here, so every
@@ -47,6 +48,8 @@ describeEachDatabase("budgets: holds and refusals", (target) => {
     const team = await makeTeam(harness.db, { dailyLimitUsd: 0.2 });
     createdId(await generateAs(harness, team.key));
     createdId(await generateAs(harness, team.key));
+    // The trail as its readers see it: every committed entry chained (src/audit/seal.ts).
+    await sealAudit(harness.db);
     const before = await Promise.all([
       harness.db.generation.count(),
       harness.db.generationEvent.count(),
@@ -71,6 +74,7 @@ describeEachDatabase("budgets: holds and refusals", (target) => {
       estimateUsd: 0.091,
       resetsAt: midnight.toISOString(),
     });
+    await sealAudit(harness.db);
     const after = await Promise.all([
       harness.db.generation.count(),
       harness.db.generationEvent.count(),

@@ -1,4 +1,5 @@
 import { type Harness, VALID_INPUT } from "../support/harness";
+import { sealAudit } from "../../src/audit/seal";
 
 export const GENERATE_VIDEOS = `
   mutation Batch($input: GenerateVideosInput!) {
@@ -46,6 +47,8 @@ export async function storedCounts(harness: Harness) {
   // Generations of earlier tests still running would add events meanwhile.
   await harness.gateway.services.worker.idle();
   const { db } = harness;
+  // The trail as its readers see it: every committed entry chained (src/audit/seal.ts).
+  await sealAudit(db);
   const [generations, events, tags, batches, ledger, audit] = await Promise.all([
     db.generation.count(),
     db.generationEvent.count(),

@@ -5,6 +5,7 @@ import { makeTeam } from "../budget/support";
 import { describeEachDatabase } from "../support/databases";
 import { type Harness, localId, startHarness } from "../support/harness";
 import { BATCH_QUERY, GENERATE_VIDEOS, generateVideosAs, item, storedCounts } from "./batch-support";
+import { sealAudit } from "../../src/audit/seal";
 
 /** generateVideos over real HTTP (in-process yoga) against the Segmind stand-in. */
 describeEachDatabase("generateVideos: batches and seed sweeps", (target) => {
@@ -49,7 +50,8 @@ describeEachDatabase("generateVideos: batches and seed sweeps", (target) => {
     expect(batch.costUsd).toBe(1.82);
     expect(batch.seeds).toEqual(result.batch.seeds);
 
-    // One GENERATION_CREATED per item, chained like any other entry.
+    // One GENERATION_CREATED per item, chained like any other entry (once committed: src/audit/seal.ts).
+    await sealAudit(harness.db);
     const created = await harness.db.auditEntry.findMany({ where: { action: "GENERATION_CREATED", actorTeamId: team.teamId } });
     expect(created).toHaveLength(20);
     expect(created.map((entry) => JSON.parse(entry.details))).toEqual(

@@ -5,6 +5,7 @@ import { makeTeam } from "../budget/support";
 import { describeEachDatabase } from "../support/databases";
 import { type Harness, VALID_INPUT, localId, startHarness } from "../support/harness";
 import { generateVideosAs, item, storedCounts } from "./batch-support";
+import { sealAudit } from "../../src/audit/seal";
 
 const GENERATE = `
   mutation Generate($input: GenerateVideoInput!) {
@@ -48,6 +49,7 @@ describeEachDatabase("tags and metadata", (target) => {
     expect(result.generation.metadata).toEqual(metadata);
 
     const id = localId(result.generation.id);
+    await sealAudit(harness.db);
     const entry = await harness.db.auditEntry.findFirstOrThrow({ where: { action: "GENERATION_CREATED", subjectId: id } });
     expect(JSON.parse(entry.details).tags).toEqual(["campaign:spring-26", "web_app"]);
     const row = await harness.db.generation.findUniqueOrThrow({ where: { id } });

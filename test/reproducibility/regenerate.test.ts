@@ -6,6 +6,7 @@ import { describeEachDatabase } from "../support/databases";
 import { GENERATE_VIDEO, type Harness, VALID_INPUT, localId, startHarness } from "../support/harness";
 import { type SeededTeam, manageDeps, seedTeam } from "../support/teams";
 import { type ImageHost, startImageHost } from "./support";
+import { sealAudit } from "../../src/audit/seal";
 
 const REGENERATE = `
   mutation Regenerate($id: ID!, $overrides: RegenerateOverrides) {
@@ -106,7 +107,8 @@ describeEachDatabase("regenerateVideo, derivedFrom/derivations and videoOrigin",
     const copyView = await lineage(payload.generation.id);
     expect(copyView.manifest).toMatchObject({ seed: 4242, videoSha256: view.videoSha256, imageSha256: view.manifest.imageSha256 });
 
-    // Audited like any creation, with its lineage.
+    // Audited like any creation, with its lineage (chained once committed: src/audit/seal.ts).
+    await sealAudit(h.db);
     const created = await h.db.auditEntry.findFirstOrThrow({ where: { subjectId: derived, action: "GENERATION_CREATED" } });
     expect(JSON.parse(created.details)).toMatchObject({ derivedFromId: source, seed: 4242 });
   });

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { sealAudit } from "../../src/audit/seal";
 import { addKey, makeTeam } from "../budget/support";
 import { describeEachDatabase } from "../support/databases";
 import { type Harness, VALID_INPUT, localId, startHarness } from "../support/harness";
@@ -134,7 +135,9 @@ describeEachDatabase("webhooks: signed delivery from the outbox", (target) => {
       expect(after).toMatchObject({ enabled: false, disabledReason: "FAILING" });
       expect(after.history.map((event) => event.type)).toEqual(["CREATED", "DISABLED"]);
       expect(after.history[1]?.message).toContain("every delivery has failed since");
-      // Audited, with no actor (the delivery worker did it), in the transaction that disabled it.
+      // Audited, with no actor (the delivery worker did it), in the transaction that disabled it
+      // (read as every reader of the trail reads it: once what is committed is chained).
+      await sealAudit(slow.db);
       const audit = await slow.db.auditEntry.findFirstOrThrow({ where: { action: "WEBHOOK_ENDPOINT_DISABLED", subjectId: endpoint.id } });
       expect(audit).toMatchObject({ actorKeyId: null, actorTeamId: null, subjectType: "WebhookEndpoint" });
       expect(JSON.parse(audit.details)).toMatchObject({ teamId: team.teamId, lastError: "no answer within 1000 ms", deliveryId: delivery.id });

@@ -18,15 +18,15 @@ import { GENERATE_VIDEO, type Harness, VALID_INPUT, localId, startHarness } from
  * events), the claim (the row as the accept stored it: no read; one statement on PostgreSQL),
  * the submit's record, the result with the budget's settlement (the hold as the accept placed
  * it: no ledger read), the stored video with its audit entry and webhooks. An audit entry is one statement
- * (src/audit/log.ts): on PostgreSQL the head's move, the hash and the INSERT; on SQLite an
- * INSERT over the head this process last left, which moves it (migration 0013; the warm-up
- * life leaves it; two when another process appended in the meantime). A ledger entry is one
- * (migration 0011 moves the running totals). On PostgreSQL a transition's events are written in
- * the statement that takes its last hot lock (the audit head's, or the running totals' for the
- * result's settlement), which is then held for the COMMIT alone: the submit's record, the result
- * and the stored video are one statement fewer each.
+ * (src/audit/log.ts): on SQLite an INSERT over the head this process last left, which moves it
+ * (migration 0013; the warm-up life leaves it; two when another process appended in the
+ * meantime); on PostgreSQL a pending row, with the transition's events in its statement, and
+ * one statement after the commit that chains it (src/audit/seal.ts): three audited commits in a
+ * life (the accept, the submit's record, the stored video), three seals. A ledger entry is one
+ * (migration 0011 moves the running totals); on PostgreSQL the result's events are written in
+ * its statement, which then holds the running totals' lock for the COMMIT alone.
  */
-const LIFE = { sqlite: 29, postgresql: 25 } as const;
+const LIFE = { sqlite: 29, postgresql: 28 } as const;
 const TRANSACTIONS = { sqlite: 5, postgresql: 4 } as const;
 /**
  * SUBMITTED -> RUNNING with the read that saw it: BEGIN, UPDATE, INSERT, COMMIT on SQLite; one
