@@ -131,6 +131,11 @@ export class AuditSealer {
     return this.passUntilEmpty();
   }
 
+  /** Resolves once the seals begun so far have ended, starting none (counting statements, draining). */
+  async idle(): Promise<void> {
+    while (this.queued ?? this.current) await (this.queued ?? this.current);
+  }
+
   private start(): Promise<void> {
     const pass: Promise<void> = this.passUntilEmpty()
       .catch((error: unknown) => this.onError(error))
@@ -187,4 +192,9 @@ export function withAuditSealing(db: Db, onError: (error: unknown) => void): Db 
  */
 export async function sealAudit(db: Db): Promise<void> {
   await sealers.get(db)?.sealedOrThrow();
+}
+
+/** Once the seals this process began have ended (none begun: at once). Starts none. */
+export async function auditSealsIdle(db: Db): Promise<void> {
+  await sealers.get(db)?.idle();
 }

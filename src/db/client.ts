@@ -2,7 +2,7 @@
 // through the driver adapter of DATABASE_URL's provider.
 import { resolve } from "node:path";
 import type { PrismaClient } from "../generated/sqlite/client";
-import { sealAudit, withAuditSealing } from "../audit/seal";
+import { auditSealsIdle, sealAudit, withAuditSealing } from "../audit/seal";
 import { applyMigrations } from "./migrate";
 import { releaseOnFailedEnd } from "./pg-transactions";
 import { databaseProvider, sqliteFilePath, type DatabaseProvider } from "./provider";
@@ -71,6 +71,8 @@ export async function openDatabase(url: string, options: OpenDatabaseOptions = {
     db,
     provider,
     close: async () => {
+      // A seal begun after an audited commit finishes first (else the next start would do it).
+      await auditSealsIdle(db);
       await feed?.close();
       await client.$disconnect();
     },
