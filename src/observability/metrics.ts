@@ -237,6 +237,15 @@ export class GatewayMetrics {
       },
     });
     new Gauge({
+      name: `${METRIC_PREFIX}audit_pending_oldest_age_seconds`,
+      help: "PostgreSQL: age of the oldest audit entry committed but not yet in the hash chain (src/audit/seal.ts); 0 when none waits. A seal follows every audited commit, so this stays near 0: growing means seals fail (the log says why). Always 0 on SQLite, which chains in the transaction.",
+      registers: [this.registry],
+      async collect() {
+        const stats = await queueStats();
+        if (stats) this.set(stats.oldestPendingAuditAgeSeconds);
+      },
+    });
+    new Gauge({
       name: `${METRIC_PREFIX}database_up`,
       help: "1 when the scrape's queue figures could be read from the database, else 0 (the figures then keep their last values).",
       registers: [this.registry],
@@ -404,15 +413,23 @@ export class GatewayMetrics {
 
   private async queryQueueStats(): Promise<QueueStats> {
     const db = this.deps.db;
-    const [groups, oldest, waitingForUpstream] = await Promise.all([
+    const [groups, oldest, waitingForUpstream, oldestPendingAudit] = await Promise.all([
       db.generation.groupBy({ by: ["status"], where: { status: { in: ACTIVE_STATUSES } }, _count: { _all: true } }),
       // Ids are UUIDv7: the smallest queued id is the oldest queued row.
       db.generation.findFirst({ where: { status: "QUEUED" }, orderBy: { id: "asc" }, select: { createdAt: true } }),
       db.generation.count({ where: { status: "QUEUED", upstreamWaitSince: { not: null } } }),
+      // Pending entries are chained in id order: the smallest is the oldest.
+      db.auditPending.findFirst({ orderBy: { id: "asc" }, select: { at: true } }),
     ]);
     const byStatus = new Map(groups.map((group) => [group.status, group._count._all]));
-    const ageMs = oldest ? this.deps.clock.now().getTime() - oldest.createdAt.getTime() : 0;
-    return { byStatus, oldestQueuedAgeSeconds: Math.max(0, ageMs / 1000), waitingForUpstream };
+    const now = this.deps.clock.now().getTime();
+    const ageSeconds = (since: Date | undefined) => (since ? Math.max(0, (now - since.getTime()) / 1000) : 0);
+    return {
+      byStatus,
+      oldestQueuedAgeSeconds: ageSeconds(oldest?.createdAt),
+      waitingForUpstream,
+      oldestPendingAuditAgeSeconds: ageSeconds(oldestPendingAudit?.at),
+    };
   }
 
   /** After a restart the gauge starts from the last balance the database kept. */
@@ -430,6 +447,7 @@ interface QueueStats {
   byStatus: Map<string, number>;
   oldestQueuedAgeSeconds: number;
   waitingForUpstream: number;
+  oldestPendingAuditAgeSeconds: number;
 }
 
 const CIRCUIT_LABELS = ["closed", "open", "half_open"] as const;

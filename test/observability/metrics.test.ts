@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyAuditTrail } from "../../src/audit/log";
+import { sealAudit } from "../../src/audit/seal";
 import { createGateway } from "../../src/gateway";
 import { MAX_OPERATION_NAMES } from "../../src/observability/metrics";
 import { postJson } from "../http/helpers";
-import { databaseTargets } from "../support/databases";
+import { databaseTargets, describeEachDatabase } from "../support/databases";
 import { type Harness, VALID_INPUT, localId, startHarness } from "../support/harness";
 import { type Scrape, scrape } from "../support/metrics";
 import { subscribe } from "../support/sse";
@@ -193,6 +195,34 @@ describe("queue depth and generations in progress", () => {
     expect(queued.value(`${M}queue_oldest_age_seconds`)).toBeGreaterThanOrEqual(1);
   });
 });
+
+describeEachDatabase(
+  "audit entries waiting to be chained",
+  (target) => {
+    let idle: Harness;
+    beforeAll(async () => {
+      idle = await startHarness(target, { start: false });
+    });
+    afterAll(() => idle?.close());
+
+    it("show as the age of the oldest, from the database at scrape time, and 0 once chained", async () => {
+      const idleUrl = await idle.listen();
+      expect((await scrape(idleUrl)).value(`${M}audit_pending_oldest_age_seconds`)).toBe(0);
+      // What failing seals leave: an entry committed two minutes ago, still pending.
+      const at = new Date(Date.now() - 120_000);
+      const tail = JSON.stringify([at.toISOString(), "KEY_CREATED", null, null, null, "ApiKey", "k-stuck", "{}"]).slice(1);
+      await idle.db.$executeRaw`INSERT INTO "AuditPending" ("at", "action", "subjectType", "subjectId", "details", "tail") VALUES (${at}, 'KEY_CREATED', 'ApiKey', 'k-stuck', '{}', ${tail})`;
+      await new Promise((resolve) => setTimeout(resolve, 1_100)); // past the 1 s reuse of the figures
+      expect((await scrape(idleUrl)).value(`${M}audit_pending_oldest_age_seconds`)).toBeGreaterThanOrEqual(120);
+      await sealAudit(idle.db);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect((await scrape(idleUrl)).value(`${M}audit_pending_oldest_age_seconds`)).toBe(0);
+      expect(await verifyAuditTrail(idle.db)).toMatchObject({ firstProblem: null, headMatches: true });
+    });
+  },
+  // SQLite chains in the transaction: nothing is ever pending there.
+  { only: ["postgresql"] },
+);
 
 describe("METRICS_TOKEN", () => {
   it("protects /metrics with a bearer token when set", async () => {
