@@ -1,5 +1,5 @@
 import type { Db, Tx } from "../db/client";
-import { type Sql, sqltag } from "@prisma/client/runtime/client";
+import { type Sql, raw, sqltag } from "@prisma/client/runtime/client";
 import { insertRows, insertRowsSql } from "../db/insert-rows";
 import { type BudgetKeyRow, type BudgetTeamRow, readBudgetRows } from "./budget-rows";
 import type { GenerationErrorCode } from "../error-codes";
@@ -506,6 +506,30 @@ export async function closeHold(
   // The INSERT also takes the hold out of the running totals and counts what was settled (migration 0011).
   entries.push({ kind: outcome.kind, amountUsd: outcome.amountUsd });
   return { ...outcome, teamId: row.teamId, apiKeyId: row.apiKeyId, holdUsd: hold.amountUsd, alongsideRan: also !== undefined };
+}
+
+/**
+ * PostgreSQL, a result that reports its cost on a generation whose ledger is known to be its
+ * HOLD alone (placed-holds.ts): the settlement is known before anything is written, so the
+ * journal can write it in the same statement as the row's move (one-statement-move.ts), with no
+ * transaction around them. Its trigger's lock on the team's running totals is then held inside
+ * the database only, never across a round trip. The outcome, and the INSERT, which takes the
+ * team and key from the moved row (`moved`: none when the row was no longer where expected).
+ */
+export function settlementWithMove(
+  ledger: LedgerAmounts,
+  costUsd: number,
+  now: Date,
+): { outcome: HoldOutcome & { holdUsd: number }; insertFromMoved: Sql } | null {
+  const [hold, ...others] = ledger;
+  if (!hold || hold.kind !== "HOLD" || others.length > 0) return null;
+  // A reported cost settles to it whatever the status (holdOutcome's first rule).
+  const outcome = holdOutcome({ status: "STORING", costUsd, submittedAt: null, errorCode: null }, hold.amountUsd);
+  if (!outcome) return null;
+  const columns = LEDGER_COLUMNS.map((column) => `"${column}"`).join(", ");
+  const insertFromMoved = sqltag`INSERT INTO "LedgerEntry" (${raw(columns)})
+    SELECT "teamId", "apiKeyId", "id", ${outcome.kind}, ${outcome.amountUsd}, ${now} FROM "moved" WHERE "teamId" IS NOT NULL`;
+  return { outcome: { ...outcome, holdUsd: hold.amountUsd }, insertFromMoved };
 }
 
 export interface BudgetView {

@@ -1,7 +1,8 @@
 import { type AuditActor, auditTransition, isAuditedTransition } from "../audit/generations";
 import { sealWithoutWaiting } from "../audit/seal";
-import { type LedgerAmounts, closeHold, holdOutcome, ledgerOf, mayCloseHold } from "../budget/ledger";
+import { type LedgerAmounts, closeHold, holdOutcome, ledgerOf, mayCloseHold, settlementWithMove } from "../budget/ledger";
 import type { PlacedHolds } from "../budget/placed-holds";
+import type { Sql } from "@prisma/client/runtime/client";
 import type { Clock } from "../clock";
 import type { Db, Tx } from "../db/client";
 import type { GenerationErrorCode } from "../error-codes";
@@ -122,8 +123,10 @@ export class GenerationJournal {
       !mayCloseHold(to, patch) &&
       !TERMINAL_STATUSES.has(to) &&
       patch.remainingCreditsUsd == null;
-    // Nothing but the row and its events: one statement on PostgreSQL (one-statement-move.ts).
-    const moved = bare ? await this.moveBare(id, from, data, events) : await this.writeEvents(id, async (tx) => {
+    // A result's settlement known before anything is written: with the row's move, no transaction.
+    const ahead = bare ? null : this.settlementAhead(id, from, to, patch, options, now);
+    // Nothing but the row and its events (and that settlement): one statement on PostgreSQL (one-statement-move.ts).
+    const moved = bare || ahead ? await this.moveBare(id, from, data, events, ahead?.insertFromMoved) : await this.writeEvents(id, async (tx) => {
       deliveries = [];
       closedHold = null;
       ledger = undefined;
@@ -171,6 +174,10 @@ export class GenerationJournal {
       if (!eventsWritten) await tx.$executeRaw(eventsSql);
       return row;
     });
+    if (moved && ahead && moved.teamId) {
+      closedHold = { ...ahead.outcome, teamId: moved.teamId, apiKeyId: moved.apiKeyId, alongsideRan: true };
+      ledger = [...ahead.ledger, { kind: ahead.outcome.kind, amountUsd: ahead.outcome.amountUsd }];
+    }
     // Counted once it committed: a rolled-back transition counts nothing.
     if (moved) {
       // The row as written is the next step's, unless someone else wrote it since we looked.
@@ -193,9 +200,27 @@ export class GenerationJournal {
     return moved || null;
   }
 
+  /**
+   * PostgreSQL, a result reporting its cost (into STORING) on a generation whose HOLD this
+   * process placed: the settlement, written with the row's move in one statement, unless
+   * something must read after it in a transaction (a budget alert when it settles above its
+   * hold, a low-balance check of the reported credits).
+   */
+  private settlementAhead(id: string, from: GenerationStatus, to: GenerationStatus, patch: GenerationPatch, options: TransitionOptions, now: Date) {
+    if (this.options.provider !== "postgresql" || options.unless || patch.costUsd == null) return null;
+    if (isAuditedTransition(from, to) || TERMINAL_STATUSES.has(to)) return null;
+    if (patch.remainingCreditsUsd != null && this.options.alerts?.lowBalance?.enabled === true) return null;
+    const ledger = this.options.placedHolds?.ledgerLeaving(id, from);
+    const settlement = ledger ? settlementWithMove(ledger, patch.costUsd, now) : null;
+    if (!ledger || !settlement) return null;
+    const { outcome } = settlement;
+    if (outcome.kind === "SETTLE" && outcome.amountUsd > outcome.holdUsd && this.options.alerts?.budget) return null;
+    return { ...settlement, ledger };
+  }
+
   /** The row and its events in one statement (PostgreSQL), subscribers woken once it is written. */
-  private async moveBare(id: string, from: GenerationStatus, data: Record<string, unknown>, events: EventRow[]): Promise<GenerationRow | false> {
-    const row = await moveInOneStatement(this.db, id, from, data, events);
+  private async moveBare(id: string, from: GenerationStatus, data: Record<string, unknown>, events: EventRow[], withMoved?: Sql): Promise<GenerationRow | false> {
+    const row = await moveInOneStatement(this.db, id, from, data, events, withMoved);
     if (!row) return false;
     this.options.notifier?.notify(id);
     return row;

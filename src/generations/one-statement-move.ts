@@ -1,9 +1,10 @@
 // PostgreSQL: a transition that only moves the row and adds its events (the claim, RUNNING, a
-// retry back to QUEUED: no hold to close, no audit entry, no webhook), as ONE statement. A
+// retry back to QUEUED: no audit entry, no webhook; the result's settlement when it is known
+// ahead, src/budget/ledger.ts settlementWithMove), as ONE statement. A
 // data-modifying CTE is atomic on its own, so it needs no BEGIN and COMMIT around it: 1
 // statement where the transaction took 4. The guard is the same (`where status = from`), and
 // the events are still the last thing written before the commit (event-feed.ts).
-import { join, raw, sqltag } from "@prisma/client/runtime/client";
+import { type Sql, empty, join, raw, sqltag } from "@prisma/client/runtime/client";
 import type { Db } from "../db/client";
 import { EVENT_COLUMNS, type EventRow } from "./event-rows";
 import type { GenerationRow } from "./types";
@@ -20,6 +21,8 @@ export async function moveInOneStatement(
   from: string,
   data: Record<string, unknown>,
   events: readonly EventRow[],
+  /** A data-modifying statement that reads the moved row from "moved" (the result's settlement: src/budget/ledger.ts settlementWithMove). */
+  withMoved?: Sql,
 ): Promise<GenerationRow | null> {
   const sets = setClauses(data);
   const columns = raw(EVENT_COLUMNS.map(([column]) => `"${column}"`).join(", "));
@@ -33,7 +36,7 @@ export async function moveInOneStatement(
   const rows = await db.$queryRaw<GenerationRow[]>(sqltag`
     WITH "moved" AS (
       UPDATE "Generation" SET ${join(sets)} WHERE "id" = ${id} AND "status" = ${from} RETURNING *
-    ), "added" AS (
+    ), ${withMoved ? sqltag`"alongside" AS (${withMoved}), ` : empty}"added" AS (
       INSERT INTO "GenerationEvent" (${columns})
       SELECT * FROM (VALUES ${values}) AS "v" (${columns}) WHERE EXISTS (SELECT 1 FROM "moved")
     )
