@@ -29,8 +29,8 @@ import type { Db, Tx } from "../db/client";
 /** Entries one seal statement chains at most; a seal repeats while it found that many. */
 const SEAL_BATCH = 500;
 
-/** What an entry says, in both tables. */
-const CONTENT = ["at", "action", "actorKeyId", "actorTeamId", "clientAddress", "subjectType", "subjectId", "details"];
+/** What an entry says, in both tables ("AuditPending" adds the canonical `tail`, log.ts). */
+export const CONTENT = ["at", "action", "actorKeyId", "actorTeamId", "clientAddress", "subjectType", "subjectId", "details"] as const;
 const columns = (prefix = "") => raw(CONTENT.map((column) => `${prefix}"${column}"`).join(", "));
 
 /** Transactions that wrote pending entries (log.ts marks them; withAuditSealing seals after their commit). */
