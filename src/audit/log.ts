@@ -1,16 +1,16 @@
-import { type Sql, empty, join, raw, sqltag } from "@prisma/client/runtime/client";
+import { type Sql, empty, join, sqltag } from "@prisma/client/runtime/client";
 import type { Clock } from "../clock";
 import type { Db, Tx } from "../db/client";
-import { insertRows } from "../db/insert-rows";
+import { columnList, insertRows } from "../db/insert-rows";
 import { type AuditContent, type ChainedEntry, canonicalTail, entryHash, verifyChain } from "./chain";
 import { CONTENT, markPendingEntries, sealAudit } from "./seal";
 
 
 /** AuditEntry's columns, in the order every append writes them. */
 const ENTRY_COLUMNS = ["sequence", "at", "action", "actorKeyId", "actorTeamId", "clientAddress", "subjectType", "subjectId", "details", "prevHash", "hash"] as const;
-const ENTRY_COLUMN_LIST = raw(ENTRY_COLUMNS.map((column) => `"${column}"`).join(", "));
+const ENTRY_COLUMN_LIST = columnList(ENTRY_COLUMNS);
 /** AuditPending's (PostgreSQL): what the entry says, and the canonical text its hash covers. */
-const PENDING_COLUMN_LIST = raw([...CONTENT, "tail"].map((column) => `"${column}"`).join(", "));
+const PENDING_COLUMN_LIST = columnList([...CONTENT, "tail"]);
 
 /** Every action the trail records; one vocabulary for the API, the CLI and the worker. */
 export const AUDIT_ACTIONS = [

@@ -1,5 +1,5 @@
-import { raw } from "@prisma/client/runtime/client";
 import type { Db, Tx } from "../db/client";
+import { columnList } from "../db/insert-rows";
 
 /**
  * PostgreSQL: audited transactions write their entries to "AuditPending" (log.ts), a plain
@@ -31,7 +31,6 @@ const SEAL_BATCH = 500;
 
 /** What an entry says, in both tables ("AuditPending" adds the canonical `tail`, log.ts). */
 export const CONTENT = ["at", "action", "actorKeyId", "actorTeamId", "clientAddress", "subjectType", "subjectId", "details"] as const;
-const columns = (prefix = "") => raw(CONTENT.map((column) => `${prefix}"${column}"`).join(", "));
 
 /** Transactions that wrote pending entries (log.ts marks them; withAuditSealing seals after their commit). */
 const wrotePending = new WeakSet<object>();
@@ -63,7 +62,7 @@ export async function sealOnce(db: Db, limit = SEAL_BATCH): Promise<number> {
         SELECT "sequence", "hash" FROM "AuditHead" WHERE "id" = 1 FOR UPDATE
       ),
       batch AS MATERIALIZED (
-        SELECT p."id", ${columns("p.")}, p."tail"
+        SELECT p."id", ${columnList(CONTENT, "p.")}, p."tail"
           FROM "AuditPending" p, head
          ORDER BY p."id"
          LIMIT ${limit}
@@ -90,8 +89,8 @@ export async function sealOnce(db: Db, limit = SEAL_BATCH): Promise<number> {
          WHERE "id" = 1 AND EXISTS (SELECT 1 FROM chain)
       ),
       inserted AS (
-        INSERT INTO "AuditEntry" ("sequence", ${columns()}, "prevHash", "hash")
-        SELECT c."sequence", ${columns("n.")}, c."prevHash", c."hash"
+        INSERT INTO "AuditEntry" ("sequence", ${columnList(CONTENT)}, "prevHash", "hash")
+        SELECT c."sequence", ${columnList(CONTENT, "n.")}, c."prevHash", c."hash"
           FROM chain c JOIN numbered n ON n."n" = c."n"
         RETURNING 1
       )

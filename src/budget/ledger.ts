@@ -1,6 +1,6 @@
 import type { Db, Tx } from "../db/client";
-import { type Sql, raw, sqltag } from "@prisma/client/runtime/client";
-import { insertRows, insertRowsSql } from "../db/insert-rows";
+import { type Sql, sqltag } from "@prisma/client/runtime/client";
+import { columnList, insertRows, insertRowsSql } from "../db/insert-rows";
 import { type BudgetKeyRow, type BudgetTeamRow, readBudgetRows } from "./budget-rows";
 import type { GenerationErrorCode } from "../error-codes";
 import { roundUsd } from "../money";
@@ -526,8 +526,7 @@ export function settlementWithMove(
   // A reported cost settles to it whatever the status (holdOutcome's first rule).
   const outcome = holdOutcome({ status: "STORING", costUsd, submittedAt: null, errorCode: null }, hold.amountUsd);
   if (!outcome) return null;
-  const columns = LEDGER_COLUMNS.map((column) => `"${column}"`).join(", ");
-  const insertFromMoved = sqltag`INSERT INTO "LedgerEntry" (${raw(columns)})
+  const insertFromMoved = sqltag`INSERT INTO "LedgerEntry" (${columnList(LEDGER_COLUMNS)})
     SELECT "teamId", "apiKeyId", "id", ${outcome.kind}, ${outcome.amountUsd}, ${now} FROM "moved" WHERE "teamId" IS NOT NULL`;
   return { outcome: { ...outcome, holdUsd: hold.amountUsd }, insertFromMoved };
 }

@@ -8,6 +8,11 @@ import type { Tx } from "./client";
 
 export type InsertValue = string | number | boolean | Date | null;
 
+/** `"a", "b"` (or `p."a", p."b"` with a prefix): a column list for fixed SQL. */
+export function columnList(columns: readonly string[], prefix = ""): Sql {
+  return raw(columns.map((column) => `${prefix}"${column}"`).join(", "));
+}
+
 /** INSERT INTO "table" ("a", "b") VALUES (?, ?), (?, ?)…: one statement for all `rows`. */
 export async function insertRows(tx: Pick<Tx, "$executeRaw">, table: string, columns: readonly string[], rows: ReadonlyArray<readonly InsertValue[]>): Promise<void> {
   if (rows.length === 0) return;
@@ -16,7 +21,7 @@ export async function insertRows(tx: Pick<Tx, "$executeRaw">, table: string, col
 
 /** The same INSERT as a fragment, for a statement that runs it beside something else (a CTE). `rows` must not be empty. */
 export function insertRowsSql(table: string, columns: readonly string[], rows: ReadonlyArray<readonly InsertValue[]>): Sql {
-  const head = raw(`INSERT INTO "${table}" (${columns.map((column) => `"${column}"`).join(", ")}) VALUES `);
+  const head = sqltag`INSERT INTO ${raw(`"${table}"`)} (${columnList(columns)}) VALUES `;
   const values = join(
     rows.map((row) => {
       if (row.length !== columns.length) throw new Error(`insertRows ${table}: ${row.length} values for ${columns.length} columns`);

@@ -6,6 +6,7 @@
 // the events are still the last thing written before the commit (event-feed.ts).
 import { type Sql, empty, join, raw, sqltag } from "@prisma/client/runtime/client";
 import type { Db } from "../db/client";
+import { columnList } from "../db/insert-rows";
 import { EVENT_COLUMNS, type EventRow } from "./event-rows";
 import type { GenerationRow } from "./types";
 
@@ -25,7 +26,7 @@ export async function moveInOneStatement(
   withMoved?: Sql,
 ): Promise<GenerationRow | null> {
   const sets = setClauses(data);
-  const columns = raw(EVENT_COLUMNS.map(([column]) => `"${column}"`).join(", "));
+  const columns = columnList(EVENT_COLUMNS.map(([column]) => column));
   const values = join(
     events.map((event) => {
       const cells = EVENT_COLUMNS.map(([column, type]) => sqltag`${(event as Record<string, unknown>)[column] ?? null}::${raw(type)}`);
