@@ -146,17 +146,15 @@ export class GenerationJournal {
       // follows it; else the audit entry's (a pending row: src/audit/seal.ts).
       const eventsSql = eventRowsInsertSql(events);
       const pgEvents = this.options.provider === "postgresql" ? eventsSql : undefined;
-      const lowBalanceQuery = patch.remainingCreditsUsd != null && this.options.alerts?.lowBalance?.enabled === true;
       const besideSettlement =
-        pgEvents && !audited && !lowBalanceQuery
-          ? (outcome: { kind: string; amountUsd: number; holdUsd: number }) =>
-              outcome.kind === "SETTLE" && outcome.amountUsd > outcome.holdUsd && this.options.alerts?.budget ? undefined : pgEvents
+        pgEvents && !audited && !this.checksLowBalance(patch)
+          ? (outcome: SettlementFacts) => (this.raisesBudgetAlert(outcome) ? undefined : pgEvents)
           : undefined;
       // A final status, or a reported cost, settles or releases the budget hold (src/budget/ledger.ts).
       if (ledger && mayCloseHold(to, patch)) closedHold = await closeHold(tx, row, now, ledger, besideSettlement);
       // Settled above its hold: spending grew, and may cross a budget.threshold (src/budget/thresholds.ts).
       const settled = closedHold as Awaited<ReturnType<typeof closeHold>>;
-      if (settled?.kind === "SETTLE" && settled.amountUsd > settled.holdUsd && this.options.alerts?.budget) {
+      if (settled && this.raisesBudgetAlert(settled) && this.options.alerts?.budget) {
         deliveries.push(...(await this.options.alerts.budget.afterSpend(tx, { teamId: settled.teamId, apiKeyId: settled.apiKeyId, now, generationId: id })));
       }
       // Segmind reported the balance with the result: credits.low (src/credits/low-balance.ts).
@@ -209,13 +207,22 @@ export class GenerationJournal {
   private settlementAhead(id: string, from: GenerationStatus, to: GenerationStatus, patch: GenerationPatch, options: TransitionOptions, now: Date) {
     if (this.options.provider !== "postgresql" || options.unless || patch.costUsd == null) return null;
     if (isAuditedTransition(from, to) || TERMINAL_STATUSES.has(to)) return null;
-    if (patch.remainingCreditsUsd != null && this.options.alerts?.lowBalance?.enabled === true) return null;
+    if (this.checksLowBalance(patch)) return null;
     const ledger = this.options.placedHolds?.ledgerLeaving(id, from);
-    const settlement = ledger ? settlementWithMove(ledger, patch.costUsd, now) : null;
-    if (!ledger || !settlement) return null;
-    const { outcome } = settlement;
-    if (outcome.kind === "SETTLE" && outcome.amountUsd > outcome.holdUsd && this.options.alerts?.budget) return null;
+    if (!ledger) return null;
+    const settlement = settlementWithMove(ledger, patch.costUsd, now);
+    if (!settlement || this.raisesBudgetAlert(settlement.outcome)) return null;
     return { ...settlement, ledger };
+  }
+
+  /** A settlement above its hold: spending grew, and a budget.threshold alert reads after it (src/budget/thresholds.ts). */
+  private raisesBudgetAlert(outcome: SettlementFacts): boolean {
+    return outcome.kind === "SETTLE" && outcome.amountUsd > outcome.holdUsd && this.options.alerts?.budget !== undefined;
+  }
+
+  /** A reported balance that the credits.low alert checks in the transition (src/credits/low-balance.ts). */
+  private checksLowBalance(patch: GenerationPatch): boolean {
+    return patch.remainingCreditsUsd != null && this.options.alerts?.lowBalance?.enabled === true;
   }
 
   /** The row and its events in one statement (PostgreSQL), subscribers woken once it is written. */
@@ -306,6 +313,9 @@ export class GenerationJournal {
   }
 }
 
+
+/** What decides whether a closed hold raises a budget alert. */
+type SettlementFacts = { kind: string; amountUsd: number; holdUsd: number };
 
 export interface TransitionOptions {
   /** Checked after the row's update, in its transaction: true withdraws the transition (rolled back). */
