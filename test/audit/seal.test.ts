@@ -8,6 +8,7 @@ import { type AuditRecord, appendAudit, appendAuditMany, appendAuditNow, verifyA
 import { sealAudit } from "../../src/audit/seal";
 import { systemClock } from "../../src/clock";
 import { type Db, openDatabase } from "../../src/db/client";
+import { leavePendingAuditEntry } from "../support/audit";
 import { type FreshDatabase, createFreshDatabase, queryDatabase } from "../support/databases";
 
 const record = (subjectId: string): AuditRecord => ({ action: "KEY_CREATED", subjectType: "ApiKey", subjectId });
@@ -82,14 +83,7 @@ describe("audit trail on PostgreSQL: entries chained after their commit", () => 
 
   it("an entry whose process died before chaining it is chained by the next reader, or the next start", async () => {
     // What a process leaves when it stops between its commit and its seal: a pending row.
-    const leftover = async (subjectId: string) => {
-      const at = new Date("2026-11-29T12:00:00.000Z");
-      const tail = JSON.stringify([at.toISOString(), "KEY_CREATED", null, null, null, "ApiKey", subjectId, "{}"]).slice(1);
-      await queryDatabase(
-        database,
-        `INSERT INTO "AuditPending" ("at", "action", "subjectType", "subjectId", "details", "tail") VALUES ('${at.toISOString()}', 'KEY_CREATED', 'ApiKey', '${subjectId}', '{}', '${tail}')`,
-      );
-    };
+    const leftover = (subjectId: string) => leavePendingAuditEntry(one.db, subjectId, new Date("2026-11-29T12:00:00.000Z"));
     await leftover("orphan-1");
     expect(await verifyAuditTrail(two.db)).toMatchObject({ firstProblem: null, headMatches: true });
     expect((await subjects()).at(-1)).toBe("orphan-1");

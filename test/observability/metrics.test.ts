@@ -4,6 +4,7 @@ import { sealAudit } from "../../src/audit/seal";
 import { createGateway } from "../../src/gateway";
 import { MAX_OPERATION_NAMES } from "../../src/observability/metrics";
 import { postJson } from "../http/helpers";
+import { leavePendingAuditEntry } from "../support/audit";
 import { databaseTargets, describeEachDatabase } from "../support/databases";
 import { type Harness, VALID_INPUT, localId, startHarness } from "../support/harness";
 import { type Scrape, scrape } from "../support/metrics";
@@ -209,9 +210,7 @@ describeEachDatabase(
       const idleUrl = await idle.listen();
       expect((await scrape(idleUrl)).value(`${M}audit_pending_oldest_age_seconds`)).toBe(0);
       // What failing seals leave: an entry committed two minutes ago, still pending.
-      const at = new Date(Date.now() - 120_000);
-      const tail = JSON.stringify([at.toISOString(), "KEY_CREATED", null, null, null, "ApiKey", "k-stuck", "{}"]).slice(1);
-      await idle.db.$executeRaw`INSERT INTO "AuditPending" ("at", "action", "subjectType", "subjectId", "details", "tail") VALUES (${at}, 'KEY_CREATED', 'ApiKey', 'k-stuck', '{}', ${tail})`;
+      await leavePendingAuditEntry(idle.db, "k-stuck", new Date(Date.now() - 120_000));
       await new Promise((resolve) => setTimeout(resolve, 1_100)); // past the 1 s reuse of the figures
       expect((await scrape(idleUrl)).value(`${M}audit_pending_oldest_age_seconds`)).toBeGreaterThanOrEqual(120);
       await sealAudit(idle.db);
