@@ -160,7 +160,6 @@ const sealers = new WeakMap<object, AuditSealer>();
  */
 export function withAuditSealing(db: Db, onError: (error: unknown) => void): Db {
   const transaction = db.$transaction.bind(db) as (...args: unknown[]) => Promise<unknown>;
-  let sealer: AuditSealer;
   const sealing = new Proxy(db, {
     get(target, property) {
       if (property === "$transaction") return sealingTransaction;
@@ -180,7 +179,7 @@ export function withAuditSealing(db: Db, onError: (error: unknown) => void): Db 
     }
     return result;
   }
-  sealer = new AuditSealer(sealing, onError);
+  const sealer = new AuditSealer(sealing, onError);
   sealers.set(sealing, sealer);
   return sealing;
 }
