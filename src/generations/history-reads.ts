@@ -7,6 +7,7 @@ import type { GenerationVisibility } from "../auth/visibility";
 import type { Db } from "../db/client";
 import type { SqlArg } from "../db/rows";
 import { type EventColumn, EVENT_COLUMN_NAMES } from "./event-selection";
+import type { GenerationColumn } from "./generation-selection";
 import type { GenerationFilterInput } from "./list";
 import type { GenerationEventRow, GenerationRow } from "./types";
 
@@ -17,7 +18,7 @@ interface Where {
 }
 
 /** GenerationEvent's columns, as the feed reads them (feed-reads.ts). */
-export const EVENT_COLUMNS = EVENT_COLUMN_NAMES.map((column) => `"${column}"`).join(", ");
+export const EVENT_COLUMNS = quoted(EVENT_COLUMN_NAMES);
 
 export interface PageQuery {
   filter: GenerationFilterInput;
@@ -28,16 +29,18 @@ export interface PageQuery {
   /** Oldest first instead of newest first (paging backwards). */
   ascending: boolean;
   limit: number;
+  /** Only these columns of each row (the query's selection: generation-selection.ts); null: every one. */
+  columns: readonly GenerationColumn[] | null;
 }
 
-/** One page of generations, by id (creation order). */
+/** One page of generations, by id (creation order); rows hold only `query.columns`. */
 export function selectPage(db: Db, query: PageQuery): Promise<GenerationRow[]> {
   const where = generationWhere(db, query.filter, query.visibility);
   if (query.beforeId) and(where, '"id" < ?', query.beforeId);
   if (query.afterId) and(where, '"id" > ?', query.afterId);
   return db.$rows.select<GenerationRow>(
     { model: "Generation", operation: "findMany" },
-    `SELECT * FROM "Generation"${clause(where)} ORDER BY "id" ${query.ascending ? "ASC" : "DESC"} LIMIT ?`,
+    `SELECT ${query.columns ? quoted(query.columns) : "*"} FROM "Generation"${clause(where)} ORDER BY "id" ${query.ascending ? "ASC" : "DESC"} LIMIT ?`,
     [...where.args, query.limit],
   );
 }
@@ -84,7 +87,7 @@ export async function selectEventsOf(
   columns: readonly EventColumn[],
 ): Promise<Map<string, GenerationEventRow[]>> {
   const postgres = db.$rows.provider === "postgresql";
-  const list = columns.map((column) => `"${column}"`).join(", ");
+  const list = quoted(columns);
   // SQLite's json_group_array(... ORDER BY) would hand back each inner array as a string (the
   // JSON subtype does not survive the sort), so the array's text is concatenated instead.
   const events = postgres ? `json_agg(json_build_array(${list}) ORDER BY "id")` : `'[' || group_concat(json_array(${list}), ',' ORDER BY "id") || ']'`;
@@ -155,4 +158,9 @@ function clause(where: Where): string {
 /** `?, ?, …` for an IN list of `count` values (`NULL` when empty: matches nothing). */
 export function placeholders(count: number): string {
   return count === 0 ? "NULL" : Array.from({ length: count }, () => "?").join(", ");
+}
+
+/** `"a", "b"`: a column list for the SQL text. */
+function quoted(columns: readonly string[]): string {
+  return columns.map((column) => `"${column}"`).join(", ");
 }

@@ -4,6 +4,7 @@ import { cursorCodec } from "../pagination/cursors";
 import { visibleTo } from "../auth/visibility";
 import type { GatewayContext } from "../context";
 import { isUuid } from "../ids";
+import type { GenerationColumn } from "./generation-selection";
 import { countGenerations, selectPage } from "./history-reads";
 import type { GenerationStatus } from "./status";
 import type { GenerationRow } from "./types";
@@ -36,8 +37,10 @@ const cursors = cursorCodec("generation", isUuid);
  * an id (wrapped so clients treat it as opaque). One query for the page; totalCount is a
  * second query, run only when asked for. Both see only the caller's generations (visibleTo),
  * and both are fixed SQL (history-reads.ts), not Prisma operations: a page is the hot path.
+ * The page's rows hold only `columns` (what the query selects: generation-selection.ts; null:
+ * every one), and only whole rows are primed into generationById for later loads to share.
  */
-export async function listGenerations(context: GatewayContext, args: ListArgs) {
+export async function listGenerations(context: GatewayContext, args: ListArgs, columns: readonly GenerationColumn[] | null) {
   for (const size of [args.first, args.last]) {
     if (size != null && (size < 0 || size > MAX_PAGE_SIZE)) {
       throw new GraphQLError(`first and last must be between 0 and ${MAX_PAGE_SIZE}`, {
@@ -57,8 +60,8 @@ export async function listGenerations(context: GatewayContext, args: ListArgs) {
       maxSize: MAX_PAGE_SIZE,
     },
     async ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) => {
-      const rows = await selectPage(db, { filter, visibility, beforeId: after, afterId: before, ascending: inverted, limit });
-      for (const row of rows) context.loaders.generationById.prime(row.id, row);
+      const rows = await selectPage(db, { filter, visibility, beforeId: after, afterId: before, ascending: inverted, limit, columns });
+      if (columns === null) for (const row of rows) context.loaders.generationById.prime(row.id, row);
       return rows;
     },
   );

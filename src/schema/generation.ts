@@ -12,6 +12,7 @@ import { BusyError } from "../db/contention";
 import { IdempotencyConflictError, createGeneration } from "../generations/create";
 import { clientIdempotencyKey } from "../generations/idempotency-scope";
 import { selectedEventColumns } from "../generations/event-selection";
+import { selectedPageColumns } from "../generations/generation-selection";
 import { listGenerations } from "../generations/list";
 import { GENERATION_STATUSES, type GenerationEventType, type GenerationStatus } from "../generations/status";
 import type { GenerationEventRow, GenerationRow } from "../generations/types";
@@ -385,11 +386,11 @@ builder.queryFields((t) => ({
       type: GenerationRef,
       description: "The caller's generations (its team's; every team's with the admin scope), newest first.",
       args: { filter: t.arg({ type: GenerationFilter, description: "Which ones; omitted: all." }) },
-      resolve: (_root, args, context) => {
+      resolve: (_root, args, context, info) => {
         requireScope(context.principal, "read");
         const batchId = args.filter?.batchId;
         const filter = args.filter ? { ...args.filter, batchId: batchId == null ? null : localIdFrom(String(batchId), "GenerationBatch") } : args.filter;
-        return listGenerations(context, { ...args, filter });
+        return listGenerations(context, { ...args, filter }, selectedPageColumns(info));
       },
     },
     {
