@@ -20,7 +20,7 @@ import { type AuditRecord, appendAudit, appendAuditAlongside, appendAuditMany } 
  *   key that asked, from its address.
  * - GENERATION_SETTLED: the transition to any final status (SUCCEEDED, FAILED, CANCELED,
  *   EXPIRED), once per generation, with what Segmind reported charging and the budget
- *   ledger's side (held, charged, released; src/budget/ledger.ts closes the hold in the same
+ *   ledger's side (held, charged, released; src/budget/holds.ts closes the hold in the same
  *   transaction and writes no entry of its own).
  *
  * The worker acts on the requester's behalf: entries it causes name the generation's own
@@ -170,7 +170,7 @@ export async function auditTransition(
     });
   }
   if (FINAL.has(to)) {
-    // The budget ledger's side (src/budget/ledger.ts), closed earlier in this same transaction
+    // The budget ledger's side (src/budget/holds.ts), closed earlier in this same transaction
     // or when the cost was reported: what was held, charged (SETTLE) or released.
     const ledger = !row.teamId ? [] : (ledgerEntries ?? (await tx.ledgerEntry.findMany({ where: { generationId: row.id } })));
     const sum = (kind: string) => {

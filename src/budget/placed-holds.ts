@@ -1,4 +1,4 @@
-import type { LedgerAmounts } from "./ledger";
+import type { LedgerAmounts } from "./holds";
 
 /**
  * The HOLDs this process placed (the admission's group commit), so the journal's transition

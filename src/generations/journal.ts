@@ -1,6 +1,6 @@
 import { type AuditActor, auditTransition, isAuditedTransition } from "../audit/generations";
 import { sealWithoutWaiting } from "../audit/seal";
-import { type LedgerAmounts, closeHold, holdOutcome, ledgerOf, mayCloseHold, settlementWithMove } from "../budget/ledger";
+import { type LedgerAmounts, closeHold, holdOutcome, ledgerOf, mayCloseHold, settlementWithMove } from "../budget/holds";
 import type { PlacedHolds } from "../budget/placed-holds";
 import type { Sql } from "@prisma/client/runtime/client";
 import type { Clock } from "../clock";

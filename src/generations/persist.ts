@@ -1,6 +1,6 @@
 import { auditGenerationsCreatedBy } from "../audit/generations";
 import { sealWithoutWaiting } from "../audit/seal";
-import { placeHolds } from "../budget/ledger";
+import { placeHolds } from "../budget/holds";
 import { DEFAULT_PRICE_TABLE, estimateCostUsd } from "../budget/prices";
 import type { BudgetAlerts, RowsBeforeHolds } from "../budget/thresholds";
 import type { Tx } from "../db/client";

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { BudgetExceededError, HoldOutcome } from "../budget/ledger";
+import type { HoldOutcome } from "../budget/holds";
+import type { BudgetExceededError } from "../budget/ledger";
 import type { Clock } from "../clock";
 import type { Db } from "../db/client";
 import { GENERATION_STATUSES, type GenerationStatus, TERMINAL_STATUSES } from "../generations/status";

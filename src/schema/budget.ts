@@ -155,7 +155,7 @@ const LedgerEntryRef = builder.objectRef<LedgerEntryRow>("LedgerEntry").implemen
       resolve: async (entry, _args, context) => {
         if (entry.kind === "HOLD") return "ESTIMATE";
         if (entry.kind === "RELEASE") return "UNBILLED";
-        // A hold is settled to the reported cost exactly when one was recorded (src/budget/ledger.ts).
+        // A hold is settled to the reported cost exactly when one was recorded (src/budget/holds.ts).
         const generation = await context.loaders.generationById.load(entry.generationId);
         return generation?.costUsd != null ? "REPORTED_COST" : "ESTIMATE";
       },

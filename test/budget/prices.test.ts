@@ -1,10 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  budgetWindows,
-  firstExceeded,
-  holdOutcome,
-  mayCloseHold,
-} from "../../src/budget/ledger";
+import { holdOutcome, mayCloseHold } from "../../src/budget/holds";
+import { budgetWindows, firstExceeded } from "../../src/budget/ledger";
 import {
   DEFAULT_PRICE_TABLE,
   DEFAULT_PRICE_TABLE_TEXT,
