@@ -41,16 +41,19 @@ const BATCHING = { batchScheduleFn: (dispatch: () => void) => setImmediate(dispa
 
 export function createLoaders(db: Db, principal: Principal): Loaders {
   const visible = visibleTo(principal);
-  const eventLoaders = new Map<readonly EventColumn[], DataLoader<string, GenerationEventRow[]>>();
+  // By the columns' names, not the array: an `events` field spread from two places of one
+  // node comes with two field nodes, and its column list is worked out anew for each generation.
+  const eventLoaders = new Map<string, DataLoader<string, GenerationEventRow[]>>();
   return {
     eventsWith(columns) {
-      let loader = eventLoaders.get(columns);
+      const key = columns.join(",");
+      let loader = eventLoaders.get(key);
       if (!loader) {
         loader = new DataLoader(async (ids) => {
           const byGeneration = await selectEventsOf(db, ids, columns);
           return ids.map((id) => byGeneration.get(id) ?? []);
         }, BATCHING);
-        eventLoaders.set(columns, loader);
+        eventLoaders.set(key, loader);
       }
       return loader;
     },

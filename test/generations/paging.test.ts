@@ -166,6 +166,17 @@ describeEachDatabase("generations: paging, filters, batching", (target) => {
       ]);
     });
 
+    it("an events field spread from two places of a node: still one events query for the page", async () => {
+      harness.queries.length = 0;
+      const result = await harness.gql(
+        `query($first: Int) { generations(first: $first) { edges { node { id events { type } ...E } } } } fragment E on Generation { events { message } }`,
+        { first: 5 },
+      );
+      expect(result.errors).toBeUndefined();
+      expect(Object.keys(result.data.generations.edges[0].node.events[0]).sort()).toEqual(["message", "type"]);
+      expect(harness.queries.map((q) => `${q.model}.${q.operation}`).sort()).toEqual(["Generation.findMany", "GenerationEvent.findMany"]);
+    });
+
     it("batches node lookups by id into one query", async () => {
       const ids = allIds.slice(0, 6).map((id) => Buffer.from(`Generation:${id}`).toString("base64"));
       harness.queries.length = 0;
