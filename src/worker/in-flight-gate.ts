@@ -29,6 +29,8 @@ export class InFlightGate {
   private readonly parked = new Map<string, true>();
   /** Woken by the gate and not yet through their look: they may try without queueing. */
   private readonly woken = new Map<string, number>();
+  /** Woken and trying now: one that finds its place taken (another instance's claim) parks at the front again. */
+  private readonly trying = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -44,15 +46,28 @@ export class InFlightGate {
    * then it is parked behind them. A woken id tries once.
    */
   mayTry(id: string): boolean {
-    if (this.woken.delete(id)) return true;
+    if (this.woken.delete(id)) {
+      this.trying.add(id);
+      return true;
+    }
+    this.trying.delete(id);
     if (this.parked.has(id)) return false;
-    return this.parked.size === 0;
+    // A newcomer queues behind those parked and those woken that have not tried yet: else it
+    // could take the place a woken one was woken for, and send that one to the back.
+    return this.parked.size === 0 && this.woken.size === 0;
   }
 
-  /** `id` found no free place (or must queue): park it until a place frees. */
+  /** `id` found no free place (or must queue): park it until a place frees; a woken one keeps its turn. */
   park(id: string): void {
     if (this.closed) return;
-    this.parked.set(id, true);
+    if (this.trying.delete(id) && this.parked.size > 0 && !this.parked.has(id)) {
+      const behind = [...this.parked.keys()];
+      this.parked.clear();
+      this.parked.set(id, true);
+      for (const other of behind) this.parked.set(other, true);
+    } else {
+      this.parked.set(id, true);
+    }
     this.arm();
   }
 
@@ -60,6 +75,7 @@ export class InFlightGate {
   leave(id: string): void {
     this.parked.delete(id);
     this.woken.delete(id);
+    this.trying.delete(id);
   }
 
   get waiting(): number {
