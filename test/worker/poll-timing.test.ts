@@ -84,9 +84,10 @@ describeEachDatabase("status reads against the stand-in", (target) => {
   const INTERVAL_MS = 400;
 
   /**
-   * Three jobs of 300 ms make the history; then jobs take 600 ms, so the next one is still
-   * running at its first read. Returns the gap between the read that found it done and the read
-   * before it.
+   * Three jobs of 300 ms make the history; the next one ends 160 ms after the usual time the
+   * gateway recorded for them (poll-timing.ts schedules its reads by it), so it is still running
+   * at its first read and ends inside the fast reads' window. Returns the gap between the read
+   * that found it done and the read before it.
    */
   async function lastGap(pollFastMs: number): Promise<{ gap: number; reads: number }> {
     harness = await startHarness(target, {
@@ -97,7 +98,11 @@ describeEachDatabase("status reads against the stand-in", (target) => {
     for (const id of warmUp) expect((await harness.waitForStatus(id, ["SUCCEEDED"], 10_000)).status).toBe("SUCCEEDED");
     // No wait: a success drops the cached "no history" at once (progress.ts), or this job would
     // be read on the schedule for a shape never seen.
-    harness.standIn.setJobDuration(600);
+    // Counted from the submit's acceptance to the stored result, so on a slow machine it is well
+    // above the stand-in's 300 ms: a fixed 600 ms job was then done at its first read.
+    const usual = await harness.gateway.services.progress.recordedMedianMs(VALID_INPUT.duration, "480p");
+    expect(usual).not.toBeNull();
+    harness.standIn.setJobDuration((usual as number) + 160);
     const id = localId((await harness.generate({ ...VALID_INPUT, seed: 4 })).generation.id);
     expect((await harness.waitForStatus(id, ["SUCCEEDED"], 10_000)).status).toBe("SUCCEEDED");
     const events = await harness.db.generationEvent.findMany({ where: { generationId: id, type: "UPSTREAM_CALL" }, orderBy: { id: "asc" } });
