@@ -10,7 +10,12 @@ export type InsertValue = string | number | boolean | Date | null;
 
 /** `"a", "b"` (or `p."a", p."b"` with a prefix): a column list for fixed SQL. */
 export function columnList(columns: readonly string[], prefix = ""): Sql {
-  return raw(columns.map((column) => `${prefix}"${column}"`).join(", "));
+  return raw(quotedColumns(columns, prefix));
+}
+
+/** The same list as text, for SQL written as a string (history-reads.ts). */
+export function quotedColumns(columns: readonly string[], prefix = ""): string {
+  return columns.map((column) => `${prefix}"${column}"`).join(", ");
 }
 
 /** INSERT INTO "table" ("a", "b") VALUES (?, ?), (?, ?)…: one statement for all `rows`. */

@@ -5,6 +5,7 @@
 // per-page statement counts in tests still see every one.
 import type { GenerationVisibility } from "../auth/visibility";
 import type { Db } from "../db/client";
+import { quotedColumns } from "../db/insert-rows";
 import type { SqlArg } from "../db/rows";
 import { type EventColumn, EVENT_COLUMN_NAMES } from "./event-selection";
 import type { GenerationColumn } from "./generation-selection";
@@ -18,7 +19,7 @@ interface Where {
 }
 
 /** GenerationEvent's columns, as the feed reads them (feed-reads.ts). */
-export const EVENT_COLUMNS = quoted(EVENT_COLUMN_NAMES);
+export const EVENT_COLUMNS = quotedColumns(EVENT_COLUMN_NAMES);
 
 export interface PageQuery {
   filter: GenerationFilterInput;
@@ -40,7 +41,7 @@ export function selectPage(db: Db, query: PageQuery): Promise<GenerationRow[]> {
   if (query.afterId) and(where, '"id" > ?', query.afterId);
   return db.$rows.select<GenerationRow>(
     { model: "Generation", operation: "findMany" },
-    `SELECT ${query.columns ? quoted(query.columns) : "*"} FROM "Generation"${clause(where)} ORDER BY "id" ${query.ascending ? "ASC" : "DESC"} LIMIT ?`,
+    `SELECT ${query.columns ? quotedColumns(query.columns) : "*"} FROM "Generation"${clause(where)} ORDER BY "id" ${query.ascending ? "ASC" : "DESC"} LIMIT ?`,
     [...where.args, query.limit],
   );
 }
@@ -87,7 +88,7 @@ export async function selectEventsOf(
   columns: readonly EventColumn[],
 ): Promise<Map<string, GenerationEventRow[]>> {
   const postgres = db.$rows.provider === "postgresql";
-  const list = quoted(columns);
+  const list = quotedColumns(columns);
   // SQLite's json_group_array(... ORDER BY) would hand back each inner array as a string (the
   // JSON subtype does not survive the sort), so the array's text is concatenated instead.
   const events = postgres ? `json_agg(json_build_array(${list}) ORDER BY "id")` : `'[' || group_concat(json_array(${list}), ',' ORDER BY "id") || ']'`;
@@ -158,9 +159,4 @@ function clause(where: Where): string {
 /** `?, ?, …` for an IN list of `count` values (`NULL` when empty: matches nothing). */
 export function placeholders(count: number): string {
   return count === 0 ? "NULL" : Array.from({ length: count }, () => "?").join(", ");
-}
-
-/** `"a", "b"`: a column list for the SQL text. */
-function quoted(columns: readonly string[]): string {
-  return columns.map((column) => `"${column}"`).join(", ");
 }
