@@ -132,6 +132,7 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
     tracing: config.tracing !== null,
     corsOrigins: config.CORS_ORIGINS,
     subscriptionLimits: { perKey: config.MAX_SUBSCRIPTIONS_PER_KEY, perAddress: config.MAX_SUBSCRIPTIONS_PER_ADDRESS },
+    sseCoalesceMs: config.SSE_COALESCE_MS,
     metricsToken: config.METRICS_TOKEN ?? null,
     webhooks: {
       secretKey: secretKeyLoader({ key: config.WEBHOOK_SECRET_KEY, file: config.WEBHOOK_SECRET_KEY_FILE }),

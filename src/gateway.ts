@@ -44,6 +44,7 @@ import { SegmindReachability, observeSegmind } from "./observability/segmind";
 import { metricsRoute, requestMetrics } from "./http/metrics";
 import { operationTracing } from "./http/tracing";
 import { sharedSubscriptionExecution } from "./http/shared-subscription-execution";
+import { DEFAULT_SSE_COALESCE_MS, sseWriteCoalescing } from "./http/sse-coalescing";
 import { traceSegmind } from "./observability/segmind-spans";
 import { guardedOnRequest, safetyNet } from "./http/safety-net";
 import { storableTextOnly } from "./http/text-input";
@@ -141,6 +142,8 @@ export interface GatewayDeps {
   subscriptionLimits?: Partial<SubscriptionLimits>;
   /** How often subscriptions send a progress tick while waiting; default 2 s. */
   progressTickMs?: number;
+  /** SSE writes closer than this to a stream's last write go out together (SSE_COALESCE_MS); 0: each on its own; default 20. */
+  sseCoalesceMs?: number;
   /** Wakes subscribers when events are written; in-process by default, Redis with `shared`. */
   notifier?: GenerationNotifier;
   /** Absent: one process (in-process queue, limiter and notifier); set: shared through Redis. */
@@ -397,6 +400,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       accessLog(logger),
       // Before tracing, which wraps the subscribe function this one sets.
       sharedSubscriptionExecution(),
+      sseWriteCoalescing(deps.sseCoalesceMs ?? DEFAULT_SSE_COALESCE_MS),
       ...(deps.tracing ? [operationTracing()] : []),
       studioRoute({ publicUrl: services.publicUrl }),
       healthRoutes(readiness),
