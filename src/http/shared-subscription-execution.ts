@@ -60,5 +60,32 @@ function callerKey(principal: Principal | undefined): string {
 }
 
 function copyTop(result: Promise<ExecutionResult> | ExecutionResult): Promise<ExecutionResult> | ExecutionResult {
-  return result instanceof Promise ? result.then((value) => ({ ...value })) : { ...result };
+  return result instanceof Promise ? result.then(sharedCopy) : sharedCopy(result);
+}
+
+/** A shared result's JSON, written once for all the streams it goes to. */
+const texts = new WeakMap<ExecutionResult, string>();
+
+/**
+ * A stream's copy of a shared result. yoga serialises a result with its `stringify` when it has
+ * one: the copy's gives the shared JSON, written once, as long as what is serialised still holds
+ * exactly the shared result's fields (a plugin that changed the copy, or yoga's own error
+ * cleaning, makes a new object: that one is serialised on its own).
+ */
+function sharedCopy(result: ExecutionResult): ExecutionResult {
+  const copy = { ...result };
+  const stringify = (shown: ExecutionResult) => {
+    if (!sameFields(shown, result)) return JSON.stringify(shown);
+    let text = texts.get(result);
+    if (text === undefined) texts.set(result, (text = JSON.stringify(result)));
+    return text;
+  };
+  Object.defineProperty(copy, "stringify", { value: stringify, enumerable: false });
+  return copy;
+}
+
+function sameFields(shown: object, shared: object): boolean {
+  const keys = Object.keys(shown);
+  if (keys.length !== Object.keys(shared).length) return false;
+  return keys.every((key) => (shown as Record<string, unknown>)[key] === (shared as Record<string, unknown>)[key]);
 }
