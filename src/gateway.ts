@@ -45,6 +45,7 @@ import { metricsRoute, requestMetrics } from "./http/metrics";
 import { operationTracing } from "./http/tracing";
 import { sharedSubscriptionExecution } from "./http/shared-subscription-execution";
 import { DEFAULT_SSE_COALESCE_MS, sseWriteCoalescing } from "./http/sse-coalescing";
+import { leanEventStreams } from "./http/event-stream";
 import { traceSegmind } from "./observability/segmind-spans";
 import { guardedOnRequest, safetyNet } from "./http/safety-net";
 import { storableTextOnly } from "./http/text-input";
@@ -400,6 +401,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       accessLog(logger),
       // Before tracing, which wraps the subscribe function this one sets.
       sharedSubscriptionExecution(),
+      leanEventStreams(),
       sseWriteCoalescing(deps.sseCoalesceMs ?? DEFAULT_SSE_COALESCE_MS),
       ...(deps.tracing ? [operationTracing()] : []),
       studioRoute({ publicUrl: services.publicUrl }),

@@ -65,6 +65,17 @@ function copyTop(result: Promise<ExecutionResult> | ExecutionResult): Promise<Ex
 
 /** A shared result's JSON, written once for all the streams it goes to. */
 const texts = new WeakMap<ExecutionResult, string>();
+/** A stream's copy → the shared result it copies. */
+const origins = new WeakMap<object, ExecutionResult>();
+
+/**
+ * The shared result a stream's result is a copy of, while it still holds exactly its fields (no
+ * plugin changed it): the same for every stream it went to, so its serialised form is too.
+ */
+export function sharedOrigin(result: object): ExecutionResult | undefined {
+  const origin = origins.get(result);
+  return origin !== undefined && sameFields(result, origin) ? origin : undefined;
+}
 
 /**
  * A stream's copy of a shared result. yoga serialises a result with its `stringify` when it has
@@ -74,6 +85,7 @@ const texts = new WeakMap<ExecutionResult, string>();
  */
 function sharedCopy(result: ExecutionResult): ExecutionResult {
   const copy = { ...result };
+  origins.set(copy, result);
   const stringify = (shown: ExecutionResult) => {
     if (!sameFields(shown, result)) return JSON.stringify(shown);
     let text = texts.get(result);

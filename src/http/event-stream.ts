@@ -1,0 +1,113 @@
+import { Readable } from "node:stream";
+import type { ExecutionResult } from "graphql";
+import { type Plugin, isAsyncIterable, processRegularResult } from "graphql-yoga";
+import { sharedOrigin } from "./shared-subscription-execution";
+
+/** yoga's keep-alive: a comment line this often (every 300 ms under NODE_ENV=test, as yoga does). */
+const PING_MS = 12_000;
+const PING = Buffer.from(":\n\n");
+const COMPLETE = Buffer.from("event: complete\ndata:\n\n");
+
+/**
+ * Subscriptions over server-sent events (GraphQL over SSE, distinct connections), as yoga
+ * sends them, in fewer steps per message. yoga encodes each message as two chunks (the event
+ * line, then `data:` with the JSON), each encoded and pushed through a web ReadableStream, then
+ * into the node stream underneath, then written to the response: two writes per message and
+ * subscriber. Here each message is one Buffer pushed into a node Readable the response is
+ * piped from, and a result shared by many streams (shared-subscription-execution.ts) is
+ * serialised and encoded once for all of them.
+ *
+ * The wire format is yoga's: a `:` comment first and every 12 s, `event: next` with `data:`
+ * per result, `event: complete` at the end. A result that has errors or HTTP extensions is
+ * serialised by yoga's own JSON processor (which strips internals from errors), never shared.
+ * Only async-iterable results of requests that accept text/event-stream are taken; the rest
+ * stays with yoga's processors.
+ */
+export function leanEventStreams(): Plugin {
+  return {
+    onResultProcess({ request, result, setResultProcessor }) {
+      if (!isAsyncIterable(result)) return;
+      if (!(request.headers.get("accept") ?? "").includes("text/event-stream")) return;
+      setResultProcessor(processEventStream as Parameters<typeof setResultProcessor>[0], "text/event-stream");
+    },
+  };
+}
+
+type FetchAPI = Parameters<typeof processRegularResult>[1];
+
+const processEventStream = (result: unknown, fetchAPI: FetchAPI): Response => {
+  const body = new EventStream((result as AsyncIterable<ExecutionResult>)[Symbol.asyncIterator](), fetchAPI);
+  return new fetchAPI.Response(body as unknown as ReadableStream, {
+    status: 200,
+    headers: { "Content-Type": "text/event-stream", Connection: "keep-alive", "Cache-Control": "no-cache", "Content-Encoding": "none" },
+  });
+};
+
+/** A shared result's message bytes, encoded once. */
+const encoded = new WeakMap<ExecutionResult, Buffer>();
+
+class EventStream extends Readable {
+  private reading = false;
+  private readonly ping: NodeJS.Timeout;
+
+  constructor(
+    private readonly source: AsyncIterator<ExecutionResult>,
+    private readonly fetchAPI: FetchAPI,
+  ) {
+    super();
+    // First a comment: some browsers hold the fetch until a body byte arrives.
+    this.push(PING);
+    this.ping = setInterval(() => this.push(PING), process.env.NODE_ENV === "test" ? 300 : PING_MS);
+    this.ping.unref();
+  }
+
+  override _read(): void {
+    if (this.reading) return;
+    this.reading = true;
+    this.source.next().then(
+      async ({ value, done }) => {
+        if (value != null) this.push(await this.message(value));
+        if (done) {
+          clearInterval(this.ping);
+          this.push(COMPLETE);
+          this.push(null);
+        }
+        this.reading = false;
+        // Node asks again only while its buffer has room and after a push: ask once more for
+        // a result that pushed nothing (an empty value).
+        if (value == null && !done) this._read();
+      },
+      (error: unknown) => this.destroy(error as Error),
+    );
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    clearInterval(this.ping);
+    const ended = this.source.return?.();
+    Promise.resolve(ended).then(
+      () => callback(error),
+      () => callback(error),
+    );
+  }
+
+  private async message(result: ExecutionResult): Promise<Buffer> {
+    const origin = sharedOrigin(result);
+    if (origin !== undefined && cleanAsIs(origin)) {
+      let bytes = encoded.get(origin);
+      if (bytes === undefined) encoded.set(origin, (bytes = frame(JSON.stringify(origin))));
+      return bytes;
+    }
+    if (cleanAsIs(result)) return frame(JSON.stringify(result));
+    // Errors or HTTP extensions: yoga's JSON processor strips their internals.
+    return frame(await processRegularResult(result, this.fetchAPI, "application/json").text());
+  }
+}
+
+/** yoga serialises such a result as it is (nothing to strip). */
+function cleanAsIs(result: ExecutionResult): boolean {
+  return !result.errors?.length && !(result.extensions as { http?: unknown } | undefined)?.http;
+}
+
+function frame(json: string): Buffer {
+  return Buffer.from(`event: next\ndata: ${json}\n\n`);
+}

@@ -1,0 +1,144 @@
+// Subscriptions over SSE through src/http/event-stream.ts: the bytes yoga's own processor sends
+// (results, errors with their internals stripped, the end), a shared result serialised once for
+// all its streams, and a client that goes away ends the stream's source (its finally runs).
+import { type Server, createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { GraphQLError } from "graphql";
+import { type Plugin, createSchema, createYoga } from "graphql-yoga";
+import { afterEach, expect, it, vi } from "vitest";
+import { leanEventStreams } from "../../src/http/event-stream";
+import { sharedSubscriptionExecution } from "../../src/http/shared-subscription-execution";
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((done) => server.close(done));
+  }
+});
+
+const generation = { id: "g1" };
+const events = Array.from({ length: 10 }, (_, i) => ({ id: i + 1 }));
+let ended = 0;
+
+function yogaWith(plugins: Plugin[]) {
+  return createYoga({
+    logging: false,
+    plugins: [sharedSubscriptionExecution(), ...plugins],
+    schema: createSchema({
+      typeDefs: /* GraphQL */ `
+        type Query { ok: Boolean }
+        type Update { sequence: Int! text: String! broken: String }
+        type Subscription { updates(count: Int!, failAt: Int, forever: Boolean): Update! }
+      `,
+      resolvers: {
+        Subscription: {
+          updates: {
+            // The feed's shape: EVENT updates around shared objects (so they are shared). An
+            // iterator, not a generator: its return() runs at once, where a generator waiting
+            // inside `await` would only see it after the wait.
+            subscribe: (_root: unknown, args: { count: number; failAt?: number; forever?: boolean }): AsyncIterableIterator<unknown> => {
+              let i = 0;
+              let done = false;
+              const iterator: AsyncIterableIterator<unknown> = {
+                [Symbol.asyncIterator]: () => iterator,
+                next: async () => {
+                  if (!done && i < args.count) {
+                    i++;
+                    return { done: false, value: { kind: "EVENT", event: events[i - 1], generation, sequence: i, failAt: args.failAt } };
+                  }
+                  if (!done && args.forever) return new Promise<IteratorResult<unknown>>(() => {});
+                  if (!done) ended++;
+                  done = true;
+                  return { done: true, value: undefined };
+                },
+                return: async () => {
+                  if (!done) ended++;
+                  done = true;
+                  return { done: true, value: undefined };
+                },
+              };
+              return iterator;
+            },
+            resolve: (update: unknown) => update,
+          },
+        },
+        Update: {
+          text: (update: { sequence: number }) => `übung "${update.sequence}"\n`,
+          broken: (update: { sequence: number; failAt?: number }) => {
+            if (update.sequence !== update.failAt) return null;
+            throw new GraphQLError("broken on purpose", { extensions: { code: "BROKEN", http: { status: 418 } } });
+          },
+        },
+      },
+    }),
+  });
+}
+
+async function streamText(yoga: ReturnType<typeof yogaWith>, query: string): Promise<string> {
+  const response = await yoga.fetch("http://gateway.test/graphql", {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "text/event-stream" },
+    body: JSON.stringify({ query }),
+  });
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toBe("text/event-stream");
+  // Pings (comment lines) come on a timer; the messages are what must match.
+  return (await response.text()).replace(/^:\n\n/gm, "");
+}
+
+it("sends what yoga's processor sends: each result, errors without internals, then the end", async () => {
+  const queries = [
+    "subscription { updates(count: 5) { sequence text } }",
+    "subscription { updates(count: 4, failAt: 2) { sequence broken } }",
+  ];
+  for (const query of queries) {
+    const ours = await streamText(yogaWith([leanEventStreams()]), query);
+    const yogas = await streamText(yogaWith([]), query);
+    expect(ours).toBe(yogas);
+    expect(ours.endsWith("event: complete\ndata:\n\n")).toBe(true);
+  }
+  const withError = await streamText(yogaWith([leanEventStreams()]), queries[1]!);
+  expect(withError).toContain('"message":"broken on purpose"');
+  expect(withError).toContain('"code":"BROKEN"');
+  expect(withError).not.toContain('"http"');
+});
+
+it("serialises a result shared by many streams once", async () => {
+  const yoga = yogaWith([leanEventStreams()]);
+  const stringified: unknown[] = [];
+  const original = JSON.stringify;
+  const spy = vi.spyOn(JSON, "stringify").mockImplementation((value: unknown, ...rest: unknown[]) => {
+    stringified.push(value);
+    return (original as (...args: unknown[]) => string)(value, ...rest);
+  });
+  try {
+    const texts = await Promise.all(Array.from({ length: 5 }, () => streamText(yoga, "subscription { updates(count: 4) { sequence } }")));
+    for (const text of texts) expect(text).toBe(texts[0]);
+    expect(texts[0]!.match(/event: next/g)).toHaveLength(4);
+    const results = stringified.filter((value) => (value as { data?: { updates?: unknown } })?.data?.updates !== undefined);
+    expect(results).toHaveLength(4);
+  } finally {
+    spy.mockRestore();
+  }
+});
+
+it("ends the stream's source when the client goes away", async () => {
+  const server = createServer(yogaWith([leanEventStreams()]));
+  servers.push(server);
+  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  const before = ended;
+  const controller = new AbortController();
+  const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "text/event-stream" },
+    body: JSON.stringify({ query: "subscription { updates(count: 2, forever: true) { sequence } }" }),
+    signal: controller.signal,
+  });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes('"sequence":2')) text += (await reader.read()).value ?? "";
+  expect(ended).toBe(before);
+  controller.abort();
+  await vi.waitFor(() => expect(ended).toBe(before + 1), { timeout: 5_000 });
+});
