@@ -63,36 +63,23 @@ function copyTop(result: Promise<ExecutionResult> | ExecutionResult): Promise<Ex
   return result instanceof Promise ? result.then(sharedCopy) : sharedCopy(result);
 }
 
-/** A shared result's JSON, written once for all the streams it goes to. */
-const texts = new WeakMap<ExecutionResult, string>();
 /** A stream's copy → the shared result it copies. */
 const origins = new WeakMap<object, ExecutionResult>();
 
 /**
  * The shared result a stream's result is a copy of, while it still holds exactly its fields (no
- * plugin changed it): the same for every stream it went to, so its serialised form is too.
+ * plugin changed it): the same for every stream it went to, so its serialised form is too
+ * (event-stream.ts serialises and encodes it once).
  */
 export function sharedOrigin(result: object): ExecutionResult | undefined {
   const origin = origins.get(result);
   return origin !== undefined && sameFields(result, origin) ? origin : undefined;
 }
 
-/**
- * A stream's copy of a shared result. yoga serialises a result with its `stringify` when it has
- * one: the copy's gives the shared JSON, written once, as long as what is serialised still holds
- * exactly the shared result's fields (a plugin that changed the copy, or yoga's own error
- * cleaning, makes a new object: that one is serialised on its own).
- */
+/** A stream's copy of a shared result, remembering what it copies. */
 function sharedCopy(result: ExecutionResult): ExecutionResult {
   const copy = { ...result };
   origins.set(copy, result);
-  const stringify = (shown: ExecutionResult) => {
-    if (!sameFields(shown, result)) return JSON.stringify(shown);
-    let text = texts.get(result);
-    if (text === undefined) texts.set(result, (text = JSON.stringify(result)));
-    return text;
-  };
-  Object.defineProperty(copy, "stringify", { value: stringify, enumerable: false });
   return copy;
 }
 

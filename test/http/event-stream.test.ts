@@ -104,20 +104,48 @@ it("sends what yoga's processor sends: each result, errors without internals, th
   expect(withError).not.toContain('"http"');
 });
 
-it("serialises a result shared by many streams once", async () => {
-  const yoga = yogaWith([leanEventStreams()]);
+it("serialises a result shared by many streams once, and a stream whose copy a plugin changed on its own", async () => {
   const stringified: unknown[] = [];
+  const serialised = () => stringified.filter((value) => (value as { data?: { updates?: unknown } })?.data?.updates !== undefined).length;
   const original = JSON.stringify;
   const spy = vi.spyOn(JSON, "stringify").mockImplementation((value: unknown, ...rest: unknown[]) => {
     stringified.push(value);
     return (original as (...args: unknown[]) => string)(value, ...rest);
   });
   try {
+    const yoga = yogaWith([leanEventStreams()]);
     const texts = await Promise.all(Array.from({ length: 5 }, () => streamText(yoga, "subscription { updates(count: 4) { sequence } }")));
     for (const text of texts) expect(text).toBe(texts[0]);
     expect(texts[0]!.match(/event: next/g)).toHaveLength(4);
-    const results = stringified.filter((value) => (value as { data?: { updates?: unknown } })?.data?.updates !== undefined);
-    expect(results).toHaveLength(4);
+    // 4 updates to 5 streams: 4 serialisations, not 20.
+    expect(serialised()).toBe(4);
+
+    // A plugin that marks each stream's results in place: every stream shows its own mark.
+    stringified.length = 0;
+    let streamCount = 0;
+    const marking: Plugin = {
+      onSubscribe() {
+        const stream = ++streamCount;
+        return {
+          onSubscribeResult: () => ({
+            onNext: ({ result }: { result: { extensions?: Record<string, unknown> } }) => {
+              result.extensions = { stream };
+            },
+          }),
+        };
+      },
+    };
+    const marked = yogaWith([leanEventStreams(), marking]);
+    const streams = await Promise.all(Array.from({ length: 3 }, () => streamText(marked, "subscription { updates(count: 4) { sequence } }")));
+    const payloads = streams.map((text) =>
+      text
+        .split("\n\n")
+        .filter((block) => block.startsWith("event: next"))
+        .map((block) => JSON.parse(block.slice(block.indexOf("data:") + 5))),
+    );
+    expect(payloads.map((events) => [...new Set(events.map((event) => event.extensions?.stream))]).flat().sort()).toEqual([1, 2, 3]);
+    for (const events of payloads) expect(events.map((event) => event.data.updates.sequence)).toEqual([1, 2, 3, 4]);
+    expect(serialised()).toBe(12);
   } finally {
     spy.mockRestore();
   }

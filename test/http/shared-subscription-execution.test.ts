@@ -2,8 +2,8 @@
 // executed once (src/http/shared-subscription-execution.ts); anything that could make their
 // answers differ (another caller, other variables, another document, their own progress, an
 // update that is not the feed's shared object) is executed on its own.
-import { type Plugin, createSchema, createYoga } from "graphql-yoga";
-import { expect, it, vi } from "vitest";
+import { createSchema, createYoga } from "graphql-yoga";
+import { expect, it } from "vitest";
 import type { Principal } from "../../src/auth/principal";
 import { sharedSubscriptionExecution } from "../../src/http/shared-subscription-execution";
 
@@ -27,11 +27,11 @@ interface Context {
   progress: number;
 }
 
-function gatewayLike(items: ReturnType<typeof feed>, options: { tick?: boolean; plugin?: Plugin } = {}) {
+function gatewayLike(items: ReturnType<typeof feed>, options: { tick?: boolean } = {}) {
   const executions: string[] = [];
   const yoga = createYoga<Context>({
     logging: false,
-    plugins: [sharedSubscriptionExecution(), ...(options.plugin ? [options.plugin] : [])],
+    plugins: [sharedSubscriptionExecution()],
     context: ({ request }) => {
       const caller = request.headers.get("x-caller") ?? "a";
       return {
@@ -130,60 +130,3 @@ it("executes per stream when the streams' own progress differs, and for updates 
   for (const stream of streams) expect(stream.map((u) => u.sequence)).toEqual([0, 0, 0]);
   expect(ticks.executions).toHaveLength(6);
 });
-
-it("serialises a shared update once for all its streams, and a stream whose copy a plugin changed on its own", async () => {
-  const items = feed(4);
-  const serialised = () => stringified.filter((value) => (value as { data?: { updates?: unknown } })?.data?.updates !== undefined).length;
-  const stringified: unknown[] = [];
-  const original = JSON.stringify;
-  const spy = vi.spyOn(JSON, "stringify").mockImplementation((value: unknown, ...rest: unknown[]) => {
-    stringified.push(value);
-    return (original as (...args: unknown[]) => string)(value, ...rest);
-  });
-  try {
-    const { yoga } = gatewayLike(items);
-    const streams = await Promise.all(Array.from({ length: 5 }, () => collect(yoga, QUERY, { prefix: "v-" })));
-    for (const stream of streams) expect(stream.map((u) => u.sequence)).toEqual([1, 2, 3, 4]);
-    // 4 updates to 5 streams: 4 serialisations, not 20.
-    expect(serialised()).toBe(4);
-
-    // A plugin that marks each stream's results in place: every stream shows its own mark.
-    stringified.length = 0;
-    let streamCount = 0;
-    const marked = gatewayLike(items, {
-      plugin: {
-        onSubscribe() {
-          const stream = ++streamCount;
-          return {
-            onSubscribeResult: () => ({
-              onNext: ({ result }: { result: { extensions?: Record<string, unknown> } }) => {
-                result.extensions = { stream };
-              },
-            }),
-          };
-        },
-      },
-    });
-    const texts = await Promise.all(Array.from({ length: 3 }, () => rawEvents(marked.yoga, QUERY)));
-    const marks = texts.map((events) => [...new Set(events.map((event) => event.extensions?.stream))]);
-    expect(marks.flat().sort()).toEqual([1, 2, 3]);
-    for (const events of texts) expect(events.map((event) => event.data.updates.sequence)).toEqual([1, 2, 3, 4]);
-    expect(serialised()).toBe(12);
-  } finally {
-    spy.mockRestore();
-  }
-});
-
-/** Every `next` payload of one SSE subscription, whole (data and extensions). */
-async function rawEvents(yoga: ReturnType<typeof gatewayLike>["yoga"], query: string) {
-  const response = await yoga.fetch("http://gateway.test/graphql", {
-    method: "POST",
-    headers: { "content-type": "application/json", accept: "text/event-stream", "x-caller": "a", "x-progress": "0.5" },
-    body: JSON.stringify({ query, variables: {} }),
-  });
-  const text = await response.text();
-  return text
-    .split("\n\n")
-    .filter((block) => block.startsWith("event: next"))
-    .map((block) => JSON.parse(block.slice(block.indexOf("data:") + 5)));
-}
