@@ -2,11 +2,13 @@
 // before/after comparisons of the SSE fan-out's own cost. The sse scenario's latency swings
 // with whatever else the 2 cores do; CPU time from /proc swings less, and the difference
 // between a round with 200 subscribers and one with none takes the generations' own work out.
+// Also each generation's Segmind done → SUCCEEDED written, watched and not: how much the
+// fan-out's load delays the worker.
 //   PROVIDER=sqlite|postgresql ROUNDS=3 GENERATIONS=20 SUBSCRIBERS=200 npx tsx bench/fanout-cpu.ts
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type BenchDatabase, type Provider, createDatabase } from "./lib/databases";
+import { type BenchDatabase, type Provider, createDatabase, timeMs } from "./lib/databases";
 import { startGateway, startStandIn } from "./lib/gateway";
 import { GENERATE_INPUT, generate } from "./lib/graphql";
 import { cpuSeconds } from "./lib/processes";
@@ -24,8 +26,8 @@ const database = await createDatabase(provider, dir, `fanout-${provider}`);
 const gateway = await startGateway(dir, "gw", database, standIn, { SEGMIND_MAX_RPM: "0", MAX_SUBSCRIPTIONS_PER_KEY: "0", MAX_SUBSCRIPTIONS_PER_ADDRESS: "0" });
 let seed = 1;
 
-/** Runs `generations` to their final status; the gateway's CPU seconds meanwhile and their ids. */
-async function batch(): Promise<{ cpu: number; ids: string[] }> {
+/** Runs `generations` to their final status; the gateway's CPU seconds meanwhile, their ids and Segmind done → written (ms). */
+async function batch(): Promise<{ cpu: number; ids: string[]; late: number[] }> {
   const before = cpuSeconds(gateway.proc.pid);
   const ids = await Promise.all(
     Array.from({ length: generations }, async () => {
@@ -36,14 +38,18 @@ async function batch(): Promise<{ cpu: number; ids: string[] }> {
     }),
   );
   await waitFinal(database, ids.map(localId));
-  return { cpu: cpuSeconds(gateway.proc.pid) - before, ids };
+  const cpu = cpuSeconds(gateway.proc.pid) - before;
+  return { cpu, ids, late: await doneToWritten(ids.map(localId)) };
 }
 
 try {
   await batch(); // warm-up: compiled paths, the poll schedule's history
   const perMessage: number[] = [];
+  const lateAlone: number[] = [];
+  const lateWatched: number[] = [];
   for (let round = 1; round <= rounds; round++) {
     const alone = await batch();
+    lateAlone.push(...alone.late);
     const subscribers: Subscriber[] = [];
     const headers = { authorization: `Bearer ${gateway.key}` };
     for (let i = 0; i < subscriberCount; i += 20) {
@@ -51,7 +57,8 @@ try {
     }
     await new Promise((done) => setTimeout(done, 500));
     const before = cpuSeconds(gateway.proc.pid);
-    const { ids } = await batch();
+    const { ids, late } = await batch();
+    lateWatched.push(...late);
     const finals = new Set(ids);
     const done = (s: Subscriber) => new Set(s.received.filter((m) => finals.has(m.data?.data?.generationsUpdated?.generation?.id) && ["SUCCEEDED", "FAILED"].includes(m.data?.data?.generationsUpdated?.event?.toStatus)).map((m) => m.data.data.generationsUpdated.generation.id)).size === finals.size;
     for (const deadline = Date.now() + 15_000; Date.now() < deadline && !subscribers.every(done); ) await new Promise((r) => setTimeout(r, 50));
@@ -67,11 +74,24 @@ try {
   }
   perMessage.sort((a, b) => a - b);
   console.log(`${provider}: median ${perMessage[Math.floor(perMessage.length / 2)]?.toFixed(1)} µs of the gateway's CPU per message (${rounds} rounds)`);
+  const q = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(p * values.length))] ?? Number.NaN;
+  console.log(
+    `${provider}: Segmind done → SUCCEEDED written, p50 / p90: alone ${q(lateAlone, 0.5)} / ${q(lateAlone, 0.9)} ms; watched ${q(lateWatched, 0.5)} / ${q(lateWatched, 0.9)} ms (${lateWatched.length} generations)`,
+  );
 } finally {
   await gateway.proc.stop();
   await standIn.proc.stop();
   await database.drop();
   rmSync(dir, { recursive: true, force: true });
+}
+
+async function doneToWritten(ids: string[]): Promise<number[]> {
+  const completions = await standIn.completions();
+  const rows = await database.sql(`SELECT "upstreamRequestId", "completedAt" FROM "Generation" WHERE id IN (${ids.map((id) => `'${id}'`).join(", ")})`);
+  return rows
+    .map((row) => (timeMs(row.completedAt) ?? Number.NaN) - (completions.get(String(row.upstreamRequestId)) ?? Number.NaN))
+    .filter((ms) => Number.isFinite(ms))
+    .map((ms) => Math.round(ms));
 }
 
 function localId(globalId: string): string {

@@ -70,3 +70,12 @@ async function withPg<T>(url: string, use: (client: pg.Client) => Promise<T>): P
     await client.end();
   }
 }
+
+/** A DateTime column as ms: pg gives Date, Prisma's SQLite rows hold ms or ISO text. */
+export function timeMs(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === "number" || typeof value === "bigint") return Number(value);
+  const text = String(value);
+  return /^\d+$/.test(text) ? Number(text) : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(" ", "T")}Z`);
+}

@@ -5,7 +5,7 @@
 // subscriber must get every event of the 50 (compared with the database), none dropped, and
 // no generation may fail. Target: p99 < 250 ms.
 import type { BenchContext, Scenario } from "../lib/context";
-import { type BenchDatabase, PROVIDERS, type Provider, createDatabase } from "../lib/databases";
+import { type BenchDatabase, PROVIDERS, type Provider, createDatabase, timeMs } from "../lib/databases";
 import { startGateway } from "../lib/gateway";
 import { GENERATE_INPUT, generate } from "../lib/graphql";
 import { cpuSeconds } from "../lib/processes";
@@ -240,13 +240,4 @@ async function waitFinalInDatabase(database: BenchDatabase, ids: string[], timeo
     await new Promise((done) => setTimeout(done, 250));
   } while (Date.now() < deadline);
   return finals;
-}
-
-/** A DateTime column as ms: pg gives Date, Prisma's SQLite rows hold ms or ISO text. */
-function timeMs(value: unknown): number | null {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value.getTime();
-  if (typeof value === "number" || typeof value === "bigint") return Number(value);
-  const text = String(value);
-  return /^\d+$/.test(text) ? Number(text) : Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(" ", "T")}Z`);
 }
