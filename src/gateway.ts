@@ -401,7 +401,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
       accessLog(logger),
       // Before tracing, which wraps the subscribe function this one sets.
       sharedSubscriptionExecution(),
-      leanEventStreams(),
+      leanEventStreams(logger),
       sseWriteCoalescing(deps.sseCoalesceMs ?? DEFAULT_SSE_COALESCE_MS),
       ...(deps.tracing ? [operationTracing()] : []),
       studioRoute({ publicUrl: services.publicUrl }),

@@ -1,6 +1,8 @@
 import { Readable } from "node:stream";
 import type { ExecutionResult } from "graphql";
 import { type Plugin, isAsyncIterable, processRegularResult } from "graphql-yoga";
+import type { Logger } from "../logger";
+import { requestIdFor } from "./request-id";
 import { sharedOrigin } from "./shared-subscription-execution";
 
 /** yoga's keep-alive: a comment line this often (every 300 ms under NODE_ENV=test, as yoga does). */
@@ -22,21 +24,29 @@ const COMPLETE = Buffer.from("event: complete\ndata:\n\n");
  * serialised by yoga's own JSON processor (which strips internals from errors), never shared.
  * Only async-iterable results of requests that accept text/event-stream are taken; the rest
  * stays with yoga's processors.
+ *
+ * A subscription's own failure reaches here as a result with an error (yoga masks it), then
+ * the end. Should the stream itself still fail (its iterator rejects, or serialising a result
+ * does), that is logged with the request id and the stream is ended without `complete`: the
+ * client sees it cut and resumes with `after`.
  */
-export function leanEventStreams(): Plugin {
+export function leanEventStreams(logger: Logger): Plugin {
   return {
     onResultProcess({ request, result, setResultProcessor }) {
       if (!isAsyncIterable(result)) return;
       if (!(request.headers.get("accept") ?? "").includes("text/event-stream")) return;
-      setResultProcessor(processEventStream as Parameters<typeof setResultProcessor>[0], "text/event-stream");
+      const failed = (error: unknown) =>
+        logger.error("a subscription stream failed; it is ended and its client resumes with `after`", { requestId: requestIdFor(request), error });
+      const processor = (result: unknown, fetchAPI: FetchAPI) => processEventStream(result, fetchAPI, failed);
+      setResultProcessor(processor as Parameters<typeof setResultProcessor>[0], "text/event-stream");
     },
   };
 }
 
 type FetchAPI = Parameters<typeof processRegularResult>[1];
 
-const processEventStream = (result: unknown, fetchAPI: FetchAPI): Response => {
-  const body = new EventStream((result as AsyncIterable<ExecutionResult>)[Symbol.asyncIterator](), fetchAPI);
+const processEventStream = (result: unknown, fetchAPI: FetchAPI, failed: (error: unknown) => void): Response => {
+  const body = new EventStream((result as AsyncIterable<ExecutionResult>)[Symbol.asyncIterator](), fetchAPI, failed);
   return new fetchAPI.Response(body as unknown as ReadableStream, {
     status: 200,
     headers: { "Content-Type": "text/event-stream", Connection: "keep-alive", "Cache-Control": "no-cache", "Content-Encoding": "none" },
@@ -53,6 +63,7 @@ class EventStream extends Readable {
   constructor(
     private readonly source: AsyncIterator<ExecutionResult>,
     private readonly fetchAPI: FetchAPI,
+    private readonly failed: (error: unknown) => void,
   ) {
     super();
     // First a comment: some browsers hold the fetch until a body byte arrives.
@@ -64,8 +75,9 @@ class EventStream extends Readable {
   override _read(): void {
     if (this.reading) return;
     this.reading = true;
-    this.source.next().then(
-      async ({ value, done }) => {
+    this.source
+      .next()
+      .then(async ({ value, done }) => {
         if (value != null) this.push(await this.message(value));
         if (done) {
           clearInterval(this.ping);
@@ -76,9 +88,13 @@ class EventStream extends Readable {
         // Node asks again only while its buffer has room and after a push: ask once more for
         // a result that pushed nothing (an empty value).
         if (value == null && !done) this._read();
-      },
-      (error: unknown) => this.destroy(error as Error),
-    );
+      })
+      // The source failed, or serialising its result did: the response ends, cut (no `complete`).
+      .catch((error: unknown) => {
+        this.failed(error);
+        clearInterval(this.ping);
+        this.push(null);
+      });
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

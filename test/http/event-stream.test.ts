@@ -4,10 +4,18 @@
 import { type Server, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { GraphQLError } from "graphql";
-import { type Plugin, createSchema, createYoga } from "graphql-yoga";
+import { type Plugin, createSchema, createYoga, isAsyncIterable } from "graphql-yoga";
 import { afterEach, expect, it, vi } from "vitest";
 import { leanEventStreams } from "../../src/http/event-stream";
 import { sharedSubscriptionExecution } from "../../src/http/shared-subscription-execution";
+
+const logged: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+const logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error: (message: string, fields?: Record<string, unknown>) => logged.push({ message, fields }),
+};
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -29,7 +37,7 @@ function yogaWith(plugins: Plugin[]) {
       typeDefs: /* GraphQL */ `
         type Query { ok: Boolean }
         type Update { sequence: Int! text: String! broken: String }
-        type Subscription { updates(count: Int!, failAt: Int, forever: Boolean): Update! }
+        type Subscription { updates(count: Int!, failAt: Int, forever: Boolean, breakAfter: Int): Update! }
       `,
       resolvers: {
         Subscription: {
@@ -37,12 +45,17 @@ function yogaWith(plugins: Plugin[]) {
             // The feed's shape: EVENT updates around shared objects (so they are shared). An
             // iterator, not a generator: its return() runs at once, where a generator waiting
             // inside `await` would only see it after the wait.
-            subscribe: (_root: unknown, args: { count: number; failAt?: number; forever?: boolean }): AsyncIterableIterator<unknown> => {
+            subscribe: (_root: unknown, args: { count: number; failAt?: number; forever?: boolean; breakAfter?: number }): AsyncIterableIterator<unknown> => {
               let i = 0;
               let done = false;
               const iterator: AsyncIterableIterator<unknown> = {
                 [Symbol.asyncIterator]: () => iterator,
                 next: async () => {
+                  if (!done && args.breakAfter !== undefined && i >= args.breakAfter) {
+                    // As a generator that throws: the error, then done.
+                    done = true;
+                    throw new Error("the source broke");
+                  }
                   if (!done && i < args.count) {
                     i++;
                     return { done: false, value: { kind: "EVENT", event: events[i - 1], generation, sequence: i, failAt: args.failAt } };
@@ -91,14 +104,16 @@ it("sends what yoga's processor sends: each result, errors without internals, th
   const queries = [
     "subscription { updates(count: 5) { sequence text } }",
     "subscription { updates(count: 4, failAt: 2) { sequence broken } }",
+    // The source itself fails after one update: a masked error, then the end.
+    "subscription { updates(count: 5, breakAfter: 1) { sequence } }",
   ];
   for (const query of queries) {
-    const ours = await streamText(yogaWith([leanEventStreams()]), query);
+    const ours = await streamText(yogaWith([leanEventStreams(logger)]), query);
     const yogas = await streamText(yogaWith([]), query);
     expect(ours).toBe(yogas);
     expect(ours.endsWith("event: complete\ndata:\n\n")).toBe(true);
   }
-  const withError = await streamText(yogaWith([leanEventStreams()]), queries[1]!);
+  const withError = await streamText(yogaWith([leanEventStreams(logger)]), queries[1]!);
   expect(withError).toContain('"message":"broken on purpose"');
   expect(withError).toContain('"code":"BROKEN"');
   expect(withError).not.toContain('"http"');
@@ -113,7 +128,7 @@ it("serialises a result shared by many streams once, and a stream whose copy a p
     return (original as (...args: unknown[]) => string)(value, ...rest);
   });
   try {
-    const yoga = yogaWith([leanEventStreams()]);
+    const yoga = yogaWith([leanEventStreams(logger)]);
     const texts = await Promise.all(Array.from({ length: 5 }, () => streamText(yoga, "subscription { updates(count: 4) { sequence } }")));
     for (const text of texts) expect(text).toBe(texts[0]);
     expect(texts[0]!.match(/event: next/g)).toHaveLength(4);
@@ -135,7 +150,7 @@ it("serialises a result shared by many streams once, and a stream whose copy a p
         };
       },
     };
-    const marked = yogaWith([leanEventStreams(), marking]);
+    const marked = yogaWith([leanEventStreams(logger), marking]);
     const streams = await Promise.all(Array.from({ length: 3 }, () => streamText(marked, "subscription { updates(count: 4) { sequence } }")));
     const payloads = streams.map((text) =>
       text
@@ -152,7 +167,7 @@ it("serialises a result shared by many streams once, and a stream whose copy a p
 });
 
 it("ends the stream's source when the client goes away", async () => {
-  const server = createServer(yogaWith([leanEventStreams()]));
+  const server = createServer(yogaWith([leanEventStreams(logger)]));
   servers.push(server);
   await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
   const before = ended;
@@ -169,4 +184,38 @@ it("ends the stream's source when the client goes away", async () => {
   expect(ended).toBe(before);
   controller.abort();
   await vi.waitFor(() => expect(ended).toBe(before + 1), { timeout: 5_000 });
+});
+
+it("ends a stream whose iterator itself fails, without `complete`, logs why with the request id, and leaves nothing unhandled", async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on("unhandledRejection", onUnhandled);
+  // A plugin after ours hands the processor a stream that rejects on its second read.
+  const breaking: Plugin = {
+    onResultProcess({ result, setResult }) {
+      if (!isAsyncIterable(result)) return;
+      const inner = (result as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+      let reads = 0;
+      const iterator: AsyncIterableIterator<unknown> = {
+        [Symbol.asyncIterator]: () => iterator,
+        next: () => (++reads === 2 ? Promise.reject(new Error("the stream broke")) : inner.next()),
+        return: () => inner.return?.() ?? Promise.resolve({ done: true, value: undefined }),
+      };
+      setResult(iterator as never);
+    },
+  };
+  try {
+    logged.length = 0;
+    const text = await streamText(yogaWith([leanEventStreams(logger), breaking]), "subscription { updates(count: 5) { sequence } }");
+    expect(text).toContain('"sequence":1');
+    expect(text).not.toContain('"sequence":2');
+    expect(text).not.toContain("event: complete");
+    await new Promise((done) => setTimeout(done, 50));
+    expect(unhandled).toEqual([]);
+    expect(logged).toHaveLength(1);
+    expect(String(logged[0]?.fields?.error)).toContain("the stream broke");
+    expect(logged[0]?.fields?.requestId).toEqual(expect.any(String));
+  } finally {
+    process.off("unhandledRejection", onUnhandled);
+  }
 });
