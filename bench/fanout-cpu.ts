@@ -10,8 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BenchDatabase, type Provider, createDatabase, timeMs } from "./lib/databases";
 import { startGateway, startStandIn } from "./lib/gateway";
-import { GENERATE_INPUT, generate } from "./lib/graphql";
+import { GENERATE_INPUT, generate, localId } from "./lib/graphql";
 import { cpuSeconds } from "./lib/processes";
+import { quantile } from "./lib/report";
 import { type Subscriber, subscribe } from "./lib/sse";
 
 const provider = (process.env.PROVIDER ?? "sqlite") as Provider;
@@ -72,11 +73,9 @@ try {
       `${provider} round ${round}: ${generations} generations alone ${(alone.cpu * 1000).toFixed(0)} ms CPU; watched by ${subscriberCount}: ${(watched * 1000).toFixed(0)} ms, ${messages} messages: ${us.toFixed(1)} µs CPU per message`,
     );
   }
-  perMessage.sort((a, b) => a - b);
-  console.log(`${provider}: median ${perMessage[Math.floor(perMessage.length / 2)]?.toFixed(1)} µs of the gateway's CPU per message (${rounds} rounds)`);
-  const q = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(p * values.length))] ?? Number.NaN;
+  console.log(`${provider}: median ${quantile(perMessage, 0.5).toFixed(1)} µs of the gateway's CPU per message (${rounds} rounds)`);
   console.log(
-    `${provider}: Segmind done → SUCCEEDED written, p50 / p90: alone ${q(lateAlone, 0.5)} / ${q(lateAlone, 0.9)} ms; watched ${q(lateWatched, 0.5)} / ${q(lateWatched, 0.9)} ms (${lateWatched.length} generations)`,
+    `${provider}: Segmind done → SUCCEEDED written, p50 / p90: alone ${quantile(lateAlone, 0.5)} / ${quantile(lateAlone, 0.9)} ms; watched ${quantile(lateWatched, 0.5)} / ${quantile(lateWatched, 0.9)} ms (${lateWatched.length} generations)`,
   );
 } finally {
   await gateway.proc.stop();
@@ -92,11 +91,6 @@ async function doneToWritten(ids: string[]): Promise<number[]> {
     .map((row) => (timeMs(row.completedAt) ?? Number.NaN) - (completions.get(String(row.upstreamRequestId)) ?? Number.NaN))
     .filter((ms) => Number.isFinite(ms))
     .map((ms) => Math.round(ms));
-}
-
-function localId(globalId: string): string {
-  const raw = Buffer.from(globalId, "base64").toString();
-  return raw.slice(raw.indexOf(":") + 1);
 }
 
 async function waitFinal(db: BenchDatabase, ids: string[]): Promise<void> {

@@ -87,3 +87,9 @@ export async function waitFinal(url: string, key: string, ids: string[], timeout
   }
   return finals;
 }
+
+/** A global id's raw UUID (the database's id). */
+export function localId(globalId: string): string {
+  const raw = Buffer.from(globalId, "base64").toString();
+  return raw.slice(raw.indexOf(":") + 1);
+}

@@ -8,7 +8,7 @@ import { cpus } from "node:os";
 import type { BenchContext, Scenario } from "../lib/context";
 import { type BenchDatabase, PROVIDERS, type Provider, createDatabase, timeMs } from "../lib/databases";
 import { startGateway } from "../lib/gateway";
-import { GENERATE_INPUT, generate } from "../lib/graphql";
+import { GENERATE_INPUT, generate, localId } from "../lib/graphql";
 import { cpuSeconds } from "../lib/processes";
 import { fmt, quantile } from "../lib/report";
 import { type Subscriber, subscribe } from "../lib/sse";
@@ -218,11 +218,6 @@ function genId(data: any): string {
 function isFinal(data: any): boolean {
   const update = data?.data?.generationsUpdated;
   return update?.kind === "EVENT" && update.event?.type === "STATUS_CHANGED" && ["SUCCEEDED", "FAILED"].includes(update.event?.toStatus);
-}
-
-function localId(globalId: string): string {
-  const raw = Buffer.from(globalId, "base64").toString();
-  return raw.slice(raw.indexOf(":") + 1);
 }
 
 interface FinalRow {
