@@ -133,6 +133,7 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Ru
     corsOrigins: config.CORS_ORIGINS,
     subscriptionLimits: { perKey: config.MAX_SUBSCRIPTIONS_PER_KEY, perAddress: config.MAX_SUBSCRIPTIONS_PER_ADDRESS },
     sseCoalesceMs: config.SSE_COALESCE_MS,
+    eventCacheEvents: config.EVENT_CACHE_EVENTS,
     metricsToken: config.METRICS_TOKEN ?? null,
     webhooks: {
       secretKey: secretKeyLoader({ key: config.WEBHOOK_SECRET_KEY, file: config.WEBHOOK_SECRET_KEY_FILE }),

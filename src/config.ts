@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DEFAULT_PRICE_TABLE_TEXT, parsePriceTable } from "./budget/prices";
 import { parseThresholds } from "./budget/thresholds";
 import { DEFAULT_SSE_COALESCE_MS } from "./http/sse-coalescing";
+import { DEFAULT_EVENT_CACHE_EVENTS } from "./generations/event-lists";
 import type { MediaStoreSettings } from "./media/open-store";
 
 /**
@@ -190,6 +191,7 @@ const EnvSchema = z.object({
   MAX_SUBSCRIPTIONS_PER_KEY: integer(0, 100_000).default(25),
   MAX_SUBSCRIPTIONS_PER_ADDRESS: integer(0, 100_000).default(50),
   SSE_COALESCE_MS: integer(0, 1_000).default(DEFAULT_SSE_COALESCE_MS),
+  EVENT_CACHE_EVENTS: integer(0, 10_000_000).default(DEFAULT_EVENT_CACHE_EVENTS),
   CREDITS_CACHE_TTL_MS: integer(0, 3_600_000).default(30_000),
   CREDITS_READ_BUDGET_MS: integer(0, 600_000).default(2_000),
   SANDBOX_JOB_DURATION_MS: integer(0, 600_000).default(3_000),

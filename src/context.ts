@@ -6,6 +6,7 @@ import type { Db } from "./db/client";
 import type { GenerationJournal } from "./generations/journal";
 import type { BudgetAdmission } from "./generations/admission";
 import type { EventFeed } from "./generations/event-feed";
+import type { EventLists } from "./generations/event-lists";
 import type { GenerationNotifier } from "./generations/notifier";
 import type { RowSnapshots } from "./generations/row-snapshots";
 import type { ProgressEstimator } from "./generations/progress";
@@ -57,6 +58,8 @@ export interface GatewayServices {
   admission: BudgetAdmission;
   /** Rows this process just wrote, for the worker's first step (src/generations/row-snapshots.ts). */
   snapshots?: RowSnapshots;
+  /** Generations' event lists read lately, served again while whole (src/generations/event-lists.ts). */
+  eventLists?: EventLists;
 }
 
 /** What every resolver sees: the services plus this request's own id and DataLoaders. */
@@ -77,5 +80,5 @@ export function createContext(
   signal: AbortSignal,
   principal: Principal,
 ): GatewayContext {
-  return { requestId, services, loaders: createLoaders(services.db, principal), signal, principal };
+  return { requestId, services, loaders: createLoaders(services.db, principal, services.eventLists), signal, principal };
 }

@@ -45,6 +45,7 @@ import { metricsRoute, requestMetrics } from "./http/metrics";
 import { operationTracing } from "./http/tracing";
 import { sharedSubscriptionExecution } from "./http/shared-subscription-execution";
 import { DEFAULT_SSE_COALESCE_MS, sseWriteCoalescing } from "./http/sse-coalescing";
+import { DEFAULT_EVENT_CACHE_EVENTS, EventLists } from "./generations/event-lists";
 import { leanEventStreams } from "./http/event-stream";
 import { traceSegmind } from "./observability/segmind-spans";
 import { guardedOnRequest, safetyNet } from "./http/safety-net";
@@ -145,6 +146,8 @@ export interface GatewayDeps {
   progressTickMs?: number;
   /** SSE writes closer than this to a stream's last write go out together (SSE_COALESCE_MS); 0: each on its own; default 20. */
   sseCoalesceMs?: number;
+  /** Events of recently read generations kept in memory, served again while whole (EVENT_CACHE_EVENTS); 0: off; default 20,000. */
+  eventCacheEvents?: number;
   /** Wakes subscribers when events are written; in-process by default, Redis with `shared`. */
   notifier?: GenerationNotifier;
   /** Absent: one process (in-process queue, limiter and notifier); set: shared through Redis. */
@@ -343,6 +346,7 @@ export function createGateway(deps: GatewayDeps): Gateway {
     metrics,
     webhooks,
     outageMaxWaitMs: settings.outageMaxWaitMs,
+    eventLists: new EventLists(deps.eventCacheEvents ?? DEFAULT_EVENT_CACHE_EVENTS),
     budgetAlerts,
     admission: new BudgetAdmission({ db: deps.db, provider: deps.databaseProvider, budgetAlerts, placedHolds, metrics }),
     snapshots,

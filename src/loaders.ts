@@ -3,6 +3,7 @@ import type { Principal } from "./auth/principal";
 import { visibleTo } from "./auth/visibility";
 import type { Db } from "./db/client";
 import type { BatchRow } from "./generations/batch";
+import type { EventLists } from "./generations/event-lists";
 import type { EventColumn } from "./generations/event-selection";
 import { selectEventsOf, selectGenerationsById } from "./generations/history-reads";
 import type { GenerationEventRow, GenerationRow } from "./generations/types";
@@ -14,7 +15,7 @@ export interface Loaders {
    * A generation's events, oldest first, with only these columns of each (the query's
    * selection: event-selection.ts); one loader per column set in a request, one statement per batch.
    */
-  eventsWith(columns: readonly EventColumn[]): DataLoader<string, GenerationEventRow[]>;
+  eventsWith(columns: readonly EventColumn[]): DataLoader<EventsOf, readonly GenerationEventRow[], string>;
   /** 1-based place among QUEUED rows, by creation (id) order; null when not QUEUED. */
   queuePositionById: DataLoader<string, number | null>;
   /** Generations made from this one by regenerateVideo, oldest first; only visible ones. */
@@ -39,20 +40,34 @@ export interface Loaders {
  */
 const BATCHING = { batchScheduleFn: (dispatch: () => void) => setImmediate(dispatch) };
 
-export function createLoaders(db: Db, principal: Principal): Loaders {
+/** A generation whose events to load, and how many its row says it has (null: not known). */
+export interface EventsOf {
+  id: string;
+  eventCount?: number | null;
+}
+
+export function createLoaders(db: Db, principal: Principal, eventLists?: EventLists): Loaders {
   const visible = visibleTo(principal);
   // By the columns' names, not the array: an `events` field spread from two places of one
   // node comes with two field nodes, and its column list is worked out anew for each generation.
-  const eventLoaders = new Map<string, DataLoader<string, GenerationEventRow[]>>();
+  const eventLoaders = new Map<string, DataLoader<EventsOf, readonly GenerationEventRow[], string>>();
   return {
     eventsWith(columns) {
       const key = columns.join(",");
       let loader = eventLoaders.get(key);
       if (!loader) {
-        loader = new DataLoader(async (ids) => {
-          const byGeneration = await selectEventsOf(db, ids, columns);
-          return ids.map((id) => byGeneration.get(id) ?? []);
-        }, BATCHING);
+        loader = new DataLoader(
+          async (generations) => {
+            // Lists this process holds whole (event-lists.ts) are not read again.
+            const lists = generations.map((generation) => eventLists?.get(key, generation.id, generation.eventCount));
+            const missing = generations.filter((_, i) => lists[i] === undefined).map((generation) => generation.id);
+            if (missing.length === 0) return lists as (readonly GenerationEventRow[])[];
+            const byGeneration = await selectEventsOf(db, missing, columns);
+            for (const [id, list] of byGeneration) eventLists?.set(key, id, list);
+            return generations.map((generation, i) => lists[i] ?? byGeneration.get(generation.id) ?? []);
+          },
+          { ...BATCHING, cacheKeyFn: (generation) => generation.id },
+        );
         eventLoaders.set(key, loader);
       }
       return loader;

@@ -1,8 +1,12 @@
 import { type ColumnMap, selectionReader } from "./selected-columns";
 import type { GenerationRow } from "./types";
 
-/** A column of the Generation table. */
-export type GenerationColumn = keyof GenerationRow & string;
+/**
+ * A column of the Generation table, or eventCount: how many events the generation has, counted
+ * by the page's own statement (history-reads.ts), so that lists this process holds whole are not
+ * read again (event-lists.ts).
+ */
+export type GenerationColumn = (keyof GenerationRow & string) | "eventCount";
 
 /** Fields shown as the column of the same name. */
 function asStored(...columns: GenerationColumn[]): ColumnMap<GenerationColumn> {
@@ -56,7 +60,7 @@ const GENERATION_FIELDS: ColumnMap<GenerationColumn> = {
   latencyMs: ["createdAt", "completedAt"],
   progress: ["status", "submittedAt", "completedAt", "duration", "resolution"],
   estimatedCompletionAt: ["status", "submittedAt", "completedAt", "duration", "resolution"],
-  events: ["id"],
+  events: ["id", "eventCount"],
   queuePosition: ["id", "status"],
   waitingForUpstream: ["status", "upstreamWaitSince", "upstreamWaitReason", "deadlineAt"],
   deadline: ["deadlineAt"],

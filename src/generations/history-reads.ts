@@ -41,9 +41,24 @@ export function selectPage(db: Db, query: PageQuery): Promise<GenerationRow[]> {
   if (query.afterId) and(where, '"id" > ?', query.afterId);
   return db.$rows.select<GenerationRow>(
     { model: "Generation", operation: "findMany" },
-    `SELECT ${query.columns ? quotedColumns(query.columns) : "*"} FROM "Generation"${clause(where)} ORDER BY "id" ${query.ascending ? "ASC" : "DESC"} LIMIT ?`,
+    `SELECT ${query.columns ? selectList(query.columns) : "*"} FROM "Generation"${clause(where)} ORDER BY "id" ${query.ascending ? "ASC" : "DESC"} LIMIT ?`,
     [...where.args, query.limit],
   );
+}
+
+/**
+ * The columns, and for eventCount the number of the row's events, counted in the same statement
+ * (an index-only count per row of the page): a list of that many, read before, is the whole list
+ * as this statement sees it, since events are only ever appended (event-lists.ts).
+ */
+function selectList(columns: readonly GenerationColumn[]): string {
+  return columns
+    .map((column) =>
+      column === "eventCount"
+        ? `(SELECT CAST(COUNT(*) AS INTEGER) FROM "GenerationEvent" AS "e" WHERE "e"."generationId" = "Generation"."id") AS "eventCount"`
+        : `"${column}"`,
+    )
+    .join(", ");
 }
 
 /**

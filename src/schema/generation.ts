@@ -239,7 +239,7 @@ builder.node(GenerationRef, {
       type: [GenerationEventRef],
       description: "State changes and every upstream call, oldest first.",
       // Only the columns the query selects (event-selection.ts).
-      resolve: (g, _args, context, info) => context.loaders.eventsWith(selectedEventColumns(info)).load(g.id),
+      resolve: (g, _args, context, info) => context.loaders.eventsWith(selectedEventColumns(info)).load(g),
     }),
     queuePosition: t.int({
       nullable: true,

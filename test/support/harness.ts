@@ -38,6 +38,8 @@ export const TEST_WEBHOOKS: GatewayDeps["webhooks"] = {
 };
 
 export interface HarnessOptions {
+  /** Events of recent generations kept in memory (GatewayDeps.eventCacheEvents; default the gateway's). */
+  eventCacheEvents?: number;
   /** Readiness checks beyond the built-in ones (GatewayDeps.readinessChecks). */
   readinessChecks?: GatewayDeps["readinessChecks"];
   /** Reuse a database (e.g. a second gateway on the first one's database). */
@@ -152,6 +154,7 @@ export async function startHarness(target: DatabaseTarget, options: HarnessOptio
     webhooks: { ...TEST_WEBHOOKS, ...options.webhooks },
     tracing: options.tracing,
     breaker: options.breaker,
+    eventCacheEvents: options.eventCacheEvents,
   });
   if (options.start !== false) await gateway.start();
 
