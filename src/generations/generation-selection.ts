@@ -2,11 +2,11 @@ import { type ColumnMap, selectionReader } from "./selected-columns";
 import type { GenerationRow } from "./types";
 
 /**
- * A column of the Generation table, or eventCount: how many events the generation has, counted
- * by the page's own statement (history-reads.ts), so that lists this process holds whole are not
- * read again (event-lists.ts).
+ * A column of the Generation table, or one a page's own statement counts (history-reads.ts):
+ * eventCount, how many events the generation has (lists this process holds whole are not read
+ * again: event-lists.ts), and totalCount, the connection's.
  */
-export type GenerationColumn = (keyof GenerationRow & string) | "eventCount";
+export type GenerationColumn = (keyof GenerationRow & string) | "eventCount" | "totalCount";
 
 /** Fields shown as the column of the same name. */
 function asStored(...columns: GenerationColumn[]): ColumnMap<GenerationColumn> {
@@ -92,7 +92,7 @@ const GENERATION_FIELDS: ColumnMap<GenerationColumn> = {
 
 /** A `generations` connection: its edges' cursors and nodes read the page's rows. */
 const PAGE_FIELDS: ColumnMap<GenerationColumn> = {
-  totalCount: [],
+  totalCount: ["totalCount"],
   pageInfo: [],
   edges: { cursor: ["id"], node: GENERATION_FIELDS },
 };

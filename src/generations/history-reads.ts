@@ -39,26 +39,37 @@ export function selectPage(db: Db, query: PageQuery): Promise<GenerationRow[]> {
   const where = generationWhere(db, query.filter, query.visibility);
   if (query.beforeId) and(where, '"id" < ?', query.beforeId);
   if (query.afterId) and(where, '"id" > ?', query.afterId);
+  const list = query.columns ? selectList(db, query) : { sql: "*", args: [] };
   return db.$rows.select<GenerationRow>(
     { model: "Generation", operation: "findMany" },
-    `SELECT ${query.columns ? selectList(query.columns) : "*"} FROM "Generation"${clause(where)} ORDER BY "id" ${query.ascending ? "ASC" : "DESC"} LIMIT ?`,
-    [...where.args, query.limit],
+    `SELECT ${list.sql} FROM "Generation"${clause(where)} ORDER BY "id" ${query.ascending ? "ASC" : "DESC"} LIMIT ?`,
+    [...list.args, ...where.args, query.limit],
   );
 }
 
 /**
- * The columns, and for eventCount the number of the row's events, counted in the same statement
- * (an index-only count per row of the page): a list of that many, read before, is the whole list
- * as this statement sees it, since events are only ever appended (event-lists.ts).
+ * The selected columns, and two that are counted by the page's own statement:
+ * - eventCount, the number of the row's events (an index-only count per row of the page): a
+ *   list of that many, read before, is the whole list as this statement sees it, since events
+ *   are only ever appended (event-lists.ts);
+ * - totalCount, what countGenerations would answer, on every row (computed once: the subquery
+ *   does not depend on the row), so the page and its count are one statement, seen at one time.
  */
-function selectList(columns: readonly GenerationColumn[]): string {
-  return columns
-    .map((column) =>
-      column === "eventCount"
-        ? `(SELECT CAST(COUNT(*) AS INTEGER) FROM "GenerationEvent" AS "e" WHERE "e"."generationId" = "Generation"."id") AS "eventCount"`
-        : `"${column}"`,
-    )
-    .join(", ");
+function selectList(db: Db, query: PageQuery): Where {
+  const list: Where = { sql: "", args: [] };
+  for (const column of query.columns ?? []) {
+    if (list.sql) list.sql += ", ";
+    if (column === "eventCount") {
+      list.sql += `(SELECT CAST(COUNT(*) AS INTEGER) FROM "GenerationEvent" AS "e" WHERE "e"."generationId" = "Generation"."id") AS "eventCount"`;
+    } else if (column === "totalCount") {
+      const count = countQuery(db, query.filter, query.visibility);
+      list.sql += `(${count.sql}) AS "totalCount"`;
+      list.args.push(...count.args);
+    } else {
+      list.sql += `"${column}"`;
+    }
+  }
+  return list;
 }
 
 /**
@@ -67,21 +78,22 @@ function selectList(columns: readonly GenerationColumn[]): string {
  * every generation it ever made. A filter, the admin's view or anonymous ones still count.
  */
 export async function countGenerations(db: Db, filter: GenerationFilterInput, visibility: GenerationVisibility): Promise<number> {
-  if (visibility.teamId != null && generationWhere(db, filter, {}).sql === "") {
-    const [team] = await db.$rows.select<{ generationCount: number }>(
-      { model: "Team", operation: "findUnique" },
-      'SELECT "generationCount" FROM "Team" WHERE "id" = ?',
-      [visibility.teamId],
-    );
-    return Number(team?.generationCount ?? 0);
-  }
-  const where = generationWhere(db, filter, visibility);
+  const count = countQuery(db, filter, visibility);
   const [row] = await db.$rows.select<{ n: number }>(
-    { model: "Generation", operation: "count" },
-    `SELECT COUNT(*) AS "n" FROM "Generation"${clause(where)}`,
-    where.args,
+    count.team ? { model: "Team", operation: "findUnique" } : { model: "Generation", operation: "count" },
+    count.sql,
+    count.args,
   );
   return Number(row?.n ?? 0);
+}
+
+/** countGenerations' statement (one column, "n"), also a scalar subquery of a page's (selectList). */
+function countQuery(db: Db, filter: GenerationFilterInput, visibility: GenerationVisibility): Where & { team: boolean } {
+  if (visibility.teamId != null && generationWhere(db, filter, {}).sql === "") {
+    return { sql: 'SELECT "generationCount" AS "n" FROM "Team" WHERE "id" = ?', args: [visibility.teamId], team: true };
+  }
+  const where = generationWhere(db, filter, visibility);
+  return { sql: `SELECT COUNT(*) AS "n" FROM "Generation"${clause(where)}`, args: where.args, team: false };
 }
 
 /** The generations with these ids that the tenant rule lets the caller see. */

@@ -34,8 +34,9 @@ const cursors = cursorCodec("generation", isUuid);
 
 /**
  * Newest first, by id: ids are UUIDv7, so id order is creation order and a cursor is just
- * an id (wrapped so clients treat it as opaque). One query for the page; totalCount is a
- * second query, run only when asked for. Both see only the caller's generations (visibleTo),
+ * an id (wrapped so clients treat it as opaque). One query for the page; totalCount, when
+ * asked for, comes with its rows (the same statement), or from a second query when the page
+ * has no row or reads every column. Both see only the caller's generations (visibleTo),
  * and both are fixed SQL (history-reads.ts), not Prisma operations: a page is the hot path.
  * The page's rows hold only `columns` (what the query selects: generation-selection.ts; null:
  * every one), and only whole rows are primed into generationById for later loads to share.
@@ -52,6 +53,7 @@ export async function listGenerations(context: GatewayContext, args: ListArgs, c
   // The caller's tenant first: every filter (and totalCount) only narrows what it may see.
   const filter = args.filter ?? {};
   const visibility = visibleTo(context.principal);
+  let counted: number | undefined;
   const connection = await resolveCursorConnection(
     {
       args: { ...args, after: cursors.decode(args.after), before: cursors.decode(args.before) },
@@ -62,8 +64,10 @@ export async function listGenerations(context: GatewayContext, args: ListArgs, c
     async ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) => {
       const rows = await selectPage(db, { filter, visibility, beforeId: after, afterId: before, ascending: inverted, limit, columns });
       if (columns === null) for (const row of rows) context.loaders.generationById.prime(row.id, row);
+      const total = (rows[0] as { totalCount?: number | string } | undefined)?.totalCount;
+      if (total !== undefined) counted = Number(total);
       return rows;
     },
   );
-  return { ...connection, totalCount: () => countGenerations(db, filter, visibility) };
+  return { ...connection, totalCount: async () => counted ?? countGenerations(db, filter, visibility) };
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { countStatements, installCounter } from "../../bench/lib/statement-counter";
 import { describeEachDatabase } from "../support/databases";
 import { type Harness, VALID_INPUT, startHarness } from "../support/harness";
 import { type SeededTeam, seedTeam } from "../support/teams";
@@ -29,7 +30,11 @@ describeEachDatabase("generations: totalCount from the team's counter", (target)
   const rowsOf = (teamId: string | null) => harness.db.generation.count({ where: { teamId } });
   const counterOf = async (teamId: string) => (await harness.db.team.findUniqueOrThrow({ where: { id: teamId } })).generationCount;
 
+  /** The statements that read generations or the team's counter (not the API key's row). */
+  const historyReads = (count: { sql?: string[] }) => (count.sql ?? []).filter((sql) => /FROM "(Generation|Team)"/.test(sql));
+
   beforeAll(async () => {
+    installCounter();
     harness = await startHarness(target, { start: false });
     alpha = await seedTeam(harness.db, "alpha", { app: "generate,read" });
     beta = await seedTeam(harness.db, "beta", { app: "generate,read" });
@@ -59,15 +64,32 @@ describeEachDatabase("generations: totalCount from the team's counter", (target)
     expect(await totalCount(alpha.keys.app as string, { seed: 2 })).toBe(1);
   });
 
-  it("reads the team's row for its whole history, and the rows for a filtered one", async () => {
-    harness.queries.length = 0;
-    await totalCount(alpha.keys.app as string);
-    const whole = harness.queries.map((q) => `${q.model}.${q.operation}`);
-    expect(whole).toContain("Team.findUnique");
-    expect(whole).not.toContain("Generation.count");
-    harness.queries.length = 0;
-    await totalCount(alpha.keys.app as string, { status: ["QUEUED"] });
-    expect(harness.queries.map((q) => `${q.model}.${q.operation}`)).toContain("Generation.count");
+  it("reads the team's row for its whole history, and the rows for a filtered one, in the page's own statement", async () => {
+    const whole = historyReads(await countStatements(() => totalCount(alpha.keys.app as string), { keepSql: true }));
+    expect(whole).toHaveLength(1);
+    expect(whole[0]).toContain('(SELECT "generationCount" AS "n" FROM "Team" WHERE "id" = ');
+    expect(whole[0]).not.toContain("COUNT(*)");
+    const filtered = historyReads(await countStatements(() => totalCount(alpha.keys.app as string, { status: ["QUEUED"] }), { keepSql: true }));
+    expect(filtered).toHaveLength(1);
+    expect(filtered[0]).toContain('(SELECT COUNT(*) AS "n" FROM "Generation" WHERE "teamId" = ');
+  });
+
+  it("counts on its own when the page has no row to carry the count", async () => {
+    const newest = await harness.gqlAs(alpha.keys.app as string, `{ generations(last: 1) { edges { cursor } } }`);
+    const after = newest.data.generations.edges[0].cursor as string;
+    for (const filter of [undefined, { seed: 2 }, { seed: 999_999 }]) {
+      const count = await countStatements(
+        async () => {
+          const answer = await harness.gqlAs(alpha.keys.app as string, `query($after: String, $filter: GenerationFilter) { generations(first: 1, after: $after, filter: $filter) { totalCount edges { cursor } } }`, { after, filter });
+          expect(answer.errors).toBeUndefined();
+          expect(answer.data.generations.edges).toEqual([]);
+          expect(answer.data.generations.totalCount).toBe(filter === undefined ? await rowsOf(alpha.id) : filter.seed === 2 ? 1 : 0);
+        },
+        { keepSql: true },
+      );
+      // The empty page, then the count by itself.
+      expect(historyReads(count)).toHaveLength(2);
+    }
   });
 
   it("follows rows inserted by other means too (the trigger is in the database)", async () => {
