@@ -16,7 +16,7 @@ import type { GenerationEventRow } from "./types";
  * of its own. Bounded by events held (EVENT_CACHE_EVENTS), least recently used dropped first;
  * 0 turns it off. Lists are shared between requests and must not be changed.
  */
-/** EVENT_CACHE_EVENTS' default: ~1,250 generations of 16 events, a few MiB. */
+/** EVENT_CACHE_EVENTS' default: ~1,250 generations of 16 events, 3.5 to 5.3 MiB of heap (200 to 300 bytes an event). */
 export const DEFAULT_EVENT_CACHE_EVENTS = 20_000;
 
 export class EventLists {
