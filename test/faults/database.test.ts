@@ -109,9 +109,12 @@ describeEachDatabase("database unavailable for a while", (target) => {
       for (const seed of [1, 2]) accepted.push(localId((await harness.generate({ ...VALID_INPUT, seed })).generation.id));
       for (const id of accepted) await harness.waitForStatus(id, ["SUBMITTED", "RUNNING"]);
 
-      // Longer than two busy timeouts back to back: whatever the worker is doing when the
-      // lock is taken, the request below still meets the lock.
-      const { released } = await holdSqliteWriteLock(harness.database.url, 2 * sqliteBusyTimeoutMs + 1_000);
+      // Longer than a busy timeout per write that may be queued before the request's: one of
+      // each accepted generation's worker (a status poll's events) and the request's own, back
+      // to back on the one connection (a busy wait blocks it). Two timeouts were not enough
+      // under a loaded CI machine: the request met the lock released and was accepted.
+      const queuedWrites = accepted.length + 1;
+      const { released } = await holdSqliteWriteLock(harness.database.url, queuedWrites * sqliteBusyTimeoutMs + 1_000);
       const startedAt = Date.now();
       const refused = await harness.gql(`mutation($input: GenerateVideoInput!) { generateVideo(input: $input) { __typename } }`, {
         input: { ...VALID_INPUT, seed: 3 },
@@ -119,8 +122,8 @@ describeEachDatabase("database unavailable for a while", (target) => {
       expect(refused.errors).toEqual([
         expect.objectContaining({ message: UNAVAILABLE_MESSAGE, extensions: { code: "DATABASE_UNAVAILABLE" } }),
       ]);
-      // Bounded by the busy timeout (plus a write of the worker's that may have gone first).
-      expect(Date.now() - startedAt).toBeLessThan(2 * sqliteBusyTimeoutMs + 1_000);
+      // Bounded by the busy timeout (plus the worker's writes that may have gone first).
+      expect(Date.now() - startedAt).toBeLessThan(queuedWrites * sqliteBusyTimeoutMs + 1_000);
       // Reads do not need the write lock (WAL): they keep working.
       const read = await harness.gql(GENERATIONS);
       expect(read.errors).toBeUndefined();
