@@ -1,6 +1,9 @@
 import { LRUCache } from "lru-cache";
 import type { GenerationEventRow } from "./types";
 
+/** EVENT_CACHE_EVENTS' default: ~1,250 generations of 16 events, 3.5 to 5.3 MiB of heap (200 to 300 bytes an event). */
+export const DEFAULT_EVENT_CACHE_EVENTS = 20_000;
+
 /**
  * Generations' event lists this process has read, so that a history page seen again (a
  * client's refresh, a studio's polling, the next visitor of the same team) does not read and
@@ -9,16 +12,13 @@ import type { GenerationEventRow } from "./types";
  * page beyond yoga serving the same answer from memory.
  *
  * Events are only ever appended, never changed or deleted. The page's own statement counts each
- * row's events (history-reads.ts), and a list is kept under the number of events it holds and
- * handed out only for a row whose count is that number: it is then the whole list as that
- * statement saw it. An event written by this process or any other instance raises the count,
+ * row's events (history-reads.ts: a count over the (generationId, id) index). A list is kept
+ * under the number of events it holds and handed out only for a row whose count is that number:
+ * it is then the whole list as that statement saw it. An event written by this process or any other instance raises the count,
  * and the next read goes to the database. Each column selection (event-selection.ts) has lists
  * of its own. Bounded by events held (EVENT_CACHE_EVENTS), least recently used dropped first;
  * 0 turns it off. Lists are shared between requests and must not be changed.
  */
-/** EVENT_CACHE_EVENTS' default: ~1,250 generations of 16 events, 3.5 to 5.3 MiB of heap (200 to 300 bytes an event). */
-export const DEFAULT_EVENT_CACHE_EVENTS = 20_000;
-
 export class EventLists {
   private readonly lists: LRUCache<string, readonly GenerationEventRow[]> | null;
 
