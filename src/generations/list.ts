@@ -69,5 +69,7 @@ export async function listGenerations(context: GatewayContext, args: ListArgs, c
       return rows;
     },
   );
-  return { ...connection, totalCount: async () => counted ?? countGenerations(db, filter, visibility) };
+  // A number, not a promise, when the rows carried it: yoga's executor places a field's key in
+  // the answer when its value settles, so a promise would put totalCount after edges.
+  return { ...connection, totalCount: (): number | Promise<number> => counted ?? countGenerations(db, filter, visibility) };
 }

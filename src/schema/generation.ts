@@ -399,7 +399,7 @@ builder.queryFields((t) => ({
       fields: (c) => ({
         totalCount: c.int({
           description: "Generations matching the filter, across all pages.",
-          resolve: (connection) => (connection as unknown as { totalCount: () => Promise<number> }).totalCount(),
+          resolve: (connection) => (connection as unknown as { totalCount: () => number | Promise<number> }).totalCount(),
         }),
       }),
     },

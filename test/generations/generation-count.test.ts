@@ -74,6 +74,13 @@ describeEachDatabase("generations: totalCount from the team's counter", (target)
     expect(filtered[0]).toContain('(SELECT COUNT(*) AS "n" FROM "Generation" WHERE "teamId" = ');
   });
 
+  it("answers totalCount in its place, before edges, when the rows carry it", async () => {
+    const answer = await harness.gqlAs(alpha.keys.app as string, `{ generations(first: 2) { totalCount edges { cursor } } }`);
+    expect(answer.errors).toBeUndefined();
+    expect(Object.keys(answer.data.generations)).toEqual(["totalCount", "edges"]);
+    expect(answer.data.generations.totalCount).toBe(await rowsOf(alpha.id));
+  });
+
   it("counts on its own when the page has no row to carry the count", async () => {
     const newest = await harness.gqlAs(alpha.keys.app as string, `{ generations(last: 1) { edges { cursor } } }`);
     const after = newest.data.generations.edges[0].cursor as string;
