@@ -27,20 +27,24 @@ import(workerData.libsqlClient).then(async ({ createClient }) => {
   const tx = await client.transaction("write"); // BEGIN IMMEDIATE: holds the write lock
   await tx.execute("INSERT INTO CreditSnapshot (upstream, credits, freeCredits, readAt) VALUES ('lock-holder', 1, 0, '2026-11-01T00:00:00.000+00:00')");
   parentPort.postMessage("locked");
-  await new Promise((resolve) => setTimeout(resolve, workerData.holdMs));
+  // Until the test says so (at most holdMs, so a failed test does not hang).
+  await new Promise((resolve) => {
+    const timer = setTimeout(resolve, workerData.holdMs);
+    parentPort.once("message", () => { clearTimeout(timer); resolve(); });
+  });
   await tx.rollback();
   client.close();
   parentPort.postMessage("released");
 });`;
 
-function holdSqliteWriteLock(url: string, holdMs: number): Promise<{ released: Promise<void> }> {
+function holdSqliteWriteLock(url: string, holdMs: number): Promise<{ released: Promise<void>; release: () => void }> {
   const libsqlClient = pathToFileURL(createRequire(import.meta.url).resolve("@libsql/client")).href;
   const worker = new Worker(lockHolderSource, { eval: true, workerData: { url, holdMs, libsqlClient } });
   return new Promise((resolveLocked, reject) => {
     worker.on("error", reject);
     const released = new Promise<void>((resolveReleased) => {
       worker.on("message", (message) => {
-        if (message === "locked") resolveLocked({ released });
+        if (message === "locked") resolveLocked({ released, release: () => worker.postMessage("release") });
         if (message === "released") {
           resolveReleased();
           void worker.terminate();
@@ -109,25 +113,29 @@ describeEachDatabase("database unavailable for a while", (target) => {
       for (const seed of [1, 2]) accepted.push(localId((await harness.generate({ ...VALID_INPUT, seed })).generation.id));
       for (const id of accepted) await harness.waitForStatus(id, ["SUBMITTED", "RUNNING"]);
 
-      // Longer than a busy timeout per write that may be queued before the request's: one of
-      // each accepted generation's worker (a status poll's events) and the request's own, back
-      // to back on the one connection (a busy wait blocks it). Two timeouts were not enough
-      // under a loaded CI machine: the request met the lock released and was accepted.
-      const queuedWrites = accepted.length + 1;
-      const { released } = await holdSqliteWriteLock(harness.database.url, queuedWrites * sqliteBusyTimeoutMs + 1_000);
+      // Held until the request below has its answer. A busy wait blocks the one connection for a
+      // whole busy timeout, and the workers' writes (status polls' events, retries) may queue
+      // before the request's, how many depends on timing: with a lock held for a fixed time
+      // (two, then three busy timeouts) the request sometimes met it released, in CI.
+      const { released, release } = await holdSqliteWriteLock(harness.database.url, 50_000);
       const startedAt = Date.now();
+      // And held for at least two busy timeouts, so the workers' status polls meet it too.
+      const heldAtLeast = new Promise((resolve) => setTimeout(resolve, 2 * sqliteBusyTimeoutMs + 1_000));
       const refused = await harness.gql(`mutation($input: GenerateVideoInput!) { generateVideo(input: $input) { __typename } }`, {
         input: { ...VALID_INPUT, seed: 3 },
       });
       expect(refused.errors).toEqual([
         expect.objectContaining({ message: UNAVAILABLE_MESSAGE, extensions: { code: "DATABASE_UNAVAILABLE" } }),
       ]);
-      // Bounded by the busy timeout (plus the worker's writes that may have gone first).
-      expect(Date.now() - startedAt).toBeLessThan(queuedWrites * sqliteBusyTimeoutMs + 1_000);
+      // A plain refusal after the busy timeout, not a hang (the workers' writes that went first
+      // each wait one busy timeout too).
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(sqliteBusyTimeoutMs - 100);
       // Reads do not need the write lock (WAL): they keep working.
       const read = await harness.gql(GENERATIONS);
       expect(read.errors).toBeUndefined();
       expect(read.data.generations.totalCount).toBe(2);
+      await heldAtLeast;
+      release();
       await released;
 
       for (const id of accepted) {
@@ -140,7 +148,8 @@ describeEachDatabase("database unavailable for a while", (target) => {
       expect(await harness.db.generation.count()).toBe(2);
       expect((await harness.generate({ ...VALID_INPUT, seed: 3 })).__typename).toBe("GenerateVideoPayload");
     },
-    60_000,
+    // ~27 s here: the lock's 11 s, the busy waits queued behind it, then the two generations.
+    90_000,
   );
 
   if (target.provider === "postgresql") it(
