@@ -125,6 +125,22 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/**
+ * The CPU time `pid` uses during a load's measured runs, warm-ups left out: pass
+ * `onMeasuredRun` to load() and read `seconds()` after it.
+ */
+export function measuredCpu(pid: number): { onMeasuredRun: (phase: "start" | "end") => void; seconds: () => number } {
+  let startedAt = 0;
+  let total = 0;
+  return {
+    onMeasuredRun: (phase) => {
+      if (phase === "start") startedAt = cpuSeconds(pid);
+      else total += cpuSeconds(pid) - startedAt;
+    },
+    seconds: () => total,
+  };
+}
+
 /** Runs a node script (tsx for .ts) to completion and returns its stdout. */
 export async function runScript(entry: string, args: string[], options: { cwd: string; env?: Record<string, string>; nodeArgs?: string[] }): Promise<string> {
   const file = resolve(ROOT, entry);

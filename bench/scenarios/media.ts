@@ -22,7 +22,7 @@ import { createDatabase } from "../lib/databases";
 import { type BenchGateway, startGateway, startStandIn } from "../lib/gateway";
 import { GENERATE_INPUT, generate, post } from "../lib/graphql";
 import { load } from "../lib/load";
-import { cpuSeconds, rssBytes, runScript, startProcess } from "../lib/processes";
+import { measuredCpu, rssBytes, runScript, startProcess } from "../lib/processes";
 import { fmt } from "../lib/report";
 
 const MiB = 1024 * 1024;
@@ -90,8 +90,7 @@ export const media: Scenario = {
       /** 1 MiB ranges at rotating offsets, and the server's CPU time per GiB sent in the measured runs. */
       const rangeLoad = async (url: string, pid: number) => {
         let next = 0;
-        let cpuAtStart = 0;
-        let cpu = 0;
+        const cpu = measuredCpu(pid);
         const result = await load(ctx.settings, {
           url,
           method: "GET",
@@ -99,12 +98,9 @@ export const media: Scenario = {
             const start = (next++ % ranges) * RANGE;
             return { ...request, headers: { ...request.headers, range: `bytes=${start}-${start + RANGE - 1}` } };
           },
-          onMeasuredRun: (phase) => {
-            if (phase === "start") cpuAtStart = cpuSeconds(pid);
-            else cpu += cpuSeconds(pid) - cpuAtStart;
-          },
+          onMeasuredRun: cpu.onMeasuredRun,
         });
-        const describe = `${fmt.mibps(result.throughput)}, p99 ${fmt.ms(result.p99)}, CPU ${(cpu / (result.measuredBytes / GiB)).toFixed(2)} s/GiB${result.errors ? `, ${result.errors} errors` : ""}`;
+        const describe = `${fmt.mibps(result.throughput)}, p99 ${fmt.ms(result.p99)}, CPU ${(cpu.seconds() / (result.measuredBytes / GiB)).toFixed(2)} s/GiB${result.errors ? `, ${result.errors} errors` : ""}`;
         return { ...result, describe };
       };
       const served = await rangeLoad(`${gateway.url}${path}`, gateway.proc.pid);

@@ -13,7 +13,7 @@ import { createDatabase } from "../lib/databases";
 import { startGateway } from "../lib/gateway";
 import { PAGE, post } from "../lib/graphql";
 import { type LoadResult, load } from "../lib/load";
-import { cpuSeconds, startProcess } from "../lib/processes";
+import { measuredCpu, startProcess } from "../lib/processes";
 import { fmt } from "../lib/report";
 import { cloneGenerations, eventCount, makeTemplate } from "../lib/seed";
 
@@ -58,8 +58,8 @@ export const pages: Scenario = {
                 `serves ${WARM_UP_S} s of first: 10 before its first measured run.`,
             );
           }
-          const pageLoad = (first: number) => ({
-            ...cpuOf(gateway.proc.pid),
+          const pageLoad = (first: number, cpu?: ReturnType<typeof measuredCpu>) => ({
+            onMeasuredRun: cpu?.onMeasuredRun,
             url: `${gateway.url}/graphql`,
             headers: { authorization: `Bearer ${gateway.key}` },
             body: JSON.stringify({ query: PAGE, variables: { first } }),
@@ -70,16 +70,16 @@ export const pages: Scenario = {
           for (const dataset of ["500", "100,000"]) {
             if (dataset === "100,000") await cloneGenerations(database, template, { count: 99_500, prefix: "018", events: 3 });
             for (const first of SIZES) {
-              const base = await floor.measure(first);
-              const page = pageLoad(first);
-              const result = await load(ctx.settings, page);
+              const { result: base, cpu: floorCpu } = await floor.measure(first);
+              const cpu = measuredCpu(gateway.proc.pid);
+              const result = await load(ctx.settings, pageLoad(first, cpu));
               const target = TARGETS[first];
               const ratio = result.rps / base.rps;
               ctx.report.add({
                 scenario: `page ${provider} ${dataset}`,
                 figure: `first: ${first} (${fmt.kib(sizes.get(first) as number)})`,
-                value: `${fmt.rps(result.rps)}, p99 ${fmt.ms(result.p99)}${cpuText(ctx, page, result)}${result.errors ? `, ${result.errors} errors` : ""}`,
-                floor: `memory ${fmt.rps(base.rps)}, p99 ${fmt.ms(base.p99)}${cpuText(ctx, floor.last, base)}`,
+                value: `${fmt.rps(result.rps)}, p99 ${fmt.ms(result.p99)}${cpuText(ctx, cpu, result)}${result.errors ? `, ${result.errors} errors` : ""}`,
+                floor: `memory ${fmt.rps(base.rps)}, p99 ${fmt.ms(base.p99)}${cpuText(ctx, floorCpu, base)}`,
                 ratio,
                 target: target === undefined ? undefined : `≥ ${target} × floor`,
                 pass: target === undefined ? undefined : ratio >= target && result.errors === 0,
@@ -98,32 +98,18 @@ export const pages: Scenario = {
 };
 
 /**
- * The CPU a server used over a load's measured runs (from /proc), beside its req/s: the steadier
- * figure when the machine, or the load generator sharing it, slows down for a while.
+ * ", CPU x ms/request": the server's CPU over the measured run (from /proc), beside its req/s,
+ * the steadier figure when the machine, or the load generator sharing it, slows down for a
+ * while. Only when one measured run makes the requests counted (BENCH_REPEAT=1).
  */
-function cpuOf(pid: number): { cpu: { seconds: number }; onMeasuredRun: (phase: "start" | "end") => void } {
-  const cpu = { seconds: 0 };
-  let startedAt = 0;
-  return {
-    cpu,
-    onMeasuredRun: (phase) => {
-      if (phase === "start") startedAt = cpuSeconds(pid);
-      else cpu.seconds += cpuSeconds(pid) - startedAt;
-    },
-  };
-}
-
-/** ", CPU x ms/request", when one measured run makes the requests counted (BENCH_REPEAT=1). */
-function cpuText(ctx: BenchContext, measured: { cpu: { seconds: number } } | undefined, result: LoadResult): string {
-  if (!measured || ctx.settings.repeat !== 1 || result.requests === 0) return "";
-  return `, CPU ${((measured.cpu.seconds * 1000) / result.requests).toFixed(2)} ms/request`;
+function cpuText(ctx: BenchContext, cpu: ReturnType<typeof measuredCpu>, result: LoadResult): string {
+  if (ctx.settings.repeat !== 1 || result.requests === 0) return "";
+  return `, CPU ${((cpu.seconds() * 1000) / result.requests).toFixed(2)} ms/request`;
 }
 
 interface Floor {
-  /** One load run of the floor on first: `first`, now. */
-  measure(first: number): Promise<LoadResult>;
-  /** The last measure's CPU (cpuOf). */
-  last?: { cpu: { seconds: number } };
+  /** One load run of the floor on first: `first`, now, and the floor's CPU over it. */
+  measure(first: number): Promise<{ result: LoadResult; cpu: ReturnType<typeof measuredCpu> }>;
   stop(): Promise<void>;
 }
 
@@ -132,8 +118,8 @@ async function startFloor(ctx: BenchContext, bodies: Map<number, unknown>): Prom
   const file = join(ctx.dir, "pages.json");
   writeFileSync(file, JSON.stringify(Object.fromEntries(bodies)));
   const server = await startProcess({ name: "memory-page", entry: "bench/servers/memory-page.ts", cwd: ctx.dir, env: { BENCH_PAGES: file } });
-  const floorLoad = (first: number) => ({
-    ...cpuOf(server.pid),
+  const floorLoad = (first: number, cpu?: ReturnType<typeof measuredCpu>) => ({
+    onMeasuredRun: cpu?.onMeasuredRun,
     url: `${server.url}/graphql`,
     body: JSON.stringify({ query: PAGE, variables: { first } }),
     expect: '"totalCount"',
@@ -145,15 +131,13 @@ async function startFloor(ctx: BenchContext, bodies: Map<number, unknown>): Prom
     await server.stop();
     throw error;
   }
-  const floor: Floor = {
+  return {
     async measure(first) {
-      const measured = floorLoad(first);
-      floor.last = measured;
-      const result = await load(ctx.settings, measured);
+      const cpu = measuredCpu(server.pid);
+      const result = await load(ctx.settings, floorLoad(first, cpu));
       if (result.errors) throw new Error(`memory floor answered ${result.errors} errors for first: ${first}`);
-      return result;
+      return { result, cpu };
     },
     stop: () => server.stop(),
   };
-  return floor;
 }
