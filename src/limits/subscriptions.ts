@@ -74,16 +74,3 @@ function tooMany(scope: "KEY" | "ADDRESS", limit: number): GraphQLError {
   );
 }
 
-/**
- * The stream, holding `lease` until it ends: completed, failed, closed by the client
- * (iterator return) or abandoned (the request's signal aborts on disconnect, which releases at
- * once, without waiting for the stream's next event).
- */
-export async function* holdingLease<T>(lease: SubscriptionLease, stream: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
-  signal.addEventListener("abort", () => lease.release(), { once: true });
-  try {
-    yield* stream;
-  } finally {
-    lease.release();
-  }
-}

@@ -361,18 +361,21 @@ export class GatewayMetrics {
 
   // --- Subscriptions --------------------------------------------------------------------------
 
-  /** The same stream, counted in sse_subscribers while it is open. */
-  countSubscriber<T>(subscription: string, stream: AsyncIterable<T>): AsyncIterable<T> {
+  /** The series of `subscription` in sse_subscribers exists (at 0) from the first subscribe on. */
+  subscriberSeries(subscription: string): void {
+    this.subscribers.inc({ subscription }, 0);
+  }
+
+  /** A stream of `subscription` opened: counted in sse_subscribers until the function returned is called (once counts). */
+  subscriberOpened(subscription: string): () => void {
     const gauge = this.subscribers;
-    gauge.inc({ subscription }, 0);
-    return (async function* counted() {
-      gauge.inc({ subscription });
-      try {
-        yield* stream;
-      } finally {
-        gauge.dec({ subscription });
-      }
-    })();
+    gauge.inc({ subscription });
+    let closed = false;
+    return () => {
+      if (closed) return;
+      closed = true;
+      gauge.dec({ subscription });
+    };
   }
 
   // --- Helpers --------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import { visibleTo } from "../auth/visibility";
 import { GENERATION_STATUSES } from "../generations/status";
 import { type GenerationUpdate, allGenerationUpdates, generationUpdates } from "../generations/updates";
 import type { GatewayContext } from "../context";
-import { holdingLease } from "../limits/subscriptions";
+import type { SubscriptionLease } from "../limits/subscriptions";
 import { builder } from "./builder";
 import { GenerationEventRef, GenerationRef, GenerationStatusEnum, generationIdFrom, localIdFrom } from "./generation";
 
@@ -44,17 +44,69 @@ const GenerationUpdateRef = builder.objectRef<GenerationUpdate>("GenerationUpdat
 type Delivered = GenerationUpdate | { failure: GraphQLError };
 
 /**
- * An error thrown while a stream runs would reach the client masked ("Unexpected error").
- * A GraphQLError the stream raises on purpose becomes its last payload instead: the resolver
- * throws it, so the client gets it typed in `errors`, and the stream ends.
+ * A subscription's stream as its resolver returns it:
+ * - holding its place (`lease`) until it ends: completed, failed, closed by the client
+ *   (iterator return) or abandoned (the request's signal aborts on disconnect, which releases
+ *   at once, without waiting for the stream's next event);
+ * - counted in sse_subscribers while it runs;
+ * - with a GraphQLError the stream raises on purpose as its last payload: an error thrown while
+ *   a stream runs would reach the client masked ("Unexpected error"); the resolver throws this
+ *   one, so the client gets it typed in `errors`, and the stream ends.
+ * One plain iterator for the three, one step per update: each layer of async generator cost
+ * every message of every subscriber promises and turns of its own (issue 8, bench/RESULTS.md).
  */
-async function* typedFailures(stream: AsyncIterable<GenerationUpdate>): AsyncGenerator<Delivered> {
-  try {
-    yield* stream;
-  } catch (error) {
+function served(
+  context: GatewayContext,
+  subscription: string,
+  lease: SubscriptionLease,
+  stream: AsyncIterable<GenerationUpdate>,
+): AsyncIterableIterator<Delivered> {
+  const source = stream[Symbol.asyncIterator]();
+  let counted: (() => void) | undefined;
+  let ended = false;
+  const end = () => {
+    ended = true;
+    lease.release();
+    counted?.();
+  };
+  const finished = (): IteratorResult<Delivered> => ({ done: true, value: undefined });
+  const passed = (result: IteratorResult<GenerationUpdate>): IteratorResult<Delivered> => {
+    if (result.done) end();
+    return result;
+  };
+  const failed = (error: unknown): IteratorResult<Delivered> => {
+    end();
     if (!(error instanceof GraphQLError)) throw error;
-    yield { failure: error };
-  }
+    return { done: false, value: { failure: error } };
+  };
+  return {
+    next() {
+      if (ended) return Promise.resolve(finished());
+      if (!counted) {
+        counted = context.services.metrics.subscriberOpened(subscription);
+        context.signal.addEventListener("abort", () => lease.release(), { once: true });
+      }
+      return source.next().then(passed, failed);
+    },
+    return(value?: unknown) {
+      const open = !ended;
+      end();
+      return open && source.return ? source.return(value).then(finished, finished) : Promise.resolve(finished());
+    },
+    throw(error?: unknown) {
+      end();
+      return source.throw ? source.throw(error).then(finished) : Promise.reject(error);
+    },
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}
+
+/** Takes the caller's place for a stream of `subscription` (TOO_MANY_SUBSCRIPTIONS when none is left). */
+function placeFor(context: GatewayContext, subscription: string): SubscriptionLease {
+  context.services.metrics.subscriberSeries(subscription);
+  return context.services.subscriptionLimiter.acquire(context.principal);
 }
 
 function delivered(update: Delivered): GenerationUpdate {
@@ -82,9 +134,8 @@ builder.subscriptionFields((t) => ({
       // The loader sees only the caller's generations: another team's is "not found" too.
       const exists = await context.loaders.generationById.load(id);
       if (!exists) throw new GraphQLError("Generation not found", { extensions: { code: "NOT_FOUND" } });
-      const lease = context.services.subscriptionLimiter.acquire(context.principal);
-      const stream = typedFailures(generationUpdates(streamDeps(context), id, args.after ?? null, context.signal));
-      return context.services.metrics.countSubscriber("generationUpdated", holdingLease(lease, stream, context.signal));
+      const lease = placeFor(context, "generationUpdated");
+      return served(context, "generationUpdated", lease, generationUpdates(streamDeps(context), id, args.after ?? null, context.signal));
     },
     resolve: delivered,
   }),
@@ -105,8 +156,11 @@ builder.subscriptionFields((t) => ({
     subscribe: (_root, args, context) => {
       requireScope(context.principal, "read");
       const batchId = args.batchId == null ? null : localIdFrom(String(args.batchId), "GenerationBatch");
-      const lease = context.services.subscriptionLimiter.acquire(context.principal);
-      const stream = typedFailures(
+      const lease = placeFor(context, "generationsUpdated");
+      return served(
+        context,
+        "generationsUpdated",
+        lease,
         allGenerationUpdates(
           streamDeps(context),
           args.after ?? null,
@@ -115,7 +169,6 @@ builder.subscriptionFields((t) => ({
           context.signal,
         ),
       );
-      return context.services.metrics.countSubscriber("generationsUpdated", holdingLease(lease, stream, context.signal));
     },
     resolve: delivered,
   }),
