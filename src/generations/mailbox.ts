@@ -10,10 +10,19 @@ export const MAILBOX_CAPACITY = 10_000;
  */
 export class Mailbox<T> {
   private readonly items: T[] = [];
-  private waiter: (() => void) | null = null;
+  private waiter: ((arrived: boolean) => void) | null = null;
   private overflowed = false;
 
-  constructor(private readonly capacity = MAILBOX_CAPACITY) {}
+  /**
+   * `signal`: the subscriber's request; when it aborts, a wait ends (false). Listened to once
+   * for the mailbox's life, not once per wait: a busy stream waits once per message or so.
+   */
+  constructor(
+    private readonly signal?: AbortSignal,
+    private readonly capacity = MAILBOX_CAPACITY,
+  ) {
+    signal?.addEventListener("abort", () => this.wake(false), { once: true });
+  }
 
   put(batch: readonly T[]): void {
     if (this.overflowed) return;
@@ -23,7 +32,7 @@ export class Mailbox<T> {
     } else {
       this.items.push(...batch);
     }
-    this.wake();
+    this.wake(true);
   }
 
   /** Everything waiting, emptied; throws once the subscriber fell too far behind. */
@@ -37,26 +46,25 @@ export class Mailbox<T> {
     return this.items.splice(0, this.items.length);
   }
 
-  /** Resolves with true when something arrived, false after `ms` or when `signal` aborts. */
-  wait(ms: number, signal?: AbortSignal): Promise<boolean> {
+  /**
+   * Resolves with true when something arrived, false after `ms` (no timer when Infinity) or
+   * once the signal aborted.
+   */
+  wait(ms = Number.POSITIVE_INFINITY): Promise<boolean> {
+    if (this.signal?.aborted) return Promise.resolve(false);
     if (this.items.length > 0 || this.overflowed) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const finish = (arrived: boolean) => {
+      const timer = Number.isFinite(ms) ? setTimeout(() => this.wake(false), ms) : undefined;
+      this.waiter = (arrived) => {
         clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        this.waiter = null;
         resolve(arrived);
       };
-      const onAbort = () => finish(false);
-      const timer = setTimeout(() => finish(false), ms);
-      signal?.addEventListener("abort", onAbort, { once: true });
-      this.waiter = () => finish(true);
     });
   }
 
-  private wake(): void {
+  private wake(arrived: boolean): void {
     const waiter = this.waiter;
     this.waiter = null;
-    waiter?.();
+    waiter?.(arrived);
   }
 }

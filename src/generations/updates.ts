@@ -43,7 +43,7 @@ export async function* generationUpdates(
   afterSequence: number | null,
   signal?: AbortSignal,
 ): AsyncGenerator<GenerationUpdate> {
-  const mailbox = new Mailbox<FeedItem>();
+  const mailbox = new Mailbox<FeedItem>(signal);
   const subscription = await deps.feed.subscribe((items) => {
     const mine = items.filter((item) => item.event.generationId === generationId);
     if (mine.length > 0) mailbox.put(mine);
@@ -70,7 +70,7 @@ export async function* generationUpdates(
     }
     if (final) return;
     while (!finished && !signal?.aborted) {
-      const arrived = await mailbox.wait(deps.progressTickMs, signal);
+      const arrived = await mailbox.wait(deps.progressTickMs);
       if (signal?.aborted) return;
       if (!arrived) {
         yield { kind: "PROGRESS", sequence: last, event: null, generation, ...clamp(await deps.progress.view(generation)) };
@@ -78,7 +78,8 @@ export async function* generationUpdates(
       }
       for (const item of mailbox.take()) {
         if (item.event.id <= last) continue;
-        await fairTurn();
+        const turn = fairTurn();
+        if (turn) await turn;
         generation = item.generation;
         yield await update(item.event);
         if (finished) return;
@@ -107,7 +108,7 @@ export async function* allGenerationUpdates(
     (visible.teamId === undefined || generation.teamId === visible.teamId) &&
     (!statuses?.length || statuses.includes(generation.status as GenerationStatus)) &&
     (batchId == null || generation.batchId === batchId);
-  const mailbox = new Mailbox<FeedItem>();
+  const mailbox = new Mailbox<FeedItem>(signal);
   const subscription = await deps.feed.subscribe((items) => {
     const mine = items.filter((item) => wanted(item.generation));
     if (mine.length > 0) mailbox.put(mine);
@@ -139,13 +140,17 @@ export async function* allGenerationUpdates(
       }
       last = Math.max(last, subscription.watermark);
     }
-    while (!signal?.aborted) {
-      if (!(await mailbox.wait(60_000, signal))) continue;
+    // Per message, only the yield waits: a turn of the loop only when one is due, the
+    // progress view only until it is known (bench/RESULTS.md, issue 8: each await is a turn of
+    // the microtask queue for every message of every subscriber).
+    while (await mailbox.wait()) {
       for (const { event, generation } of mailbox.take()) {
         if (event.id <= last) continue;
-        await fairTurn();
+        const turn = fairTurn();
+        if (turn) await turn;
         last = event.id;
-        yield { kind: "EVENT", sequence: event.id, event, generation, ...(await viewOnce(deps.progress, generation)) };
+        const view = viewOnce(deps.progress, generation);
+        yield { kind: "EVENT", sequence: event.id, event, generation, ...(view instanceof Promise ? await view : view) };
       }
     }
   } finally {
@@ -153,7 +158,7 @@ export async function* allGenerationUpdates(
   }
 }
 
-const views = new WeakMap<GenerationRow, Promise<ProgressView>>();
+const views = new WeakMap<GenerationRow, Promise<ProgressView> | ProgressView>();
 
 /**
  * The progress an EVENT update shows, computed once per generation object: the feed hands the
@@ -162,12 +167,19 @@ const views = new WeakMap<GenerationRow, Promise<ProgressView>>();
  * for all of one caller's subscribers. A PROGRESS tick still reads the clock: it is there to
  * show progress moving.
  */
-function viewOnce(progress: ProgressEstimator, generation: GenerationRow): Promise<ProgressView> {
+function viewOnce(progress: ProgressEstimator, generation: GenerationRow): Promise<ProgressView> | ProgressView {
   let view = views.get(generation);
   if (!view) {
-    view = progress.view(generation);
-    views.set(generation, view);
-    view.catch(() => views.delete(generation));
+    const viewing = progress.view(generation);
+    view = viewing;
+    views.set(generation, viewing);
+    // Once known, the view itself: the streams after the first take it without awaiting.
+    viewing.then(
+      (known) => {
+        if (views.get(generation) === viewing) views.set(generation, known);
+      },
+      () => views.delete(generation),
+    );
   }
   return view;
 }
@@ -178,17 +190,21 @@ let sliceStartedAt = performance.now();
 
 /**
  * Before each update, a turn of the event loop once the streams have been sending for
- * SLICE_MS. Sending an update is all microtasks (execution, serialisation, the socket write),
+ * SLICE_MS (a promise of it then; nothing to wait for before). Sending an update is all microtasks (execution, serialisation, the socket write),
  * so without it every stream drained its whole batch before anything else ran: 200 streams
  * and a batch of a few hundred events held the loop for 8-12 s (measured), and with it the
  * answers of the worker's open transactions (the pool starved, transactions expired). A turn
  * per update instead cost each update its own socket write (the writes of one turn go out
  * together) and slowed delivery down many times over; a slice keeps both.
  */
-async function fairTurn(): Promise<void> {
-  if (performance.now() - sliceStartedAt < SLICE_MS) return;
-  await new Promise((resolve) => setImmediate(resolve));
-  sliceStartedAt = performance.now();
+function fairTurn(): Promise<void> | undefined {
+  if (performance.now() - sliceStartedAt < SLICE_MS) return undefined;
+  return new Promise((resolve) => {
+    setImmediate(() => {
+      sliceStartedAt = performance.now();
+      resolve();
+    });
+  });
 }
 
 async function latestSequence(db: Db): Promise<number> {
