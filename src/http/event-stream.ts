@@ -77,17 +77,11 @@ class EventStream extends Readable {
     this.reading = true;
     this.source
       .next()
-      .then(async ({ value, done }) => {
-        if (value != null) this.push(await this.message(value));
-        if (done) {
-          clearInterval(this.ping);
-          this.push(COMPLETE);
-          this.push(null);
-        }
-        this.reading = false;
-        // Node asks again only while its buffer has room and after a push: ask once more for
-        // a result that pushed nothing (an empty value).
-        if (value == null && !done) this._read();
+      .then(({ value, done }) => {
+        const message = value == null ? undefined : this.message(value);
+        // A shared or clean result is framed at once; only yoga's JSON processor is waited for.
+        if (message instanceof Promise) return message.then((bytes) => this.sent(bytes, done));
+        this.sent(message, done);
       })
       // The source failed, or serialising its result did: the response ends, cut (no `complete`).
       .catch((error: unknown) => {
@@ -95,6 +89,20 @@ class EventStream extends Readable {
         clearInterval(this.ping);
         this.push(null);
       });
+  }
+
+  /** After the source's next result: its message (none for an empty value), then the end if it was the last. */
+  private sent(message: Buffer | undefined, done: boolean | undefined): void {
+    if (message !== undefined) this.push(message);
+    if (done) {
+      clearInterval(this.ping);
+      this.push(COMPLETE);
+      this.push(null);
+    }
+    this.reading = false;
+    // Node asks again only while its buffer has room and after a push: ask once more for
+    // a result that pushed nothing (an empty value).
+    if (message === undefined && !done) this._read();
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
@@ -106,7 +114,7 @@ class EventStream extends Readable {
     );
   }
 
-  private async message(result: ExecutionResult): Promise<Buffer> {
+  private message(result: ExecutionResult): Buffer | Promise<Buffer> {
     const origin = sharedOrigin(result);
     if (origin !== undefined && cleanAsIs(origin)) {
       let bytes = encoded.get(origin);
@@ -115,7 +123,7 @@ class EventStream extends Readable {
     }
     if (cleanAsIs(result)) return frame(JSON.stringify(result));
     // Errors or HTTP extensions: yoga's JSON processor strips their internals.
-    return frame(await processRegularResult(result, this.fetchAPI, "application/json").text());
+    return Promise.resolve(processRegularResult(result, this.fetchAPI, "application/json").text()).then(frame);
   }
 }
 
