@@ -24,7 +24,8 @@ const WATCH = `subscription { generationsUpdated { kind sequence event { type to
 const dir = mkdtempSync(join(tmpdir(), "fanout-cpu-"));
 const standIn = await startStandIn(dir, "standin", { jobMs: 300 });
 const database = await createDatabase(provider, dir, `fanout-${provider}`);
-const gateway = await startGateway(dir, "gw", database, standIn, { SEGMIND_MAX_RPM: "0", MAX_SUBSCRIPTIONS_PER_KEY: "0", MAX_SUBSCRIPTIONS_PER_ADDRESS: "0" });
+// BENCH_DIST=<dir>: another build inside the project (before/after runs from one checkout).
+const gateway = await startGateway(dir, "gw", database, standIn, { SEGMIND_MAX_RPM: "0", MAX_SUBSCRIPTIONS_PER_KEY: "0", MAX_SUBSCRIPTIONS_PER_ADDRESS: "0" }, [], process.env.BENCH_DIST ?? "dist");
 let seed = 1;
 
 /** Runs `generations` to their final status; the gateway's CPU seconds meanwhile, their ids and Segmind done → written (ms). */
