@@ -3,6 +3,7 @@ import { type Plugin, isAsyncIterable } from "graphql-yoga";
 import type { Principal } from "../auth/principal";
 import type { GatewayContext } from "../context";
 import type { GenerationUpdate } from "../generations/updates";
+import { mapped } from "./mapped-iterator";
 
 /**
  * Many subscribers of one caller usually watch the same thing with the same document (a team's
@@ -50,38 +51,6 @@ export function sharedSubscriptionExecution(): Plugin<GatewayContext> {
         if (!isAsyncIterable(source)) return source;
         return mapped(source[Symbol.asyncIterator](), (payload) => shared(payload, selection, () => execute({ ...subscribeArgs, rootValue: payload })));
       });
-    },
-  };
-}
-
-/**
- * `source` with each value mapped, in one step per value: the source's promise and, only when
- * `map` returns one, the result's (the shared result is usually there already). yoga's
- * mapAsyncIterator took three promises per value for every subscriber. A failing map closes
- * the source.
- */
-export function mapped<T, R>(source: AsyncIterator<T>, map: (value: T) => R | Promise<R>): AsyncIterableIterator<R> {
-  const closeOn = (error: unknown): Promise<never> =>
-    Promise.resolve(source.return?.()).then(
-      () => Promise.reject(error),
-      () => Promise.reject(error),
-    );
-  const step = (result: IteratorResult<T>): IteratorResult<R> | Promise<IteratorResult<R>> => {
-    if (result.done) return { done: true, value: undefined };
-    let value: R | Promise<R>;
-    try {
-      value = map(result.value);
-    } catch (error) {
-      return closeOn(error);
-    }
-    return value instanceof Promise ? value.then((settled) => ({ done: false, value: settled }), closeOn) : { done: false, value };
-  };
-  return {
-    next: () => source.next().then(step),
-    return: (value?: unknown) => (source.return ? source.return(value).then(step) : Promise.resolve({ done: true, value: undefined })),
-    throw: (error?: unknown) => (source.throw ? source.throw(error).then(step) : Promise.reject(error)),
-    [Symbol.asyncIterator]() {
-      return this;
     },
   };
 }

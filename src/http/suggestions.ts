@@ -1,4 +1,5 @@
-import { type Plugin, isAsyncIterable, mapAsyncIterator } from "graphql-yoga";
+import { type Plugin, isAsyncIterable } from "graphql-yoga";
+import { mapped } from "./mapped-iterator";
 
 /**
  * graphql-js completes every unknown name with the schema's closest ones ("Did you mean
@@ -19,7 +20,7 @@ export function hideSuggestions(): Plugin {
   return {
     onResultProcess({ result, setResult }) {
       if (isAsyncIterable(result)) {
-        setResult(mapAsyncIterator(result, (each) => strip(each)));
+        setResult(mapped(result[Symbol.asyncIterator](), strip));
         return;
       }
       setResult(Array.isArray(result) ? result.map(strip) : strip(result));

@@ -8,6 +8,7 @@ import { type Plugin, createSchema, createYoga, isAsyncIterable } from "graphql-
 import { afterEach, expect, it, vi } from "vitest";
 import { leanEventStreams } from "../../src/http/event-stream";
 import { sharedSubscriptionExecution } from "../../src/http/shared-subscription-execution";
+import { hideSuggestions } from "../../src/http/suggestions";
 
 const logged: Array<{ message: string; fields?: Record<string, unknown> }> = [];
 const logger = {
@@ -37,7 +38,7 @@ function yogaWith(plugins: Plugin[]) {
       typeDefs: /* GraphQL */ `
         type Query { ok: Boolean }
         type Update { sequence: Int! text: String! broken: String }
-        type Subscription { updates(count: Int!, failAt: Int, forever: Boolean, breakAfter: Int): Update! }
+        type Subscription { updates(count: Int!, failAt: Int, forever: Boolean, breakAfter: Int, hint: Boolean): Update! }
       `,
       resolvers: {
         Subscription: {
@@ -45,7 +46,7 @@ function yogaWith(plugins: Plugin[]) {
             // The feed's shape: EVENT updates around shared objects (so they are shared). An
             // iterator, not a generator: its return() runs at once, where a generator waiting
             // inside `await` would only see it after the wait.
-            subscribe: (_root: unknown, args: { count: number; failAt?: number; forever?: boolean; breakAfter?: number }): AsyncIterableIterator<unknown> => {
+            subscribe: (_root: unknown, args: { count: number; failAt?: number; forever?: boolean; breakAfter?: number; hint?: boolean }): AsyncIterableIterator<unknown> => {
               let i = 0;
               let done = false;
               const iterator: AsyncIterableIterator<unknown> = {
@@ -58,7 +59,7 @@ function yogaWith(plugins: Plugin[]) {
                   }
                   if (!done && i < args.count) {
                     i++;
-                    return { done: false, value: { kind: "EVENT", event: events[i - 1], generation, sequence: i, failAt: args.failAt } };
+                    return { done: false, value: { kind: "EVENT", event: events[i - 1], generation, sequence: i, failAt: args.failAt, hint: args.hint } };
                   }
                   if (!done && args.forever) return new Promise<IteratorResult<unknown>>(() => {});
                   if (!done) ended++;
@@ -78,9 +79,9 @@ function yogaWith(plugins: Plugin[]) {
         },
         Update: {
           text: (update: { sequence: number }) => `übung "${update.sequence}"\n`,
-          broken: (update: { sequence: number; failAt?: number }) => {
+          broken: (update: { sequence: number; failAt?: number; hint?: boolean }) => {
             if (update.sequence !== update.failAt) return null;
-            throw new GraphQLError("broken on purpose", { extensions: { code: "BROKEN", http: { status: 418 } } });
+            throw new GraphQLError(update.hint ? 'broken on purpose. Did you mean "mended"?' : "broken on purpose", { extensions: { code: "BROKEN", http: { status: 418 } } });
           },
         },
       },
@@ -117,6 +118,17 @@ it("sends what yoga's processor sends: each result, errors without internals, th
   expect(withError).toContain('"message":"broken on purpose"');
   expect(withError).toContain('"code":"BROKEN"');
   expect(withError).not.toContain('"http"');
+});
+
+it("with suggestions hidden (introspection off), every result still arrives, in order, and none suggests a name", async () => {
+  const query = "subscription { updates(count: 6, failAt: 3, hint: true) { sequence broken } }";
+  const shown = await streamText(yogaWith([leanEventStreams(logger)]), query);
+  expect(shown).toContain('Did you mean \\"mended\\"?');
+  const hidden = await streamText(yogaWith([leanEventStreams(logger), hideSuggestions()]), query);
+  expect(hidden.match(/"sequence":(\d+)/g)).toEqual([1, 2, 3, 4, 5, 6].map((n) => `"sequence":${n}`));
+  expect(hidden).toContain('"message":"broken on purpose."');
+  expect(hidden).not.toContain("Did you mean");
+  expect(hidden.endsWith("event: complete\ndata:\n\n")).toBe(true);
 });
 
 it("serialises a result shared by many streams once, and a stream whose copy a plugin changed on its own", async () => {
