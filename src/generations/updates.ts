@@ -187,6 +187,8 @@ function viewOnce(progress: ProgressEstimator, generation: GenerationRow): Promi
 /** How long the streams together may send updates before the event loop gets a turn. */
 const SLICE_MS = 20;
 let sliceStartedAt = performance.now();
+/** The turn every stream waits for once the slice is spent: one for all of them. */
+let turn: Promise<void> | undefined;
 
 /**
  * Before each update, a turn of the event loop once the streams have been sending for
@@ -196,15 +198,23 @@ let sliceStartedAt = performance.now();
  * answers of the worker's open transactions (the pool starved, transactions expired). A turn
  * per update instead cost each update its own socket write (the writes of one turn go out
  * together) and slowed delivery down many times over; a slice keeps both.
+ *
+ * One turn for all the streams, and the slice restarted once by it: when each stream waited
+ * for a turn of its own and restarted the slice on its way back, the streams coming back in
+ * one check phase each found a fresh slice, and the phase ran until every backlog was sent
+ * (the worker's replies, a downloaded chunk, a database answer waited behind all of it).
  */
 function fairTurn(): Promise<void> | undefined {
+  if (turn) return turn;
   if (performance.now() - sliceStartedAt < SLICE_MS) return undefined;
-  return new Promise((resolve) => {
+  turn = new Promise((resolve) => {
     setImmediate(() => {
+      turn = undefined;
       sliceStartedAt = performance.now();
       resolve();
     });
   });
+  return turn;
 }
 
 async function latestSequence(db: Db): Promise<number> {
