@@ -192,8 +192,9 @@ let turn: Promise<void> | undefined;
 
 /**
  * Before each update, a turn of the event loop once the streams have been sending for
- * SLICE_MS (a promise of it then; nothing to wait for before). Sending an update is all microtasks (execution, serialisation, the socket write),
- * so without it every stream drained its whole batch before anything else ran: 200 streams
+ * SLICE_MS (a promise of it then; nothing to wait for before). Sending an update is all
+ * microtasks (execution, serialisation, the socket write), so without it every stream drained
+ * its whole batch before anything else ran: 200 streams
  * and a batch of a few hundred events held the loop for 8-12 s (measured), and with it the
  * answers of the worker's open transactions (the pool starved, transactions expired). A turn
  * per update instead cost each update its own socket write (the writes of one turn go out
