@@ -4,7 +4,6 @@ import { visibleTo } from "../auth/visibility";
 import { GENERATION_STATUSES } from "../generations/status";
 import { type GenerationUpdate, allGenerationUpdates, generationUpdates } from "../generations/updates";
 import type { GatewayContext } from "../context";
-import type { SubscriptionLease } from "../limits/subscriptions";
 import { builder } from "./builder";
 import { GenerationEventRef, GenerationRef, GenerationStatusEnum, generationIdFrom, localIdFrom } from "./generation";
 
@@ -44,8 +43,9 @@ const GenerationUpdateRef = builder.objectRef<GenerationUpdate>("GenerationUpdat
 type Delivered = GenerationUpdate | { failure: GraphQLError };
 
 /**
- * A subscription's stream as its resolver returns it:
- * - holding its place (`lease`) until it ends: completed, failed, closed by the client
+ * A subscription's stream as its resolver returns it, once it took the caller's place
+ * (TOO_MANY_SUBSCRIPTIONS when none is left):
+ * - holding that place until it ends: completed, failed, closed by the client
  *   (iterator return) or abandoned (the request's signal aborts on disconnect, which releases
  *   at once, without waiting for the stream's next event);
  * - counted in sse_subscribers while it runs;
@@ -55,12 +55,9 @@ type Delivered = GenerationUpdate | { failure: GraphQLError };
  * One plain iterator for the three, one step per update: each layer of async generator cost
  * every message of every subscriber promises and turns of its own (issue 8, bench/RESULTS.md).
  */
-function served(
-  context: GatewayContext,
-  subscription: string,
-  lease: SubscriptionLease,
-  stream: AsyncIterable<GenerationUpdate>,
-): AsyncIterableIterator<Delivered> {
+function served(context: GatewayContext, subscription: string, stream: AsyncIterable<GenerationUpdate>): AsyncIterableIterator<Delivered> {
+  context.services.metrics.subscriberSeries(subscription);
+  const lease = context.services.subscriptionLimiter.acquire(context.principal);
   const source = stream[Symbol.asyncIterator]();
   let counted: (() => void) | undefined;
   let ended = false;
@@ -103,12 +100,6 @@ function served(
   };
 }
 
-/** Takes the caller's place for a stream of `subscription` (TOO_MANY_SUBSCRIPTIONS when none is left). */
-function placeFor(context: GatewayContext, subscription: string): SubscriptionLease {
-  context.services.metrics.subscriberSeries(subscription);
-  return context.services.subscriptionLimiter.acquire(context.principal);
-}
-
 function delivered(update: Delivered): GenerationUpdate {
   if ("failure" in update) throw update.failure;
   return update;
@@ -134,8 +125,7 @@ builder.subscriptionFields((t) => ({
       // The loader sees only the caller's generations: another team's is "not found" too.
       const exists = await context.loaders.generationById.load(id);
       if (!exists) throw new GraphQLError("Generation not found", { extensions: { code: "NOT_FOUND" } });
-      const lease = placeFor(context, "generationUpdated");
-      return served(context, "generationUpdated", lease, generationUpdates(streamDeps(context), id, args.after ?? null, context.signal));
+      return served(context, "generationUpdated", generationUpdates(streamDeps(context), id, args.after ?? null, context.signal));
     },
     resolve: delivered,
   }),
@@ -156,11 +146,9 @@ builder.subscriptionFields((t) => ({
     subscribe: (_root, args, context) => {
       requireScope(context.principal, "read");
       const batchId = args.batchId == null ? null : localIdFrom(String(args.batchId), "GenerationBatch");
-      const lease = placeFor(context, "generationsUpdated");
       return served(
         context,
         "generationsUpdated",
-        lease,
         allGenerationUpdates(
           streamDeps(context),
           args.after ?? null,
