@@ -158,6 +158,14 @@ async function fanOut(ctx: BenchContext, provider: Provider): Promise<void> {
           figure: "Segmind done → SUCCEEDED written (completedAt), p50 / p99",
           value: toCommit.length ? `${fmt.ms(quantile(toCommit, 0.5))} / ${fmt.ms(quantile(toCommit, 0.99))}` : "none",
         });
+        const phases = await phaseTimes(database, [...finals.entries()], completions);
+        ctx.report.add({
+          scenario,
+          figure: "of which, from Segmind done, p50 / p99: STORING written (with the status read that saw it done); SUCCEEDED written",
+          value: phases.storing.length
+            ? [phases.storing, phases.succeeded].map((ms) => `${fmt.ms(quantile(ms, 0.5))} / ${fmt.ms(quantile(ms, 0.99))}`).join("; ")
+            : "none",
+        });
         ctx.report.add({
           scenario,
           figure: "gateway completedAt → read, p50 / p99",
@@ -220,6 +228,26 @@ async function warmUp(ctx: BenchContext, provider: Provider, gateway: Awaited<Re
     figure: `warm-up: the first ${WARM_UP} generations (no history to schedule reads by, no subscribers): Segmind done → SUCCEEDED written, p50 / max`,
     value: late.length ? `${fmt.ms(quantile(late, 0.5))} / ${fmt.ms(Math.max(...late))} (${late.length} of ${WARM_UP} succeeded)` : "none succeeded",
   });
+}
+
+/** Per succeeded generation, from Segmind's completion: when STORING and SUCCEEDED were written. */
+async function phaseTimes(database: BenchDatabase, finals: Array<[string, FinalRow]>, completions: Map<string, number>) {
+  const phases = { storing: [] as number[], succeeded: [] as number[] };
+  const done = finals.filter(([, final]) => final.status === "SUCCEEDED" && final.upstreamRequestId && completions.has(final.upstreamRequestId));
+  if (done.length === 0) return phases;
+  const rows = await database.sql(
+    `SELECT "generationId", type, "toStatus", "createdAt" FROM "GenerationEvent" WHERE type = 'STATUS_CHANGED' AND "toStatus" IN ('STORING', 'SUCCEEDED') AND "generationId" IN (${done.map(([id]) => `'${id}'`).join(", ")})`,
+  );
+  for (const [id, final] of done) {
+    const segmindDone = completions.get(final.upstreamRequestId as string) as number;
+    const events = rows.filter((row) => row.generationId === id);
+    const storing = events.find((row) => row.toStatus === "STORING");
+    const succeeded = events.find((row) => row.toStatus === "SUCCEEDED");
+    if (!storing || !succeeded) continue;
+    phases.storing.push((timeMs(storing.createdAt) ?? Number.NaN) - segmindDone);
+    phases.succeeded.push((timeMs(succeeded.createdAt) ?? Number.NaN) - segmindDone);
+  }
+  return phases;
 }
 
 function genId(data: any): string {
