@@ -3,15 +3,20 @@
 // SQLite and PostgreSQL. Latency is from Segmind's completion (the stand-in's job end) to a
 // subscriber reading the SUCCEEDED event; also from the gateway's completedAt. Every
 // subscriber must get every event of the 50 (compared with the database), none dropped, and
-// no generation may fail. Target: p99 < 250 ms.
+// no generation may fail. Target: p99 < 250 ms. Then the same on PostgreSQL with two gateway
+// instances sharing Redis (BullMQ, the notifier), the subscribers and the requests split
+// between them, as a deployment scales out: reported beside the target, not as it.
+import { randomBytes } from "node:crypto";
 import { cpus } from "node:os";
+import { Redis } from "ioredis";
 import type { BenchContext, Scenario } from "../lib/context";
-import { type BenchDatabase, PROVIDERS, type Provider, createDatabase, timeMs } from "../lib/databases";
-import { startGateway } from "../lib/gateway";
+import { type BenchDatabase, PROVIDERS, type Provider, createDatabase } from "../lib/databases";
+import { type BenchGateway, startGateway } from "../lib/gateway";
 import { GENERATE_INPUT, generate, localId } from "../lib/graphql";
 import { cpuSeconds } from "../lib/processes";
 import { fmt, quantile } from "../lib/report";
 import { type Subscriber, subscribe } from "../lib/sse";
+import { type FinalRow, genId, isFinal, phaseTimes, waitFinalInDatabase } from "../lib/sse-facts";
 
 const SUBSCRIBERS = 200;
 const GENERATIONS = 50;
@@ -30,33 +35,64 @@ export const sse: Scenario = {
       "sse: latency from Segmind's completion includes the gateway's poll schedule (SEGMIND_POLL_INTERVAL_MS=500, the sandbox's, with fast reads every 100 ms around the usual end, learned from 5 warm-up generations) and the video's download and durable store; " +
         "'completedAt → read' is the push path alone. generateVideo calls wait at most 45 s and generations 45 s more (the run must end within 10 minutes).",
     );
-    for (const provider of PROVIDERS) {
-      await fanOut(ctx, provider).catch((error: Error) => {
-        ctx.report.add({ scenario: `sse ${provider}`, figure: "FAILED to run", value: error.message.split("\n")[0] ?? "" });
+    const setups: Setup[] = PROVIDERS.map((provider) => ({ provider, instances: 1 }));
+    if (PROVIDERS.includes("postgresql")) setups.push({ provider: "postgresql", instances: 2 });
+    for (const setup of setups) {
+      await fanOut(ctx, setup).catch((error: Error) => {
+        ctx.report.add({ scenario: label(setup), figure: "FAILED to run", value: error.message.split("\n")[0] ?? "" });
         process.stderr.write(`${error.stack}\n`);
       });
     }
   },
 };
 
-async function fanOut(ctx: BenchContext, provider: Provider): Promise<void> {
+interface Setup {
+  provider: Provider;
+  /** Gateway processes; more than one share Redis (REDIS_URL, a prefix of their own). */
+  instances: number;
+}
+
+function label(setup: Setup): string {
+  return setup.instances > 1 ? `sse ${setup.provider}, ${setup.instances} instances (Redis)` : `sse ${setup.provider}`;
+}
+
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/0";
+
+async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
+  const { provider } = setup;
+  const scenario = label(setup);
   {
     {
-      const database = await createDatabase(provider, ctx.dir, `sse-${provider}`);
-      const gateway = await startGateway(ctx.dir, `sse-${provider}`, database, ctx.standIn, {
-        SEGMIND_MAX_RPM: "0",
-        MAX_SUBSCRIPTIONS_PER_KEY: "0",
-        MAX_SUBSCRIPTIONS_PER_ADDRESS: "0",
-      });
+      const database = await createDatabase(provider, ctx.dir, `sse-${provider}-${setup.instances}`);
+      const redisPrefix = `sgw-bench-${randomBytes(5).toString("hex")}`;
+      const gateways: BenchGateway[] = [];
       const subscribers: Subscriber[] = [];
       try {
-        await warmUp(ctx, provider, gateway, database);
-        const headers = { authorization: `Bearer ${gateway.key}` };
+        for (let n = 0; n < setup.instances; n++) {
+          gateways.push(
+            await startGateway(ctx.dir, `sse-${provider}-${setup.instances}-${n}`, database, ctx.standIn, {
+              SEGMIND_MAX_RPM: "0",
+              MAX_SUBSCRIPTIONS_PER_KEY: "0",
+              MAX_SUBSCRIPTIONS_PER_ADDRESS: "0",
+              ...(setup.instances > 1 ? { REDIS_URL, REDIS_PREFIX: redisPrefix } : {}),
+            }),
+          );
+        }
+        // Each instance learns its poll schedule from the jobs it ran.
+        for (const [n, gateway] of gateways.entries()) await warmUp(ctx, scenario, gateway, database, gateways.length > 1 ? ` (instance ${n + 1})` : "");
         for (let i = 0; i < SUBSCRIBERS; i += 20) {
-          subscribers.push(...(await Promise.all(Array.from({ length: Math.min(20, SUBSCRIBERS - i) }, () => subscribe(gateway.url, WATCH, headers)))));
+          subscribers.push(
+            ...(await Promise.all(
+              Array.from({ length: Math.min(20, SUBSCRIBERS - i) }, (_, j) => {
+                const gateway = gateways[(i + j) % gateways.length] as BenchGateway;
+                return subscribe(gateway.url, WATCH, { authorization: `Bearer ${gateway.key}` });
+              }),
+            )),
+          );
         }
         await new Promise((done) => setTimeout(done, 1_000));
-        const cpuAtStart = cpuSeconds(gateway.proc.pid);
+        const gatewaysCpu = () => gateways.reduce((sum, gateway) => sum + cpuSeconds(gateway.proc.pid), 0);
+        const cpuAtStart = gatewaysCpu();
         // The machine's other users of the same cores in the window: this process (the 200
         // subscribers' reading and parsing) and the stand-in.
         const benchCpuAtStart = process.cpuUsage();
@@ -71,6 +107,7 @@ async function fanOut(ctx: BenchContext, provider: Provider): Promise<void> {
               // Issue 8 saw generateVideo take 78-100 s here on SQLite: wait up to 45 s (the run must end
               // within 10 minutes), then count it as not accepted.
               try {
+                const gateway = gateways[i % gateways.length] as BenchGateway;
                 const { answer, busy } = await generate(gateway.url, gateway.key, { ...GENERATE_INPUT, seed: 1000 + i }, 45_000);
                 busyAnswers += busy;
                 const id = answer.data?.generateVideo?.generation?.id as string | undefined;
@@ -96,7 +133,7 @@ async function fanOut(ctx: BenchContext, provider: Provider): Promise<void> {
         const quiet = () => Date.now() - Math.max(...subscribers.map((s) => s.lastAt)) >= 300;
         // The window's CPU, taken when it first went quiet (before the parsing).
         const usage = () => ({
-          cpu: cpuSeconds(gateway.proc.pid) - cpuAtStart,
+          cpu: gatewaysCpu() - cpuAtStart,
           benchCpu: process.cpuUsage(benchCpuAtStart),
           standInCpu: cpuSeconds(ctx.standIn.proc.pid) - standInCpuAtStart,
           windowS: (Date.now() - started) / 1000,
@@ -144,7 +181,6 @@ async function fanOut(ctx: BenchContext, provider: Provider): Promise<void> {
         const codes = [...new Set(failed.map((f) => f.errorCode ?? f.status))].join(", ");
         const unfinished = ids.length - finals.size;
         const dropped = subscribers.filter((s) => s.dropped).length;
-        const scenario = `sse ${provider}`;
         const p99 = quantile(fromSegmind, 0.99);
         ctx.report.add({
           scenario,
@@ -180,7 +216,7 @@ async function fanOut(ctx: BenchContext, provider: Provider): Promise<void> {
         });
         ctx.report.add({
           scenario,
-          figure: "the gateway's CPU per 1,000 messages delivered (all 50 generations' work included; steadier than latency on a shared machine)",
+          figure: "the gateway's CPU (every instance's) per 1,000 messages delivered (all 50 generations' work included; steadier than latency on a shared machine)",
           value: `${((cpu * 1000 * 1000) / Math.max(1, deliveries)).toFixed(1)} ms (${deliveries.toLocaleString("en-US")} messages, ${cpu.toFixed(1)} s CPU)`,
         });
         ctx.report.add({
@@ -201,15 +237,16 @@ async function fanOut(ctx: BenchContext, provider: Provider): Promise<void> {
         });
       } finally {
         for (const subscriber of subscribers) subscriber.close();
-        await gateway.proc.stop();
+        for (const gateway of gateways) await gateway.proc.stop();
         if (process.env.BENCH_KEEP !== "1") await database.drop();
+        if (setup.instances > 1) await deleteRedisKeys(redisPrefix);
       }
     }
   }
 }
 
 /** WARM_UP generations at once on a gateway with no history: Segmind done → completedAt, from the database. */
-async function warmUp(ctx: BenchContext, provider: Provider, gateway: Awaited<ReturnType<typeof startGateway>>, database: BenchDatabase): Promise<void> {
+async function warmUp(ctx: BenchContext, scenario: string, gateway: BenchGateway, database: BenchDatabase, which: string): Promise<void> {
   const ids = await Promise.all(
     Array.from({ length: WARM_UP }, async (_, i) => {
       const { answer } = await generate(gateway.url, gateway.key, { ...GENERATE_INPUT, seed: 900 + i }, 45_000);
@@ -224,68 +261,23 @@ async function warmUp(ctx: BenchContext, provider: Provider, gateway: Awaited<Re
     .map((final) => (final.completedAtMs !== null && final.upstreamRequestId ? final.completedAtMs - (completions.get(final.upstreamRequestId) ?? Number.NaN) : Number.NaN))
     .filter((ms) => Number.isFinite(ms));
   ctx.report.add({
-    scenario: `sse ${provider}`,
-    figure: `warm-up: the first ${WARM_UP} generations (no history to schedule reads by, no subscribers): Segmind done → SUCCEEDED written, p50 / max`,
+    scenario,
+    figure: `warm-up${which}: the first ${WARM_UP} generations (no history to schedule reads by, no subscribers): Segmind done → SUCCEEDED written, p50 / max`,
     value: late.length ? `${fmt.ms(quantile(late, 0.5))} / ${fmt.ms(Math.max(...late))} (${late.length} of ${WARM_UP} succeeded)` : "none succeeded",
   });
 }
 
-/** Per succeeded generation, from Segmind's completion: when STORING and SUCCEEDED were written. */
-async function phaseTimes(database: BenchDatabase, finals: Array<[string, FinalRow]>, completions: Map<string, number>) {
-  const phases = { storing: [] as number[], succeeded: [] as number[] };
-  const done = finals.filter(([, final]) => final.status === "SUCCEEDED" && final.upstreamRequestId && completions.has(final.upstreamRequestId));
-  if (done.length === 0) return phases;
-  const rows = await database.sql(
-    `SELECT "generationId", type, "toStatus", "createdAt" FROM "GenerationEvent" WHERE type = 'STATUS_CHANGED' AND "toStatus" IN ('STORING', 'SUCCEEDED') AND "generationId" IN (${done.map(([id]) => `'${id}'`).join(", ")})`,
-  );
-  for (const [id, final] of done) {
-    const segmindDone = completions.get(final.upstreamRequestId as string) as number;
-    const events = rows.filter((row) => row.generationId === id);
-    const storing = events.find((row) => row.toStatus === "STORING");
-    const succeeded = events.find((row) => row.toStatus === "SUCCEEDED");
-    if (!storing || !succeeded) continue;
-    phases.storing.push((timeMs(storing.createdAt) ?? Number.NaN) - segmindDone);
-    phases.succeeded.push((timeMs(succeeded.createdAt) ?? Number.NaN) - segmindDone);
+/** Every key of this run's deployment (BullMQ's and the gateway's, all under the prefix). */
+async function deleteRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1_000);
+      cursor = next;
+      if (keys.length > 0) await redis.del(...keys);
+    } while (cursor !== "0");
+  } finally {
+    redis.disconnect();
   }
-  return phases;
-}
-
-function genId(data: any): string {
-  return data?.data?.generationsUpdated?.generation?.id ?? "";
-}
-
-/** The update that says the generation reached its final status. */
-function isFinal(data: any): boolean {
-  const update = data?.data?.generationsUpdated;
-  return update?.kind === "EVENT" && update.event?.type === "STATUS_CHANGED" && ["SUCCEEDED", "FAILED"].includes(update.event?.toStatus);
-}
-
-interface FinalRow {
-  status: string;
-  errorCode: string | null;
-  upstreamRequestId: string | null;
-  completedAtMs: number | null;
-}
-
-async function waitFinalInDatabase(database: BenchDatabase, ids: string[], timeoutMs: number): Promise<Map<string, FinalRow>> {
-  const finals = new Map<string, FinalRow>();
-  if (ids.length === 0) return finals;
-  const deadline = Date.now() + timeoutMs;
-  do {
-    const rows = await database.sql(
-      `SELECT id, status, "errorCode", "upstreamRequestId", "completedAt" FROM "Generation" WHERE id IN (${ids.map((id) => `'${id}'`).join(", ")})`,
-    );
-    for (const row of rows) {
-      if (!["SUCCEEDED", "FAILED", "CANCELED", "EXPIRED"].includes(String(row.status))) continue;
-      finals.set(String(row.id), {
-        status: String(row.status),
-        errorCode: (row.errorCode as string | null) ?? null,
-        upstreamRequestId: (row.upstreamRequestId as string | null) ?? null,
-        completedAtMs: timeMs(row.completedAt),
-      });
-    }
-    if (finals.size === ids.length) break;
-    await new Promise((done) => setTimeout(done, 250));
-  } while (Date.now() < deadline);
-  return finals;
 }
