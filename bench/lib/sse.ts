@@ -50,6 +50,9 @@ export function subscribe(url: string, query: string, headers: Record<string, st
         res.on("error", (error) => {
           if (!closed) dropped ??= String(error);
         });
+        res.on("close", () => {
+          if (!closed) dropped ??= "the connection closed";
+        });
         resolve({
           get received() {
             for (const { at, text } of chunks.splice(0)) {
