@@ -307,9 +307,9 @@ export class GenerationJournal {
     this.options.notifier?.notify(id);
   }
 
-  /** Event rows outside a transaction, in one statement (no BEGIN and COMMIT around it). */
-  private insertEvents(events: EventRow[]): Promise<void> {
-    return insertEventRows(this.db, events);
+  /** Event rows outside a transaction, in one statement (no BEGIN and COMMIT around it), on the driver adapter (src/db/rows.ts). */
+  private async insertEvents(events: EventRow[]): Promise<void> {
+    if (events.length > 0) await this.db.$rows.execute({ model: "GenerationEvent", operation: "createMany" }, eventRowsInsertSql(events));
   }
 }
 

@@ -34,7 +34,8 @@ export async function moveInOneStatement(
     }),
     ", ",
   );
-  const rows = await db.$queryRaw<GenerationRow[]>(sqltag`
+  // On the driver adapter (src/db/rows.ts): rows as $queryRaw returns them, without its compiler.
+  const rows = await db.$rows.run<GenerationRow>({ model: "Generation", operation: "updateMany" }, sqltag`
     WITH "moved" AS (
       UPDATE "Generation" SET ${join(sets)} WHERE "id" = ${id} AND "status" = ${from} RETURNING *
     ), ${withMoved ? sqltag`"alongside" AS (${withMoved}), ` : empty}"added" AS (
