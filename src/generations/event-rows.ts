@@ -27,7 +27,10 @@ export const EVENT_COLUMNS = [
 
 const NAMES = EVENT_COLUMNS.map(([column]) => column);
 
-/** INSERTs `events` in one statement, in the caller's transaction or (given the client) alone. */
+/**
+ * INSERTs `events` in one statement, in the caller's transaction. Outside one (a status read's
+ * events) the journal runs eventRowsInsertSql on the driver adapter instead (`db.$rows.execute`).
+ */
 export function insertEventRows(db: Pick<Tx, "$executeRaw">, events: readonly EventRow[]): Promise<void> {
   return insertRows(db, "GenerationEvent", NAMES, values(events));
 }
