@@ -118,8 +118,8 @@ export function isAuditedTransition(from: GenerationStatus, to: GenerationStatus
 }
 
 /**
- * The entries a journal transition writes, given the row as it is after the update. `requester`
- * is the client behind the transition, when there is one (a cancel); otherwise the owner.
+ * Appends the entries of a transition (transitionAuditRecords), reading the ledger for a final
+ * status when the caller has not.
  *
  * `alongside`: a statement the transaction runs next (the transition's events). On PostgreSQL it
  * runs in the same statement as the last entry's append: one statement fewer. Returns whether
@@ -137,6 +137,33 @@ export async function auditTransition(
   ledgerEntries?: ReadonlyArray<{ kind: string; amountUsd: number }>,
   alongside?: Sql,
 ): Promise<boolean> {
+  // The budget ledger's side of a final status (src/budget/holds.ts), closed earlier in this
+  // same transaction or when the cost was reported: what was held, charged (SETTLE) or released.
+  const ledger =
+    !FINAL.has(to) || !row.teamId ? [] : (ledgerEntries ?? (await tx.ledgerEntry.findMany({ where: { generationId: row.id } })));
+  const records = transitionAuditRecords(row, from, to, requester, attempt, ledger);
+  const clock = clockAt(at);
+  let ran = false;
+  for (const [index, record] of records.entries()) {
+    if (alongside && index === records.length - 1) ran = await appendAuditAlongside(tx, clock, record, alongside);
+    else await appendAudit(tx, clock, record);
+  }
+  return ran;
+}
+
+/**
+ * The entries a journal transition writes, given the row as it is after the update and, for a
+ * final status, the generation's ledger entries (none without a team). `requester` is the
+ * client behind the transition, when there is one (a cancel); otherwise the owner.
+ */
+export function transitionAuditRecords(
+  row: GenerationRow,
+  from: GenerationStatus,
+  to: GenerationStatus,
+  requester: AuditActor | null,
+  attempt: number | undefined,
+  ledger: ReadonlyArray<{ kind: string; amountUsd: number }>,
+): AuditRecord[] {
   const owner = ownerOf(row);
   const records: AuditRecord[] = [];
   if (from === "SUBMITTING" && (to === "SUBMITTED" || to === "STORING")) {
@@ -170,9 +197,6 @@ export async function auditTransition(
     });
   }
   if (FINAL.has(to)) {
-    // The budget ledger's side (src/budget/holds.ts), closed earlier in this same transaction
-    // or when the cost was reported: what was held, charged (SETTLE) or released.
-    const ledger = !row.teamId ? [] : (ledgerEntries ?? (await tx.ledgerEntry.findMany({ where: { generationId: row.id } })));
     const sum = (kind: string) => {
       const entries = ledger.filter((entry) => entry.kind === kind);
       return entries.length ? roundUsd(entries.reduce((total, entry) => total + entry.amountUsd, 0)) : null;
@@ -198,11 +222,5 @@ export async function auditTransition(
       },
     });
   }
-  const clock = clockAt(at);
-  let ran = false;
-  for (const [index, record] of records.entries()) {
-    if (alongside && index === records.length - 1) ran = await appendAuditAlongside(tx, clock, record, alongside);
-    else await appendAudit(tx, clock, record);
-  }
-  return ran;
+  return records;
 }

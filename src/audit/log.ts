@@ -169,6 +169,19 @@ async function appendPendingPostgres(tx: Tx, clock: Clock, records: readonly Aud
   markPendingEntries(tx);
 }
 
+/**
+ * PostgreSQL: `records` as pending rows, for a statement whose CTE "moved" holds the row they
+ * record (one-statement-move.ts): inserted only when it holds one. The statement runs outside
+ * a transaction the sealing client sees, so its caller starts the seal after it (sealSoon).
+ */
+export function pendingWithMovedSql(now: Date, records: readonly AuditRecord[]): Sql {
+  const rows = records.map((record) => {
+    const content = contentOf(record, now);
+    return sqltag`(${content.at}::timestamp(3), ${content.action}, ${content.actorKeyId}::text, ${content.actorTeamId}::text, ${content.clientAddress}::text, ${content.subjectType}::text, ${content.subjectId}::text, ${content.details}, ${canonicalTail(content)})`;
+  });
+  return sqltag`INSERT INTO "AuditPending" (${PENDING_COLUMN_LIST}) SELECT "v".* FROM (VALUES ${join(rows)}) AS "v" (${PENDING_COLUMN_LIST}), "moved"`;
+}
+
 function onPostgres(tx: Tx): boolean {
   return (tx as unknown as { _activeProvider?: string })._activeProvider === "postgresql";
 }

@@ -187,6 +187,15 @@ export function withAuditSealing(db: Db, onError: (error: unknown) => void): Db 
 }
 
 /**
+ * A seal pass begun now, not waited for, for entries written outside a sealing transaction (a
+ * final transition in one statement: journal.ts). A failure is reported, and its entries stay
+ * pending for the next pass.
+ */
+export function sealSoon(db: Db): void {
+  void sealers.get(db)?.sealed();
+}
+
+/**
  * Before reading the trail: every entry committed so far is chained (PostgreSQL; SQLite's
  * always are). Throws when the pending entries cannot be chained now.
  */

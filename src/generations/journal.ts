@@ -1,8 +1,9 @@
-import { type AuditActor, auditTransition, isAuditedTransition } from "../audit/generations";
-import { sealWithoutWaiting } from "../audit/seal";
+import { type AuditActor, auditTransition, isAuditedTransition, transitionAuditRecords } from "../audit/generations";
+import { pendingWithMovedSql } from "../audit/log";
+import { sealSoon, sealWithoutWaiting } from "../audit/seal";
 import { type LedgerAmounts, closeHold, holdOutcome, ledgerOf, mayCloseHold, settlementWithMove } from "../budget/holds";
 import type { PlacedHolds } from "../budget/placed-holds";
-import type { Sql } from "@prisma/client/runtime/client";
+import { type Sql, join, raw, sqltag } from "@prisma/client/runtime/client";
 import type { Clock } from "../clock";
 import type { Db, Tx } from "../db/client";
 import type { GenerationErrorCode } from "../error-codes";
@@ -48,7 +49,7 @@ export class GenerationJournal {
       /** Told about each committed transition (src/observability/metrics.ts). */
       metrics?: Pick<GatewayMetrics, "generationTransitioned">;
       /** The webhook outbox: deliveries of a final status are written in its transition. */
-      webhooks?: Pick<WebhookOutbox, "generationFinished" | "scheduled">;
+      webhooks?: Pick<WebhookOutbox, "generationFinished" | "scheduled" | "nothingFinishedFor">;
       /** Rows this process wrote, for the worker's next step (row-snapshots.ts). */
       snapshots?: Pick<RowSnapshots, "version" | "keep" | "forget">;
       /** HOLDs this process placed: a transition out of a status before STORING reads no ledger (placed-holds.ts). */
@@ -126,7 +127,16 @@ export class GenerationJournal {
     // A result's settlement known before anything is written: with the row's move, no transaction.
     const ahead = bare ? null : this.settlementAhead(id, from, to, patch, options, now);
     // Nothing but the row and its events (and that settlement): one statement on PostgreSQL (one-statement-move.ts).
-    const moved = bare || ahead ? await this.moveBare(id, from, data, events, ahead?.insertFromMoved) : await this.writeEvents(id, async (tx) => {
+    const oneStatement = bare || ahead ? { withMoved: ahead?.insertFromMoved } : null;
+    // A final status with nothing to write but the row, its events and its audit entries: one statement too, when it can be.
+    const final = oneStatement ? null : this.finalAhead(id, from, to, data, details, options, now);
+    let moved: GenerationRow | false | null = oneStatement ? await this.moveBare(id, from, data, events, oneStatement) : final ? await this.moveBare(id, from, data, events, final) : false;
+    if (moved && final) {
+      ledger = [...final.ledger];
+      sealSoon(this.db);
+    }
+    // Otherwise (or when the final move's guard did not hold, or the row moved on) the transaction, which sees which.
+    if (!oneStatement && !moved) moved = await this.writeEvents(id, async (tx) => {
       deliveries = [];
       closedHold = null;
       ledger = undefined;
@@ -215,6 +225,34 @@ export class GenerationJournal {
     return { ...settlement, ledger };
   }
 
+  /**
+   * PostgreSQL, a final status whose transaction would write nothing but the row, its events
+   * and its audit entries, as one statement: the row as the caller knows it (`current`) is in
+   * `from`, its hold is known closed (or it has no team), it is in no batch, no webhook endpoint
+   * may take the event, and no alert reads after it. The entries are made from `current` with
+   * `data` over it, so the move is guarded on every column they show that `data` does not set:
+   * the statement moves the row only if it is exactly as known. When anything differs it moves
+   * nothing, and the transaction runs as for any other transition.
+   */
+  private finalAhead(id: string, from: GenerationStatus, to: GenerationStatus, data: GenerationPatch & { status: string }, details: EventDetails, options: TransitionOptions, now: Date) {
+    const current = options.current;
+    if (this.options.provider !== "postgresql" || !TERMINAL_STATUSES.has(to) || options.unless) return null;
+    if (!current || current.id !== id || current.status !== from || data.costUsd != null || this.checksLowBalance(data)) return null;
+    const ledger = current.teamId ? this.closedLedgers.get(id) : [];
+    if (!ledger) return null;
+    const noDeliveries = this.options.webhooks ? this.options.webhooks.nothingFinishedFor(current, to) : sqltag`TRUE`;
+    if (!noDeliveries) return null;
+    const written = { ...current, ...data } as GenerationRow;
+    const records = transitionAuditRecords(written, from, to, details.actor ?? null, details.attempt, ledger);
+    const shown = sqltag`${join(
+      AUDITED_COLUMNS.filter((column) => !(column in data)).map(
+        (column) => sqltag`${raw(`"${column}"`)} IS NOT DISTINCT FROM ${(current as Record<string, unknown>)[column] ?? null}`,
+      ),
+      " AND ",
+    )}`;
+    return { ledger, withMoved: pendingWithMovedSql(now, records), guard: sqltag`"batchId" IS NULL AND ${shown} AND ${noDeliveries}` };
+  }
+
   /** A settlement above its hold: spending grew, and a budget.threshold alert reads after it (src/budget/thresholds.ts). */
   private raisesBudgetAlert(outcome: SettlementFacts): boolean {
     return outcome.kind === "SETTLE" && outcome.amountUsd > outcome.holdUsd && this.options.alerts?.budget !== undefined;
@@ -226,8 +264,8 @@ export class GenerationJournal {
   }
 
   /** The row and its events in one statement (PostgreSQL), subscribers woken once it is written. */
-  private async moveBare(id: string, from: GenerationStatus, data: Record<string, unknown>, events: EventRow[], withMoved?: Sql): Promise<GenerationRow | false> {
-    const row = await moveInOneStatement(this.db, id, from, data, events, withMoved);
+  private async moveBare(id: string, from: GenerationStatus, data: Record<string, unknown>, events: EventRow[], also: { withMoved?: Sql; guard?: Sql }): Promise<GenerationRow | false> {
+    const row = await moveInOneStatement(this.db, id, from, data, events, also);
     if (!row) return false;
     this.options.notifier?.notify(id);
     return row;
@@ -320,7 +358,12 @@ type SettlementFacts = { kind: string; amountUsd: number; holdUsd: number };
 export interface TransitionOptions {
   /** Checked after the row's update, in its transaction: true withdraws the transition (rolled back). */
   unless?: (tx: Tx) => Promise<boolean>;
+  /** The row as the caller last knew it: a final status may then be one statement on PostgreSQL (finalAhead). */
+  current?: GenerationRow;
 }
+
+/** The columns a final status's audit entries show (src/audit/generations.ts transitionAuditRecords), besides id and status. */
+const AUDITED_COLUMNS = ["teamId", "apiKeyId", "errorCode", "upstreamRequestId", "upstreamMode", "attempts", "estimatedCostUsd", "costUsd", "seed", "upstreamSeed", "videoSha256", "videoBytes"] as const;
 
 /** Accepted by Segmind (or on the wire) and not finished: what SEGMIND_MAX_IN_FLIGHT counts. */
 export const IN_FLIGHT_STATUSES: readonly GenerationStatus[] = ["SUBMITTING", "SUBMITTED", "RUNNING", "STORING"];

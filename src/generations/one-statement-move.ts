@@ -13,8 +13,9 @@ import type { GenerationRow } from "./types";
 const NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 
 /**
- * Sets `data` on the row if it is in `from` and inserts `events` only then, in one statement;
- * the row as written, or null when it was no longer in `from`.
+ * Sets `data` on the row if it is in `from` (and `guard` holds) and inserts `events` only
+ * then, in one statement; the row as written, or null when it was no longer in `from` (or the
+ * guard failed).
  */
 export async function moveInOneStatement(
   db: Db,
@@ -22,9 +23,17 @@ export async function moveInOneStatement(
   from: string,
   data: Record<string, unknown>,
   events: readonly EventRow[],
-  /** A data-modifying statement that reads the moved row from "moved" (the result's settlement: src/budget/ledger.ts settlementWithMove). */
-  withMoved?: Sql,
+  also: {
+    /**
+     * A data-modifying statement that reads the moved row from "moved" (the result's settlement:
+     * src/budget/ledger.ts settlementWithMove; a final status's audit entries).
+     */
+    withMoved?: Sql;
+    /** More the row (or the database) must satisfy for the move to happen at all. */
+    guard?: Sql;
+  } = {},
 ): Promise<GenerationRow | null> {
+  const { withMoved, guard } = also;
   const sets = setClauses(data);
   const columns = columnList(EVENT_COLUMNS.map(([column]) => column));
   const values = join(
@@ -37,7 +46,7 @@ export async function moveInOneStatement(
   // On the driver adapter (src/db/rows.ts): rows as $queryRaw returns them, without its compiler.
   const rows = await db.$rows.run<GenerationRow>({ model: "Generation", operation: "updateMany" }, sqltag`
     WITH "moved" AS (
-      UPDATE "Generation" SET ${join(sets)} WHERE "id" = ${id} AND "status" = ${from} RETURNING *
+      UPDATE "Generation" SET ${join(sets)} WHERE "id" = ${id} AND "status" = ${from}${guard ? sqltag` AND ${guard}` : empty} RETURNING *
     ), ${withMoved ? sqltag`"alongside" AS (${withMoved}), ` : empty}"added" AS (
       INSERT INTO "GenerationEvent" (${columns})
       SELECT * FROM (VALUES ${values}) AS "v" (${columns}) WHERE EXISTS (SELECT 1 FROM "moved")

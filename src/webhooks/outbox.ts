@@ -1,4 +1,4 @@
-import { sqltag } from "@prisma/client/runtime/client";
+import { type Sql, sqltag } from "@prisma/client/runtime/client";
 import type { Tx } from "../db/client";
 import type { GenerationRow } from "../generations/types";
 import { uuidv7 } from "../ids";
@@ -77,6 +77,20 @@ export class WebhookOutbox {
     return batch ? [...ids, ...(await this.write(tx, batch))] : ids;
   }
 
+  /**
+   * A condition true exactly when generationFinished would write nothing for `row` reaching
+   * `status` (no endpoint that may take the event; the LIKE's superset errs towards a
+   * transaction), for a statement that moves the row only then (journal.ts); null when it
+   * would write something regardless (the row is in a batch, whose last item's transition
+   * checks for batch.completed).
+   */
+  nothingFinishedFor(row: Pick<GenerationRow, "teamId" | "batchId">, status: string): Sql | null {
+    if (row.batchId) return null;
+    const type = FINAL_STATUS_EVENTS[status];
+    if (!type) return sqltag`TRUE`;
+    return sqltag`NOT EXISTS (SELECT 1 FROM "WebhookEndpoint" WHERE ${endpointWhere({ type, teamId: row.teamId })})`;
+  }
+
   /** After the transaction that wrote `ids` committed. */
   scheduled(ids: readonly string[]): void {
     if (ids.length > 0) this.options.schedule(ids);
@@ -90,10 +104,12 @@ export class WebhookOutbox {
  * case, and `_` matches any character); `write` keeps the endpoints that list the type.
  */
 function endpointsFor(tx: Tx, event: OutboxEvent): Promise<Array<{ id: string; teamId: string | null; events: string }>> {
+  return tx.$queryRaw`SELECT "id", "teamId", "events" FROM "WebhookEndpoint" WHERE ${endpointWhere(event)}`;
+}
+
+function endpointWhere(event: Pick<OutboxEvent, "endpointId" | "operatorsOnly" | "teamId" | "type">): Sql {
   const live = sqltag`"enabled" = ${true} AND "deletedAt" IS NULL`;
-  if (event.endpointId) {
-    return tx.$queryRaw`SELECT "id", "teamId", "events" FROM "WebhookEndpoint" WHERE "id" = ${event.endpointId} AND ${live}`;
-  }
+  if (event.endpointId) return sqltag`"id" = ${event.endpointId} AND ${live}`;
   const whose = event.operatorsOnly || event.teamId === null ? sqltag`"teamId" IS NULL` : sqltag`("teamId" = ${event.teamId} OR "teamId" IS NULL)`;
-  return tx.$queryRaw`SELECT "id", "teamId", "events" FROM "WebhookEndpoint" WHERE ${whose} AND ${live} AND "events" LIKE ${`%${event.type}%`}`;
+  return sqltag`${whose} AND ${live} AND "events" LIKE ${`%${event.type}%`}`;
 }

@@ -68,7 +68,7 @@ export async function storeFromOutputUrl(
     return backoffDelayMs(attempt, { baseMs: deps.settings.backoffBaseMs });
   }
   // Outside the in-flight watch: the commit's own notification must not look the row up again.
-  return (await succeed(deps, row.id, stored, { attempt, calls })) ? null : 0;
+  return (await succeed(deps, row.id, stored, { attempt, calls }, row)) ? null : 0;
 }
 
 /** The body comes from the Segmind client, which errors it when fewer bytes than announced arrive. */
@@ -96,6 +96,8 @@ async function succeed(
   id: string,
   stored: StoredObject,
   details: Pick<EventDetails, "attempt" | "calls">,
+  /** The row in STORING as this step knows it: on PostgreSQL the move is then one statement when nothing else is to be written (journal.ts). */
+  current?: GenerationRow,
 ): Promise<boolean> {
   const succeeded = await deps.journal.transition(
     id,
@@ -109,6 +111,7 @@ async function succeed(
       completedAt: deps.clock.now(),
     },
     details,
+    { current },
   );
   if (succeeded) {
     deps.progress.succeeded(succeeded.duration, succeeded.resolution);
