@@ -128,14 +128,18 @@ export class GenerationJournal {
     const ahead = bare ? null : this.settlementAhead(id, from, to, patch, options, now);
     // Nothing but the row and its events (and that settlement): one statement on PostgreSQL (one-statement-move.ts).
     const oneStatement = bare || ahead ? { withMoved: ahead?.insertFromMoved } : null;
-    // A final status with nothing to write but the row, its events and its audit entries: one statement too, when it can be.
-    const final = oneStatement ? null : this.finalAhead(id, from, to, data, details, options, now);
-    let moved: GenerationRow | false | null = oneStatement ? await this.moveBare(id, from, data, events, oneStatement) : final ? await this.moveBare(id, from, data, events, final) : false;
-    if (moved && final) {
-      ledger = [...final.ledger];
+    // An audited transition with nothing to write but the row, its events and its audit entries: one statement too, when it can be.
+    const audited = oneStatement ? null : this.auditedAhead(id, from, to, data, details, options, now);
+    let moved: GenerationRow | false | null = oneStatement
+      ? await this.moveBare(id, from, data, events, oneStatement)
+      : audited
+        ? await this.moveBare(id, from, data, events, audited)
+        : false;
+    if (moved && audited) {
+      ledger = audited.ledger && [...audited.ledger];
       sealSoon(this.db);
     }
-    // Otherwise (or when the final move's guard did not hold, or the row moved on) the transaction, which sees which.
+    // Otherwise (or when that move's guard did not hold, or the row moved on) the transaction, which sees which.
     if (!oneStatement && !moved) moved = await this.writeEvents(id, async (tx) => {
       deliveries = [];
       closedHold = null;
@@ -226,31 +230,35 @@ export class GenerationJournal {
   }
 
   /**
-   * PostgreSQL, a final status whose transaction would write nothing but the row, its events
-   * and its audit entries, as one statement: the row as the caller knows it (`current`) is in
-   * `from`, its hold is known closed (or it has no team), it is in no batch, no webhook endpoint
-   * may take the event, and no alert reads after it. The entries are made from `current` with
-   * `data` over it, so the move is guarded on every column they show that `data` does not set:
-   * the statement moves the row only if it is exactly as known. When anything differs it moves
-   * nothing, and the transaction runs as for any other transition.
+   * PostgreSQL, an audited transition whose transaction would write nothing but the row, its
+   * events and its audit entries, as one statement: the submit's record (SUBMITTING ->
+   * SUBMITTED), or a final status whose hold is known closed (or that has no team), in no
+   * batch, that no webhook endpoint may take; no cost reported with it (a settlement), no alert
+   * reading after it. It needs the row as the caller knows it (`current`), in `from`: the
+   * entries are made from it with `data` over it, so the move is guarded on every column they
+   * show that `data` does not set, and happens only if the row is exactly as known. When
+   * anything differs it moves nothing, and the transaction runs as for any other transition.
    */
-  private finalAhead(id: string, from: GenerationStatus, to: GenerationStatus, data: GenerationPatch & { status: string }, details: EventDetails, options: TransitionOptions, now: Date) {
+  private auditedAhead(id: string, from: GenerationStatus, to: GenerationStatus, data: GenerationPatch & { status: string }, details: EventDetails, options: TransitionOptions, now: Date) {
     const current = options.current;
-    if (this.options.provider !== "postgresql" || !TERMINAL_STATUSES.has(to) || options.unless) return null;
+    if (this.options.provider !== "postgresql" || !isAuditedTransition(from, to) || options.unless) return null;
     if (!current || current.id !== id || current.status !== from || data.costUsd != null || this.checksLowBalance(data)) return null;
-    const ledger = current.teamId ? this.closedLedgers.get(id) : [];
-    if (!ledger) return null;
-    const noDeliveries = this.options.webhooks ? this.options.webhooks.nothingFinishedFor(current, to) : sqltag`TRUE`;
-    if (!noDeliveries) return null;
+    let ledger: LedgerAmounts | undefined = [];
+    let also = sqltag`TRUE`;
+    if (TERMINAL_STATUSES.has(to)) {
+      ledger = current.teamId ? this.closedLedgers.get(id) : [];
+      const noDeliveries = this.options.webhooks ? this.options.webhooks.nothingFinishedFor(current, to) : sqltag`TRUE`;
+      if (!ledger || !noDeliveries) return null;
+      also = noDeliveries;
+    }
     const written = { ...current, ...data } as GenerationRow;
     const records = transitionAuditRecords(written, from, to, details.actor ?? null, details.attempt, ledger);
-    const shown = sqltag`${join(
-      AUDITED_COLUMNS.filter((column) => !(column in data)).map(
-        (column) => sqltag`${raw(`"${column}"`)} IS NOT DISTINCT FROM ${(current as Record<string, unknown>)[column] ?? null}`,
-      ),
-      " AND ",
-    )}`;
-    return { ledger, withMoved: pendingWithMovedSql(now, records), guard: sqltag`"batchId" IS NULL AND ${shown} AND ${noDeliveries}` };
+    // One entry (a cancel's two keep the transaction, whose appends fix their order).
+    if (records.length !== 1) return null;
+    const shown = AUDITED_COLUMNS.filter((column) => !(column in data)).map(
+      (column) => sqltag`${raw(`"${column}"`)} IS NOT DISTINCT FROM ${(current as Record<string, unknown>)[column] ?? null}`,
+    );
+    return { ledger: TERMINAL_STATUSES.has(to) ? ledger : undefined, withMoved: pendingWithMovedSql(now, records), guard: join([...shown, also], " AND ") };
   }
 
   /** A settlement above its hold: spending grew, and a budget.threshold alert reads after it (src/budget/thresholds.ts). */
@@ -358,11 +366,11 @@ type SettlementFacts = { kind: string; amountUsd: number; holdUsd: number };
 export interface TransitionOptions {
   /** Checked after the row's update, in its transaction: true withdraws the transition (rolled back). */
   unless?: (tx: Tx) => Promise<boolean>;
-  /** The row as the caller last knew it: a final status may then be one statement on PostgreSQL (finalAhead). */
+  /** The row as the caller last knew it: an audited transition may then be one statement on PostgreSQL (auditedAhead). */
   current?: GenerationRow;
 }
 
-/** The columns a final status's audit entries show (src/audit/generations.ts transitionAuditRecords), besides id and status. */
+/** The columns a transition's audit entries show (src/audit/generations.ts transitionAuditRecords), besides id and status. */
 const AUDITED_COLUMNS = ["teamId", "apiKeyId", "errorCode", "upstreamRequestId", "upstreamMode", "attempts", "estimatedCostUsd", "costUsd", "seed", "upstreamSeed", "videoSha256", "videoBytes"] as const;
 
 /** Accepted by Segmind (or on the wire) and not finished: what SEGMIND_MAX_IN_FLIGHT counts. */

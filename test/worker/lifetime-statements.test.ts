@@ -27,12 +27,12 @@ import { GENERATE_VIDEO, type Harness, VALID_INPUT, localId, startHarness } from
  * (migration 0011 moves the running totals); on PostgreSQL the result, whose settlement is known
  * ahead (the hold as the accept placed it and the reported cost), is one statement with no
  * transaction: the row's move, the settlement and the events (src/budget/ledger.ts
- * settlementWithMove); so is the stored video, with no webhook endpoint that may take it and
- * its hold known closed: the row's move, its audit entry and its events (journal.ts finalAhead;
- * 5 statements and a transaction before).
+ * settlementWithMove); so are the submit's record and the stored video (no webhook endpoint
+ * that may take it, its hold known closed): the row's move, its audit entry and its events
+ * (journal.ts auditedAhead; 4 and 5 statements, each in a transaction, before).
  */
-const LIFE = { sqlite: 29, postgresql: 21 } as const;
-const TRANSACTIONS = { sqlite: 5, postgresql: 2 } as const;
+const LIFE = { sqlite: 29, postgresql: 17 } as const;
+const TRANSACTIONS = { sqlite: 5, postgresql: 1 } as const;
 /**
  * SUBMITTED -> RUNNING with the read that saw it: BEGIN, UPDATE, INSERT, COMMIT on SQLite; one
  * statement on PostgreSQL, as the claim (src/generations/one-statement-move.ts).

@@ -130,6 +130,8 @@ async function submitAsync(
       "SUBMITTED",
       { upstreamRequestId: requestId, submittedAt: deps.clock.now() },
       { attempt, calls },
+      // The row as the claim left it: on PostgreSQL the record is then one statement (journal.ts auditedAhead).
+      { current: row },
     );
   });
   // A cancel that came while the submit was on the wire (the row the transition returned has

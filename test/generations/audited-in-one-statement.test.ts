@@ -1,6 +1,6 @@
-// PostgreSQL: a final status whose transaction would write nothing but the row, its events and
-// its audit entries is one statement (journal.ts finalAhead), guarded on every column the entry
-// shows. These check that the guard holds the entry to what the row really says: a caller whose
+// PostgreSQL: an audited transition whose transaction would write nothing but the row, its
+// events and its audit entries (the submit's record, a final status with its hold closed) is one
+// statement (journal.ts auditedAhead), guarded on every column the entry shows. These check that the guard holds the entry to what the row really says: a caller whose
 // knowledge of the row is stale gets the transaction, and an entry made from the database's row.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { countStatements, installCounter } from "../../bench/lib/statement-counter";
@@ -12,7 +12,7 @@ import { describeEachDatabase } from "../support/databases";
 import { type Harness, VALID_INPUT, localId, startHarness } from "../support/harness";
 
 describeEachDatabase(
-  "a final status in one statement",
+  "an audited transition in one statement",
   (target) => {
     let harness: Harness;
     beforeAll(async () => {
@@ -79,6 +79,48 @@ describeEachDatabase(
       expect(settled).toMatchObject({ costUsd: 0.5, outcome: "SUCCEEDED", videoBytes: 1234 });
       expect(await harness.db.generationEvent.count({ where: { generationId: row.id, toStatus: "SUCCEEDED" } })).toBe(1);
       expect(await harness.db.auditEntry.count({ where: { subjectId: row.id, action: "GENERATION_SETTLED" } })).toBe(1);
+      expect(await verifyAuditTrail(harness.db)).toMatchObject({ firstProblem: null, headMatches: true });
+    });
+
+    it("records the submit (SUBMITTING -> SUBMITTED) in one statement, and from the database's row when the caller's is stale", async () => {
+      const submitting = async (seed: number) => {
+        const id = localId((await harness.generate({ ...VALID_INPUT, seed })).generation.id);
+        const row = await harness.db.$transaction((tx) => updateIfIn(tx, id, "QUEUED", { status: "SUBMITTING", attempts: 1, updatedAt: new Date() }));
+        if (!row) throw new Error("the row was not QUEUED");
+        return row;
+      };
+      const submit = (row: GenerationRow, current: GenerationRow) =>
+        countStatements(
+          async () => {
+            const moved = await harness.gateway.services.journal.transition(
+              row.id,
+              "SUBMITTING",
+              "SUBMITTED",
+              { upstreamRequestId: `req-${row.seed}`, submittedAt: new Date() },
+              { attempt: 1 },
+              { current },
+            );
+            expect(moved).toMatchObject({ id: row.id, status: "SUBMITTED", upstreamRequestId: `req-${row.seed}` });
+            await auditSealsIdle(harness.db);
+          },
+          { keepSql: true },
+        );
+      const submittedEntry = async (id: string) => {
+        await sealAudit(harness.db);
+        return JSON.parse((await harness.db.auditEntry.findFirstOrThrow({ where: { subjectId: id, action: "GENERATION_SUBMITTED" } })).details);
+      };
+
+      const known = await submitting(41);
+      const one = await submit(known, known);
+      expect(one.transactions, one.sql?.join("\n")).toBe(0);
+      expect(await submittedEntry(known.id)).toMatchObject({ generationId: known.id, upstreamRequestId: "req-41", attempt: 1, seed: 41, upstreamMode: known.upstreamMode });
+
+      const stale = await submitting(51);
+      await harness.db.generation.update({ where: { id: stale.id }, data: { estimatedCostUsd: 0.75 } });
+      const fallback = await submit(stale, stale);
+      expect(fallback.transactions, fallback.sql?.join("\n")).toBe(1);
+      expect(await submittedEntry(stale.id)).toMatchObject({ estimatedCostUsd: 0.75, upstreamRequestId: "req-51" });
+      expect(await harness.db.auditEntry.count({ where: { subjectId: stale.id, action: "GENERATION_SUBMITTED" } })).toBe(1);
       expect(await verifyAuditTrail(harness.db)).toMatchObject({ firstProblem: null, headMatches: true });
     });
 
