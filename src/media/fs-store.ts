@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { createReadStream, existsSync, mkdirSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 
 import { assertInclusiveRange } from "./byte-range";
 import { ContentTypeCache } from "./content-type-cache";
-import { DirectorySyncs, writeNewFileDurably, writeStreamToNewFile } from "./fs-durable";
+import { copyInto, writeNewFileDurably } from "./fs-durable";
+import { FsWriterThread, type WriteSession } from "./fs-writer-thread";
 import { assertValidMediaKey } from "./media-key";
 import type { MediaStore, ObjectStat, StoredObject } from "./store";
 
@@ -62,7 +63,7 @@ export function createFsMediaStore(dir: string): MediaStore {
   const incomingPath = (suffix: string): string =>
     path.join(root, INCOMING_DIR, `${randomUUID()}${suffix}`);
   const contentTypes = new ContentTypeCache();
-  const directorySyncs = new DirectorySyncs();
+  const writer = FsWriterThread.shared();
   /** Directories known to exist: made once, not on every put. */
   const made = new Set<string>();
   const ensureDirectory = async (dir: string): Promise<void> => {
@@ -77,30 +78,30 @@ export function createFsMediaStore(dir: string): MediaStore {
       const tempData = incomingPath(".part");
       const tempMeta = incomingPath(".json");
       const sidecar = impliedType(key) !== contentType;
+      let session: WriteSession | undefined;
       try {
         const finalData = dataPath(key);
         const finalMeta = metaPath(key);
-        // Both temp files at once (neither is visible until its rename); all settle before a
-        // failure is thrown, so the cleanup below finds every file that was made.
+        // The data on the writer's thread, the sidecar's temp file and the directories at once
+        // (neither temp file is visible until its rename); all settle before a failure is thrown,
+        // so the cleanup below finds every file that was made.
+        session = writer.begin(tempData);
         const [data, ...rest] = await Promise.allSettled([
-          writeStreamToNewFile(body, tempData),
+          copyInto(session, body),
           sidecar ? writeNewFileDurably(tempMeta, JSON.stringify({ contentType })) : undefined,
           sidecar ? ensureDirectory(path.dirname(finalMeta)) : undefined,
           ensureDirectory(path.dirname(finalData)),
         ]);
         for (const outcome of [data, ...rest]) if (outcome.status === "rejected") throw outcome.reason;
         const { sha256, bytes } = (data as PromiseFulfilledResult<{ sha256: string; bytes: number }>).value;
-
-        // Published (or an old one gone) for good before the data: the object is never read with another type.
-        if (sidecar) await rename(tempMeta, finalMeta);
-        if (sidecar || (await removed(finalMeta))) await directorySyncs.sync(path.dirname(finalMeta));
-
-        await rename(tempData, finalData); // commit point: the object becomes visible whole
-        await directorySyncs.sync(path.dirname(finalData));
+        // The sidecar published (or an old one gone) for good, then the data renamed: the commit
+        // point, the object visible whole and never read with another type (fs-writer-thread.ts).
+        await session.publish({ ...(sidecar ? { sidecarFrom: tempMeta } : {}), meta: finalMeta, data: finalData });
         return { key, sha256, bytes, contentType };
       } catch (error) {
         // put owns the body: whatever failed, don't leave the caller's source (e.g. an upstream socket) open.
         body.destroy();
+        await session?.abort();
         await Promise.all([rm(tempData, { force: true }), rm(tempMeta, { force: true })]);
         throw error;
       }
@@ -160,11 +161,6 @@ export async function cleanIncoming(
     }
   }
   return removed;
-}
-
-/** Removes a file; whether there was one. */
-async function removed(file: string): Promise<boolean> {
-  return (await unlink(file).then(() => true, nullIfMissing)) === true;
 }
 
 async function readContentType(key: string, sidecar: string): Promise<string> {
