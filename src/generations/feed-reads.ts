@@ -38,12 +38,18 @@ export async function selectEventsAfter(
  * waits for the answer on the event loop, which in the SSE bench's burst took 30-60 ms a turn:
  * two statements in a row (the events, then their generations) made every change wait for two.
  * Columns are converted by their types as in any read, so the rows are those the two
- * statements gave; one object per generation, shared by its events.
+ * statements gave. A generation's columns come with its first event of the page only (a
+ * generation row is ~50 columns; repeated on every event, its decoding cost more than the
+ * round trip saved); one object per generation, shared by its events.
  */
 async function selectJoined(db: Db, after: number, limit: number): Promise<Array<GenerationEventRow & { generation: GenerationRow }>> {
   const rows = await db.$feedRows.select<Record<string, unknown>>(
     { model: "GenerationEvent", operation: "findMany" },
-    `SELECT ${JOINED_EVENT_COLUMNS}, g.* FROM (SELECT * FROM "GenerationEvent" WHERE "id" > ? ORDER BY "id" ASC LIMIT ?) e JOIN "Generation" g ON g."id" = e."generationId" ORDER BY e."id" ASC`,
+    // The generation's columns on its first event only (NULLs after): each row decoded once.
+    `SELECT ${JOINED_EVENT_COLUMNS}, g.* FROM (
+       SELECT *, row_number() OVER (PARTITION BY "generationId" ORDER BY "id") AS "ev_nth"
+         FROM (SELECT * FROM "GenerationEvent" WHERE "id" > ? ORDER BY "id" ASC LIMIT ?) "page"
+     ) e LEFT JOIN "Generation" g ON g."id" = e."generationId" AND e."ev_nth" = 1 ORDER BY e."id" ASC`,
     [after, limit],
   );
   const generations = new Map<string, GenerationRow>();
@@ -51,13 +57,14 @@ async function selectJoined(db: Db, after: number, limit: number): Promise<Array
     const event: Record<string, unknown> = {};
     for (const name of EVENT_COLUMN_NAMES) event[name] = row[`ev_${name}`];
     let generation = generations.get(event.generationId as string);
-    if (!generation) {
+    if (!generation && row.id != null) {
       const columns: Record<string, unknown> = {};
       for (const key in row) if (!key.startsWith("ev_")) columns[key] = row[key];
       generation = columns as unknown as GenerationRow;
       generations.set(generation.id, generation);
     }
-    return { ...(event as unknown as GenerationEventRow), generation };
+    // Events are never written without their generation, nor generations deleted under them.
+    return { ...(event as unknown as GenerationEventRow), generation: generation as GenerationRow };
   });
 }
 
