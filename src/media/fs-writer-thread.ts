@@ -25,7 +25,7 @@ import { WRITER_THREAD_SOURCE } from "./fs-writer-thread-source";
  * every put it held is then rejected, never left waiting.
  */
 export interface Publication {
-  /** The temp sidecar to rename over `meta.to` first (a type the key's extension does not imply). */
+  /** The temp sidecar to rename over `meta` first (a type the key's extension does not imply). */
   sidecarFrom?: string;
   /** The key's sidecar: replaced by `sidecarFrom`, or removed when there is none. */
   meta: string;
