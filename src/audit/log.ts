@@ -158,14 +158,9 @@ function databaseOf(tx: Tx): object {
  * transaction is marked so that its commit is followed by a seal (seal.ts).
  */
 async function appendPendingPostgres(tx: Tx, clock: Clock, records: readonly AuditRecord[], alongside?: Sql): Promise<void> {
-  const now = clock.now();
-  const rows = records.map((record) => {
-    const content = contentOf(record, now);
-    return sqltag`(${content.at}, ${content.action}, ${content.actorKeyId}, ${content.actorTeamId}, ${content.clientAddress}, ${content.subjectType}, ${content.subjectId}, ${content.details}, ${canonicalTail(content)})`;
-  });
   // A data-modifying CTE runs once, to completion, whether or not anything reads it.
   const also = alongside ? sqltag`WITH alongside AS (${alongside}) ` : empty;
-  await tx.$executeRaw`${also}INSERT INTO "AuditPending" (${PENDING_COLUMN_LIST}) VALUES ${join(rows)}`;
+  await tx.$executeRaw`${also}INSERT INTO "AuditPending" (${PENDING_COLUMN_LIST}) VALUES ${pendingRows(clock.now(), records)}`;
   markPendingEntries(tx);
 }
 
@@ -175,11 +170,20 @@ async function appendPendingPostgres(tx: Tx, clock: Clock, records: readonly Aud
  * a transaction the sealing client sees, so its caller starts the seal after it (sealSoon).
  */
 export function pendingWithMovedSql(now: Date, records: readonly AuditRecord[]): Sql {
-  const rows = records.map((record) => {
-    const content = contentOf(record, now);
-    return sqltag`(${content.at}::timestamp(3), ${content.action}, ${content.actorKeyId}::text, ${content.actorTeamId}::text, ${content.clientAddress}::text, ${content.subjectType}::text, ${content.subjectId}::text, ${content.details}, ${canonicalTail(content)})`;
-  });
-  return sqltag`INSERT INTO "AuditPending" (${PENDING_COLUMN_LIST}) SELECT "v".* FROM (VALUES ${join(rows)}) AS "v" (${PENDING_COLUMN_LIST}), "moved"`;
+  return sqltag`INSERT INTO "AuditPending" (${PENDING_COLUMN_LIST}) SELECT "v".* FROM (VALUES ${pendingRows(now, records)}) AS "v" (${PENDING_COLUMN_LIST}), "moved"`;
+}
+
+/**
+ * The VALUES rows of pending entries, each with the canonical text its hash will cover
+ * (chain.ts). Typed, so they read the same in a SELECT's VALUES as in an INSERT's.
+ */
+function pendingRows(now: Date, records: readonly AuditRecord[]): Sql {
+  return join(
+    records.map((record) => {
+      const content = contentOf(record, now);
+      return sqltag`(${content.at}::timestamp(3), ${content.action}, ${content.actorKeyId}::text, ${content.actorTeamId}::text, ${content.clientAddress}::text, ${content.subjectType}::text, ${content.subjectId}::text, ${content.details}, ${canonicalTail(content)})`;
+    }),
+  );
 }
 
 function onPostgres(tx: Tx): boolean {
