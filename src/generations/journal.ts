@@ -244,21 +244,21 @@ export class GenerationJournal {
     if (this.options.provider !== "postgresql" || !isAuditedTransition(from, to) || options.unless) return null;
     if (!current || current.id !== id || current.status !== from || data.costUsd != null || this.checksLowBalance(data)) return null;
     let ledger: LedgerAmounts | undefined = [];
-    let also = sqltag`TRUE`;
+    const guards: Sql[] = [];
     if (TERMINAL_STATUSES.has(to)) {
       ledger = current.teamId ? this.closedLedgers.get(id) : [];
       const noDeliveries = this.options.webhooks ? this.options.webhooks.nothingFinishedFor(current, to) : sqltag`TRUE`;
       if (!ledger || !noDeliveries) return null;
-      also = noDeliveries;
+      guards.push(noDeliveries);
     }
     const written = { ...current, ...data } as GenerationRow;
     const records = transitionAuditRecords(written, from, to, details.actor ?? null, details.attempt, ledger);
     // One entry (a cancel's two keep the transaction, whose appends fix their order).
     if (records.length !== 1) return null;
-    const shown = AUDITED_COLUMNS.filter((column) => !(column in data)).map(
-      (column) => sqltag`${raw(`"${column}"`)} IS NOT DISTINCT FROM ${(current as Record<string, unknown>)[column] ?? null}`,
-    );
-    return { ledger: TERMINAL_STATUSES.has(to) ? ledger : undefined, withMoved: pendingWithMovedSql(now, records), guard: join([...shown, also], " AND ") };
+    for (const column of AUDITED_COLUMNS) {
+      if (!(column in data)) guards.push(sqltag`${raw(`"${column}"`)} IS NOT DISTINCT FROM ${(current as Record<string, unknown>)[column] ?? null}`);
+    }
+    return { ledger: TERMINAL_STATUSES.has(to) ? ledger : undefined, withMoved: pendingWithMovedSql(now, records), guard: join(guards, " AND ") };
   }
 
   /** A settlement above its hold: spending grew, and a budget.threshold alert reads after it (src/budget/thresholds.ts). */
