@@ -127,15 +127,15 @@ export class FsWriterThread {
       }
     };
     worker.on("error", (error) => lost(error));
-    // The buffers the thread held went with it.
-    worker.once("exit", () => {
+    worker.once("exit", (code) => {
+      lost(new Error(`the file writer's thread exited (${code})`));
+      // The buffers the thread held went with it: writes waiting for one get a new one (and then their failure).
       this.buffers = this.free.length;
       while (this.waitingForBuffer.length > 0 && this.buffers < POOL_BUFFERS) {
         this.buffers++;
         this.waitingForBuffer.shift()?.(new ArrayBuffer(PIECE_BYTES));
       }
     });
-    worker.on("exit", (code) => lost(new Error(`the file writer's thread exited (${code})`)));
     this.worker = worker;
     return worker;
   }
