@@ -2,6 +2,7 @@ import { GraphQLError } from "graphql";
 import type { GenerationVisibility } from "../auth/visibility";
 import type { Db } from "../db/client";
 import type { EventFeed, FeedItem } from "./event-feed";
+import { fairTurn } from "./fair-turns";
 import { Mailbox } from "./mailbox";
 import type { ProgressEstimator, ProgressView } from "./progress";
 import { type GenerationStatus, TERMINAL_STATUSES } from "./status";
@@ -94,7 +95,9 @@ export async function* generationUpdates(
  * Changes of every generation the subscriber may see (`visible`, from visibleTo), in sequence
  * order, after `afterSequence` (only new ones when null), optionally only for generations now
  * in one of `statuses` and of one generateVideos batch (`batchId`). Never ends on its own. A change costs this stream no database work:
- * the feed reads it once for every subscriber of the process.
+ * the feed reads it once for every subscriber of the process. Yields the updates in batches:
+ * those that arrived together, in order (src/http/shared-subscription-execution.ts executes
+ * them one by one and src/http/event-stream.ts writes a batch's messages at once).
  */
 export async function* allGenerationUpdates(
   deps: UpdateStreamDeps,
@@ -102,7 +105,7 @@ export async function* allGenerationUpdates(
   filter: { statuses: readonly GenerationStatus[] | null; batchId?: string | null },
   visible: GenerationVisibility,
   signal?: AbortSignal,
-): AsyncGenerator<GenerationUpdate> {
+): AsyncGenerator<readonly GenerationUpdate[]> {
   const { statuses, batchId } = filter;
   const wanted = (generation: GenerationRow) =>
     (visible.teamId === undefined || generation.teamId === visible.teamId) &&
@@ -132,25 +135,35 @@ export async function* allGenerationUpdates(
           take: PAGE,
           include: { generation: true },
         });
+        const batch: GenerationUpdate[] = [];
         for (const { generation, ...event } of page) {
           last = event.id;
-          yield { kind: "EVENT", sequence: event.id, event, generation, ...(await deps.progress.view(generation)) };
+          batch.push({ kind: "EVENT", sequence: event.id, event, generation, ...(await deps.progress.view(generation)) });
         }
+        if (batch.length > 0) yield batch;
         if (page.length < PAGE) break;
       }
       last = Math.max(last, subscription.watermark);
     }
-    // Per message, only the yield waits: a turn of the loop only when one is due, the
-    // progress view only until it is known (bench/RESULTS.md, issue 8: each await is a turn of
-    // the microtask queue for every message of every subscriber).
+    // Everything the mailbox holds goes out as one batch (up to PAGE): one step of this stream
+    // and one socket write for all of it, however many events a feed read brought. Only the
+    // yield waits: a turn of the loop only when one is due, the progress view only until it is
+    // known (bench/RESULTS.md, issue 8: each await is a turn of the microtask queue for every
+    // batch of every subscriber).
     while (await mailbox.wait()) {
-      for (const { event, generation } of mailbox.take()) {
-        if (event.id <= last) continue;
+      const items = mailbox.take();
+      for (let start = 0; start < items.length; start += PAGE) {
         const turn = fairTurn();
         if (turn) await turn;
-        last = event.id;
-        const view = viewOnce(deps.progress, generation);
-        yield { kind: "EVENT", sequence: event.id, event, generation, ...(view instanceof Promise ? await view : view) };
+        const batch: GenerationUpdate[] = [];
+        for (let index = start; index < Math.min(items.length, start + PAGE); index++) {
+          const { event, generation } = items[index] as FeedItem;
+          if (event.id <= last) continue;
+          last = event.id;
+          const view = viewOnce(deps.progress, generation);
+          batch.push({ kind: "EVENT", sequence: event.id, event, generation, ...(view instanceof Promise ? await view : view) });
+        }
+        if (batch.length > 0) yield batch;
       }
     }
   } finally {
@@ -182,40 +195,6 @@ function viewOnce(progress: ProgressEstimator, generation: GenerationRow): Promi
     );
   }
   return view;
-}
-
-/** How long the streams together may send updates before the event loop gets a turn. */
-const SLICE_MS = 20;
-let sliceStartedAt = performance.now();
-/** The turn every stream waits for once the slice is spent: one for all of them. */
-let turn: Promise<void> | undefined;
-
-/**
- * Before each update, a turn of the event loop once the streams have been sending for
- * SLICE_MS (a promise of it then; nothing to wait for before). Sending an update is all
- * microtasks (execution, serialisation, the socket write), so without it every stream drained
- * its whole batch before anything else ran: 200 streams
- * and a batch of a few hundred events held the loop for 8-12 s (measured), and with it the
- * answers of the worker's open transactions (the pool starved, transactions expired). A turn
- * per update instead cost each update its own socket write (the writes of one turn go out
- * together) and slowed delivery down many times over; a slice keeps both.
- *
- * One turn for all the streams, and the slice restarted once by it: when each stream waited
- * for a turn of its own and restarted the slice on its way back, the streams coming back in
- * one check phase each found a fresh slice, and the phase ran until every backlog was sent
- * (the worker's replies, a downloaded chunk, a database answer waited behind all of it).
- */
-function fairTurn(): Promise<void> | undefined {
-  if (turn) return turn;
-  if (performance.now() - sliceStartedAt < SLICE_MS) return undefined;
-  turn = new Promise((resolve) => {
-    setImmediate(() => {
-      turn = undefined;
-      sliceStartedAt = performance.now();
-      resolve();
-    });
-  });
-  return turn;
 }
 
 async function latestSequence(db: Db): Promise<number> {

@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import type { ExecutionResult } from "graphql";
 import { type Plugin, isAsyncIterable, processRegularResult } from "graphql-yoga";
 import type { Logger } from "../logger";
+import { batchedMessages, cleanAsIs } from "./message-batches";
 import { requestIdFor } from "./request-id";
 import { sharedOrigin } from "./shared-subscription-execution";
 
@@ -17,7 +18,8 @@ const COMPLETE = Buffer.from("event: complete\ndata:\n\n");
  * into the node stream underneath, then written to the response: two writes per message and
  * subscriber. Here each message is one Buffer pushed into a node Readable the response is
  * piped from, and a result shared by many streams (shared-subscription-execution.ts) is
- * serialised and encoded once for all of them.
+ * serialised and encoded once for all of them. A batch of results (message-batches.ts) is
+ * one push of all its messages, so one write to the socket.
  *
  * The wire format is yoga's: a `:` comment first and every 12 s, `event: next` with `data:`
  * per result, `event: complete` at the end. A result that has errors or HTTP extensions is
@@ -115,21 +117,21 @@ class EventStream extends Readable {
   }
 
   private message(result: ExecutionResult): Buffer | Promise<Buffer> {
+    const batch = batchedMessages(result);
+    if (batch !== undefined) return batch.length === 1 ? encodedOnce(batch[0] as ExecutionResult) : Buffer.concat(batch.map(encodedOnce));
     const origin = sharedOrigin(result);
-    if (origin !== undefined && cleanAsIs(origin)) {
-      let bytes = encoded.get(origin);
-      if (bytes === undefined) encoded.set(origin, (bytes = frame(JSON.stringify(origin))));
-      return bytes;
-    }
+    if (origin !== undefined && cleanAsIs(origin)) return encodedOnce(origin);
     if (cleanAsIs(result)) return frame(JSON.stringify(result));
     // Errors or HTTP extensions: yoga's JSON processor strips their internals.
     return Promise.resolve(processRegularResult(result, this.fetchAPI, "application/json").text()).then(frame);
   }
 }
 
-/** yoga serialises such a result as it is (nothing to strip). */
-function cleanAsIs(result: ExecutionResult): boolean {
-  return !result.errors?.length && !(result.extensions as { http?: unknown } | undefined)?.http;
+/** A clean shared result's message, serialised and encoded for the first stream that sends it. */
+function encodedOnce(result: ExecutionResult): Buffer {
+  let bytes = encoded.get(result);
+  if (bytes === undefined) encoded.set(result, (bytes = frame(JSON.stringify(result))));
+  return bytes;
 }
 
 function frame(json: string): Buffer {

@@ -29,3 +29,34 @@ export function mapped<T, R>(source: AsyncIterator<T>, map: (value: T) => R | Pr
     },
   };
 }
+
+/**
+ * `source` with each value mapped to any number of values (none skips it), handed on one by
+ * one in order: those of one source value before the next is asked for. A failing map closes
+ * the source, as in `mapped`.
+ */
+export function flatMapped<T, R>(source: AsyncIterator<T>, map: (value: T) => readonly R[] | Promise<readonly R[]>): AsyncIterableIterator<R> {
+  let queued: readonly R[] = [];
+  let at = 0;
+  const values = mapped(source, map);
+  const next = (): Promise<IteratorResult<R>> => {
+    if (at < queued.length) return Promise.resolve({ done: false, value: queued[at++] as R });
+    return values.next().then((result) => {
+      if (result.done) return { done: true, value: undefined };
+      queued = result.value;
+      at = 0;
+      return next();
+    });
+  };
+  return {
+    next,
+    return: (value?: unknown) => {
+      queued = [];
+      return values.return?.(value) as Promise<IteratorResult<R>>;
+    },
+    throw: (error?: unknown) => values.throw?.(error) as Promise<IteratorResult<R>>,
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}

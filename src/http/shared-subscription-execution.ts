@@ -2,8 +2,10 @@ import { type DocumentNode, type ExecutionArgs, type ExecutionResult, createSour
 import { type Plugin, isAsyncIterable } from "graphql-yoga";
 import type { Principal } from "../auth/principal";
 import type { GatewayContext } from "../context";
+import { fairTurn } from "../generations/fair-turns";
 import type { GenerationUpdate } from "../generations/updates";
-import { mapped } from "./mapped-iterator";
+import { flatMapped } from "./mapped-iterator";
+import { cleanAsIs, messageBatch } from "./message-batches";
 
 /**
  * Many subscribers of one caller usually watch the same thing with the same document (a team's
@@ -18,6 +20,10 @@ import { mapped } from "./mapped-iterator";
  * sharer does not also have. Updates that are not the feed's shared objects (a replay read for
  * one stream, a progress tick, a typed failure) are executed for their stream alone.
  *
+ * A batch of updates from the source (updates that arrived together) is executed update by
+ * update the same way. Clean results go on as one batch value (message-batches.ts), for
+ * event-stream.ts to write at once; when one has errors, one by one.
+ *
  * Registered before the tracing plugin, which then wraps this subscribe function.
  */
 export function sharedSubscriptionExecution(): Plugin<GatewayContext> {
@@ -26,9 +32,10 @@ export function sharedSubscriptionExecution(): Plugin<GatewayContext> {
   // event → generation → selection key → result; entries go when the feed's objects do.
   const results = new WeakMap<object, WeakMap<object, Map<string, Promise<ExecutionResult> | ExecutionResult>>>();
 
+  /** The update's result: shared (the same object for every stream of the selection) when it is the feed's. */
   const shared = (payload: unknown, selection: string, run: () => Promise<ExecutionResult> | ExecutionResult) => {
     const update = payload as Partial<GenerationUpdate>;
-    if (update.kind !== "EVENT" || !update.event || !update.generation) return run();
+    if (update.kind !== "EVENT" || !update.event || !update.generation) return { result: run(), shared: false };
     let byGeneration = results.get(update.event);
     if (!byGeneration) results.set(update.event, (byGeneration = new WeakMap()));
     let bySelection = byGeneration.get(update.generation);
@@ -36,8 +43,13 @@ export function sharedSubscriptionExecution(): Plugin<GatewayContext> {
     // Progress is clamped per stream (never lower than it showed before): part of the key.
     const key = `${selection}\u0000${update.progress}\u0000${update.estimatedCompletionAt?.getTime() ?? ""}`;
     let result = bySelection.get(key);
-    if (result === undefined) bySelection.set(key, (result = run()));
-    return copyTop(result);
+    if (result === undefined) {
+      const running = run();
+      bySelection.set(key, (result = running));
+      // Once known, the result itself: the streams after the first take it without a turn.
+      if (running instanceof Promise) running.then((known) => bySelection.get(key) === running && bySelection.set(key, known), () => {});
+    }
+    return { result, shared: true };
   };
 
   return {
@@ -49,19 +61,57 @@ export function sharedSubscriptionExecution(): Plugin<GatewayContext> {
       setSubscribeFn(async (subscribeArgs: ExecutionArgs) => {
         const source = await createSourceEventStream(subscribeArgs);
         if (!isAsyncIterable(source)) return source;
-        return mapped(source[Symbol.asyncIterator](), (payload) => shared(payload, selection, () => execute({ ...subscribeArgs, rootValue: payload })));
+        const one = (payload: unknown) => shared(payload, selection, () => execute({ ...subscribeArgs, rootValue: payload }));
+        return flatMapped(source[Symbol.asyncIterator](), (payload): readonly ExecutionResult[] | Promise<readonly ExecutionResult[]> => {
+          if (!Array.isArray(payload)) {
+            const { result, shared: isShared } = one(payload);
+            if (!isShared) return result instanceof Promise ? result.then((alone) => [alone]) : [result];
+            return result instanceof Promise ? result.then((known) => [sharedCopy(known)]) : [sharedCopy(result)];
+          }
+          return executedInTurn(payload, (update) => one(update).result, (known) =>
+            known.every(cleanAsIs) ? [messageBatch(known) as ExecutionResult] : known.map(sharedCopy),
+          );
+        });
       });
     },
   };
 }
 
+type Outcome = Promise<ExecutionResult> | ExecutionResult;
+
+/**
+ * A batch's results, executed one after the other, each after the loop's turn when one is due
+ * (fair-turns.ts): a batch is up to 200 executions, and the streams woken by one feed read
+ * would otherwise all execute theirs before anything else ran. An execution still running
+ * (the relay id field is async) is waited for before the next begins, so the look before each
+ * one sees the time the last one took.
+ */
+function executedInTurn(
+  updates: readonly unknown[],
+  execute: (update: unknown) => Outcome,
+  handOn: (results: readonly ExecutionResult[]) => readonly ExecutionResult[],
+): readonly ExecutionResult[] | Promise<readonly ExecutionResult[]> {
+  const results: Outcome[] = [];
+  let waited = false;
+  const step = (): readonly ExecutionResult[] | Promise<readonly ExecutionResult[]> => {
+    while (results.length < updates.length) {
+      const turn = fairTurn();
+      if (turn) return turn.then(step);
+      const result = execute(updates[results.length]);
+      results.push(result);
+      if (result instanceof Promise) {
+        waited = true;
+        return result.then(step);
+      }
+    }
+    return waited ? Promise.all(results).then(handOn) : handOn(results as ExecutionResult[]);
+  };
+  return step();
+}
+
 function callerKey(principal: Principal | undefined): string {
   if (!principal) return "none";
   return [principal.kind, principal.keyId ?? "", principal.teamId ?? "", [...principal.scopes].sort().join(",")].join("|");
-}
-
-function copyTop(result: Promise<ExecutionResult> | ExecutionResult): Promise<ExecutionResult> | ExecutionResult {
-  return result instanceof Promise ? result.then(sharedCopy) : sharedCopy(result);
 }
 
 /** A stream's copy → the shared result it copies. */

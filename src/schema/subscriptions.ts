@@ -39,8 +39,12 @@ const GenerationUpdateRef = builder.objectRef<GenerationUpdate>("GenerationUpdat
   }),
 });
 
-/** A stream's typed failure (REPLAY_TOO_LONG, SUBSCRIBER_TOO_SLOW), raised by the field's resolver. */
-type Delivered = GenerationUpdate | { failure: GraphQLError };
+/**
+ * What a stream hands on: an update, a batch of them (generationsUpdated; unpacked and executed
+ * one by one in src/http/shared-subscription-execution.ts), or its typed failure
+ * (REPLAY_TOO_LONG, SUBSCRIBER_TOO_SLOW), raised by the field's resolver.
+ */
+type Delivered = GenerationUpdate | readonly GenerationUpdate[] | { failure: GraphQLError };
 
 /**
  * A subscription's stream as its resolver returns it, once it took the caller's place
@@ -55,7 +59,7 @@ type Delivered = GenerationUpdate | { failure: GraphQLError };
  * One plain iterator for the three, one step per update: each layer of async generator cost
  * every message of every subscriber promises and turns of its own (issue 8, bench/RESULTS.md).
  */
-function served(context: GatewayContext, subscription: string, stream: AsyncIterable<GenerationUpdate>): AsyncIterableIterator<Delivered> {
+function served(context: GatewayContext, subscription: string, stream: AsyncIterable<GenerationUpdate | readonly GenerationUpdate[]>): AsyncIterableIterator<Delivered> {
   context.services.metrics.subscriberSeries(subscription);
   const lease = context.services.subscriptionLimiter.acquire(context.principal);
   const source = stream[Symbol.asyncIterator]();
@@ -67,7 +71,7 @@ function served(context: GatewayContext, subscription: string, stream: AsyncIter
     counted?.();
   };
   const finished = (): IteratorResult<Delivered> => ({ done: true, value: undefined });
-  const passed = (result: IteratorResult<GenerationUpdate>): IteratorResult<Delivered> => {
+  const passed = (result: IteratorResult<GenerationUpdate | readonly GenerationUpdate[]>): IteratorResult<Delivered> => {
     if (result.done) end();
     return result;
   };
@@ -101,8 +105,9 @@ function served(context: GatewayContext, subscription: string, stream: AsyncIter
 }
 
 function delivered(update: Delivered): GenerationUpdate {
+  if (Array.isArray(update)) throw new Error("a batch of updates reached the resolver; sharedSubscriptionExecution executes them one by one");
   if ("failure" in update) throw update.failure;
-  return update;
+  return update as GenerationUpdate;
 }
 
 function streamDeps(context: GatewayContext) {
