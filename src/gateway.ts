@@ -334,6 +334,8 @@ export function createGateway(deps: GatewayDeps): Gateway {
       // Through Redis every instance's writes wake the feed; the timer only covers a lost message.
       safetyReadMs: deps.shared ? 5_000 : 2_000,
       holeTimeoutMs: 15_000,
+      // Paced like the streams' writes: a busy spell's events reach each subscriber in batches.
+      readGapMs: deps.sseCoalesceMs ?? DEFAULT_SSE_COALESCE_MS,
       openTransactions: deps.databaseProvider === "postgresql" ? postgresOpenTransactions(deps.db) : undefined,
     }),
     journal,

@@ -60,8 +60,8 @@ export async function startGateway(
   standIn: StandIn,
   env: Record<string, string> = {},
   nodeFlags: string[] = [],
-  /** The build to run (another `npm run build` output copied inside the project, for before/after runs). */
-  dist = "dist",
+  /** The build to run (another `npm run build` output copied inside the project, for before/after runs; BENCH_DIST sets it for a whole run). */
+  dist = process.env.BENCH_DIST ?? "dist",
 ): Promise<BenchGateway> {
   const key = await createKey(dir, database, dist);
   const mediaDir = join(dir, `${name}-media`);

@@ -32,6 +32,12 @@ export interface EventFeedOptions {
    */
   openTransactions?: OpenTransactionProbe;
   pageSize?: number;
+  /**
+   * A read asked for within this long after the last one began waits until then (0: at once).
+   * The first after a quiet spell goes at once; in a busy spell the events of this long go to
+   * every subscriber together, one batch each (SSE_COALESCE_MS: its writes are paced alike).
+   */
+  readGapMs?: number;
   now?: () => number;
 }
 
@@ -60,6 +66,8 @@ export class EventFeed {
   private retryTimer: NodeJS.Timeout | null = null;
   private reading: Promise<void> | null = null;
   private readAgain = false;
+  private lastReadAt = Number.NEGATIVE_INFINITY;
+  private gapTimer: NodeJS.Timeout | null = null;
   /** Bumped on stop: a read that began before is dropped. */
   private epoch = 0;
   /** Sequence values seen missing. */
@@ -112,7 +120,8 @@ export class EventFeed {
     this.stopListening = null;
     if (this.safetyTimer) clearInterval(this.safetyTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.safetyTimer = this.retryTimer = null;
+    if (this.gapTimer) clearTimeout(this.gapTimer);
+    this.safetyTimer = this.retryTimer = this.gapTimer = null;
     this.starting = null;
     this.watermark = null;
     this.holes.clear();
@@ -131,13 +140,22 @@ export class EventFeed {
     return settled?.id ?? 0;
   }
 
-  /** Coalesces wake-ups: one read at a time, and one more if any came during it. */
+  /** Coalesces wake-ups: one read at a time, one more if any came during it, at most one per readGapMs. */
   requestRead(): void {
-    if (this.watermark === null) return;
+    if (this.watermark === null || this.gapTimer) return;
     if (this.reading) {
       this.readAgain = true;
       return;
     }
+    const gap = this.lastReadAt + (this.options.readGapMs ?? 0) - performance.now();
+    if (gap > 0) {
+      this.gapTimer = setTimeout(() => {
+        this.gapTimer = null;
+        this.requestRead();
+      }, gap);
+      return;
+    }
+    this.lastReadAt = performance.now();
     this.reading = this.readAll()
       .catch((error: unknown) => {
         // The next wake-up or safety read tries again; nothing is skipped.

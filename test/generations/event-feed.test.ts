@@ -51,6 +51,37 @@ describeEachDatabase("the event feed behind subscriptions", (target) => {
     for (const stream of streams) stream.close();
   });
 
+  it("with readGapMs, the first read after a quiet spell goes at once and the wake-ups of the next gap share one read", async () => {
+    const { generation } = await harness.generate({ ...VALID_INPUT, seed: 78 });
+    const id = localId(generation.id);
+    await harness.waitForStatus(id, ["SUCCEEDED"]);
+    const notifier = new InProcessNotifier();
+    const gapMs = 300;
+    // No safety read within the test: only the notifier's wake-ups read. A hole timeout of 1 ms:
+    // the feed starts after every event written so far (none of them is handed out).
+    await new Promise((done) => setTimeout(done, 10));
+    const feed = new EventFeed({ db: harness.db, notifier, safetyReadMs: 60_000, holeTimeoutMs: 1, readGapMs: gapMs });
+    const deliveries: { at: number; sequences: number[] }[] = [];
+    const subscription = await feed.subscribe((items) => deliveries.push({ at: performance.now(), sequences: items.map((item) => item.event.id) }));
+    const note = async (message: string) => {
+      const event = await harness.db.generationEvent.create({ data: { generationId: id, type: "NOTE", message, createdAt: new Date() } });
+      notifier.notify(id);
+      return event.id;
+    };
+    // Quiet until now (the subscription's start is not a read): the first goes at once.
+    const startedAt = performance.now();
+    const first = await note("first");
+    while (deliveries.length < 1) await new Promise((done) => setTimeout(done, 5));
+    expect(deliveries[0]?.at - startedAt).toBeLessThan(gapMs);
+    // Three more, each woken at once, within the gap after that read: one read for all three.
+    const more = [await note("second"), await note("third"), await note("fourth")];
+    while (deliveries.length < 2) await new Promise((done) => setTimeout(done, 5));
+    await new Promise((done) => setTimeout(done, gapMs));
+    expect(deliveries.map((delivery) => delivery.sequences)).toEqual([[first], more]);
+    expect((deliveries[1]?.at as number) - (deliveries[0]?.at as number)).toBeGreaterThanOrEqual(gapMs - 50);
+    subscription.close();
+  });
+
   it("refuses a replay longer than MAX_REPLAY_EVENTS with a typed error, before sending any of it", async () => {
     const { generation } = await harness.generate({ ...VALID_INPUT, seed: 77 });
     await harness.waitForStatus(localId(generation.id), ["SUCCEEDED"]);
