@@ -2,7 +2,7 @@
 // step until SUCCEEDED), counted at the drivers as `npm run bench -- statements` counts them
 // (bench/lib/statement-counter.ts): BEGIN, COMMIT and lock calls are statements too.
 // Issue 8: 80 statements and 10 transactions before (bench/RESULTS.md); the bound below is what
-// is left (docs/ARCHITECTURE.md, the journal). How many status reads a job takes depends on timing, so each read that finds
+// is left (src/generations/journal.ts says where each goes). How many status reads a job takes depends on timing, so each read that finds
 // the job unfinished is counted apart: it must cost exactly one statement (its record).
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { countStatements, installCounter } from "../../bench/lib/statement-counter";
