@@ -72,7 +72,7 @@ describeEachDatabase("the event feed behind subscriptions", (target) => {
     const startedAt = performance.now();
     const first = await note("first");
     while (deliveries.length < 1) await new Promise((done) => setTimeout(done, 5));
-    expect(deliveries[0]?.at - startedAt).toBeLessThan(gapMs);
+    expect((deliveries[0]?.at as number) - startedAt).toBeLessThan(gapMs);
     // Three more, each woken at once, within the gap after that read: one read for all three.
     const more = [await note("second"), await note("third"), await note("fourth")];
     while (deliveries.length < 2) await new Promise((done) => setTimeout(done, 5));
