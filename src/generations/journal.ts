@@ -1,9 +1,8 @@
-import { type AuditActor, auditTransition, isAuditedTransition, transitionAuditRecords } from "../audit/generations";
-import { pendingWithMovedSql } from "../audit/log";
+import { type AuditActor, auditTransition, isAuditedTransition } from "../audit/generations";
 import { sealSoon, sealWithoutWaiting } from "../audit/seal";
-import { type LedgerAmounts, closeHold, holdOutcome, ledgerOf, mayCloseHold, settlementWithMove } from "../budget/holds";
+import { type LedgerAmounts, closeHold, holdOutcome, ledgerOf, mayCloseHold } from "../budget/holds";
 import type { PlacedHolds } from "../budget/placed-holds";
-import { type Sql, join, raw, sqltag } from "@prisma/client/runtime/client";
+import type { Sql } from "@prisma/client/runtime/client";
 import type { Clock } from "../clock";
 import type { Db, Tx } from "../db/client";
 import type { GenerationErrorCode } from "../error-codes";
@@ -15,12 +14,13 @@ import type { WebhookOutbox } from "../webhooks/outbox";
 import type { GenerationNotifier } from "./notifier";
 import { type EventRow, eventRowsInsertSql, insertEventRows } from "./event-rows";
 import { moveInOneStatement, updateIfIn } from "./one-statement-move";
+import { type PlanContext, type SettlementFacts, auditedAhead, checksLowBalance, raisesBudgetAlert, settlementAhead } from "./one-statement-plans";
 import type { RowSnapshots } from "./row-snapshots";
 import { type GenerationEventType, type GenerationStatus, TERMINAL_STATUSES } from "./status";
 import type { GenerationRow } from "./types";
 
 /** A generation's errorCode is one of the listed codes (src/error-codes.ts), so the schema's enum can show it. */
-type GenerationPatch = Partial<Omit<GenerationRow, "id" | "status" | "createdAt" | "updatedAt" | "errorCode">> & {
+export type GenerationPatch = Partial<Omit<GenerationRow, "id" | "status" | "createdAt" | "updatedAt" | "errorCode">> & {
   errorCode?: GenerationErrorCode | null;
 };
 
@@ -57,7 +57,13 @@ export class GenerationJournal {
       /** budget.threshold (a settlement above its hold) and credits.low (a reported balance), in the transition. */
       alerts?: { budget?: Pick<BudgetAlerts, "afterSpend">; lowBalance?: Pick<LowBalanceAlerts, "observe" | "enabled"> };
     },
-  ) {}
+  ) {
+    const { provider, placedHolds, webhooks, alerts } = options;
+    this.plans = { provider, placedHolds, webhooks, alerts, closedLedger: (id) => this.closedLedgers.get(id) };
+  }
+
+  /** What one-statement-plans.ts decides by. */
+  private readonly plans: PlanContext;
 
   /** Runs `write` in a transaction that may add events, then wakes subscribers once it committed. */
   private async writeEvents<T>(id: string, write: (tx: Tx) => Promise<T>): Promise<T | false> {
@@ -125,11 +131,11 @@ export class GenerationJournal {
       !TERMINAL_STATUSES.has(to) &&
       patch.remainingCreditsUsd == null;
     // A result's settlement known before anything is written: with the row's move, no transaction.
-    const ahead = bare ? null : this.settlementAhead(id, from, to, patch, options, now);
+    const ahead = bare ? null : settlementAhead(this.plans, id, from, to, patch, options, now);
     // Nothing but the row and its events (and that settlement): one statement on PostgreSQL (one-statement-move.ts).
     const oneStatement = bare || ahead ? { withMoved: ahead?.insertFromMoved } : null;
     // An audited transition with nothing to write but the row, its events and its audit entries: one statement too, when it can be.
-    const audited = oneStatement ? null : this.auditedAhead(id, from, to, data, details, options, now);
+    const audited = oneStatement ? null : auditedAhead(this.plans, id, from, to, data, details, options, now);
     let moved: GenerationRow | false | null = oneStatement
       ? await this.moveBare(id, from, data, events, oneStatement)
       : audited
@@ -161,14 +167,14 @@ export class GenerationJournal {
       const eventsSql = eventRowsInsertSql(events);
       const pgEvents = this.options.provider === "postgresql" ? eventsSql : undefined;
       const besideSettlement =
-        pgEvents && !audited && !this.checksLowBalance(patch)
-          ? (outcome: SettlementFacts) => (this.raisesBudgetAlert(outcome) ? undefined : pgEvents)
+        pgEvents && !audited && !checksLowBalance(this.options.alerts, patch)
+          ? (outcome: SettlementFacts) => (raisesBudgetAlert(this.options.alerts, outcome) ? undefined : pgEvents)
           : undefined;
       // A final status, or a reported cost, settles or releases the budget hold (src/budget/ledger.ts).
       if (ledger && mayCloseHold(to, patch)) closedHold = await closeHold(tx, row, now, ledger, besideSettlement);
       // Settled above its hold: spending grew, and may cross a budget.threshold (src/budget/thresholds.ts).
       const settled = closedHold as Awaited<ReturnType<typeof closeHold>>;
-      if (settled && this.raisesBudgetAlert(settled) && this.options.alerts?.budget) {
+      if (settled && raisesBudgetAlert(this.options.alerts, settled) && this.options.alerts?.budget) {
         deliveries.push(...(await this.options.alerts.budget.afterSpend(tx, { teamId: settled.teamId, apiKeyId: settled.apiKeyId, now, generationId: id })));
       }
       // Segmind reported the balance with the result: credits.low (src/credits/low-balance.ts).
@@ -210,65 +216,6 @@ export class GenerationJournal {
       );
     }
     return moved || null;
-  }
-
-  /**
-   * PostgreSQL, a result reporting its cost (into STORING) on a generation whose HOLD this
-   * process placed: the settlement, written with the row's move in one statement, unless
-   * something must read after it in a transaction (a budget alert when it settles above its
-   * hold, a low-balance check of the reported credits).
-   */
-  private settlementAhead(id: string, from: GenerationStatus, to: GenerationStatus, patch: GenerationPatch, options: TransitionOptions, now: Date) {
-    if (this.options.provider !== "postgresql" || options.unless || patch.costUsd == null) return null;
-    if (isAuditedTransition(from, to) || TERMINAL_STATUSES.has(to)) return null;
-    if (this.checksLowBalance(patch)) return null;
-    const ledger = this.options.placedHolds?.ledgerLeaving(id, from);
-    if (!ledger) return null;
-    const settlement = settlementWithMove(ledger, patch.costUsd, now);
-    if (!settlement || this.raisesBudgetAlert(settlement.outcome)) return null;
-    return { ...settlement, ledger };
-  }
-
-  /**
-   * PostgreSQL, an audited transition whose transaction would write nothing but the row, its
-   * events and its audit entries, as one statement: the submit's record (SUBMITTING ->
-   * SUBMITTED), or a final status whose hold is known closed (or that has no team), in no
-   * batch, that no webhook endpoint may take; no cost reported with it (a settlement), no alert
-   * reading after it. It needs the row as the caller knows it (`current`), in `from`: the
-   * entries are made from it with `data` over it, so the move is guarded on every column they
-   * show that `data` does not set, and happens only if the row is exactly as known. When
-   * anything differs it moves nothing, and the transaction runs as for any other transition.
-   */
-  private auditedAhead(id: string, from: GenerationStatus, to: GenerationStatus, data: GenerationPatch & { status: string }, details: EventDetails, options: TransitionOptions, now: Date) {
-    const current = options.current;
-    if (this.options.provider !== "postgresql" || !isAuditedTransition(from, to) || options.unless) return null;
-    if (!current || current.id !== id || current.status !== from || data.costUsd != null || this.checksLowBalance(data)) return null;
-    let ledger: LedgerAmounts | undefined = [];
-    const guards: Sql[] = [];
-    if (TERMINAL_STATUSES.has(to)) {
-      ledger = current.teamId ? this.closedLedgers.get(id) : [];
-      const noDeliveries = this.options.webhooks ? this.options.webhooks.nothingFinishedFor(current, to) : sqltag`TRUE`;
-      if (!ledger || !noDeliveries) return null;
-      guards.push(noDeliveries);
-    }
-    const written = { ...current, ...data } as GenerationRow;
-    const records = transitionAuditRecords(written, from, to, details.actor ?? null, details.attempt, ledger);
-    // One entry (a cancel's two keep the transaction, whose appends fix their order).
-    if (records.length !== 1) return null;
-    for (const column of AUDITED_COLUMNS) {
-      if (!(column in data)) guards.push(sqltag`${raw(`"${column}"`)} IS NOT DISTINCT FROM ${(current as Record<string, unknown>)[column] ?? null}`);
-    }
-    return { ledger: TERMINAL_STATUSES.has(to) ? ledger : undefined, withMoved: pendingWithMovedSql(now, records), guard: join(guards, " AND ") };
-  }
-
-  /** A settlement above its hold: spending grew, and a budget.threshold alert reads after it (src/budget/thresholds.ts). */
-  private raisesBudgetAlert(outcome: SettlementFacts): boolean {
-    return outcome.kind === "SETTLE" && outcome.amountUsd > outcome.holdUsd && this.options.alerts?.budget !== undefined;
-  }
-
-  /** A reported balance that the credits.low alert checks in the transition (src/credits/low-balance.ts). */
-  private checksLowBalance(patch: GenerationPatch): boolean {
-    return patch.remainingCreditsUsd != null && this.options.alerts?.lowBalance?.enabled === true;
   }
 
   /** The row and its events in one statement (PostgreSQL), subscribers woken once it is written. */
@@ -360,18 +307,12 @@ export class GenerationJournal {
 }
 
 
-/** What decides whether a closed hold raises a budget alert. */
-type SettlementFacts = { kind: string; amountUsd: number; holdUsd: number };
-
 export interface TransitionOptions {
   /** Checked after the row's update, in its transaction: true withdraws the transition (rolled back). */
   unless?: (tx: Tx) => Promise<boolean>;
   /** The row as the caller last knew it: an audited transition may then be one statement on PostgreSQL (auditedAhead). */
   current?: GenerationRow;
 }
-
-/** The columns a transition's audit entries show (src/audit/generations.ts transitionAuditRecords), besides id and status. */
-const AUDITED_COLUMNS = ["teamId", "apiKeyId", "errorCode", "upstreamRequestId", "upstreamMode", "attempts", "estimatedCostUsd", "costUsd", "seed", "upstreamSeed", "videoSha256", "videoBytes"] as const;
 
 /** Accepted by Segmind (or on the wire) and not finished: what SEGMIND_MAX_IN_FLIGHT counts. */
 export const IN_FLIGHT_STATUSES: readonly GenerationStatus[] = ["SUBMITTING", "SUBMITTED", "RUNNING", "STORING"];
