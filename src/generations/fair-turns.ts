@@ -7,13 +7,12 @@ let turn: Promise<void> | undefined;
 /**
  * Before each update or batch of updates a stream sends, a turn of the event loop once the
  * streams have been sending for SLICE_MS (a promise of it then; nothing to wait for before).
- * Sending an update is all
- * microtasks (execution, serialisation, the socket write), so without it every stream drained
- * its whole batch before anything else ran: 200 streams
- * and a batch of a few hundred events held the loop for 8-12 s (measured), and with it the
- * answers of the worker's open transactions (the pool starved, transactions expired). A turn
- * per update instead cost each update its own socket write (the writes of one turn go out
- * together) and slowed delivery down many times over; a slice keeps both.
+ * Sending an update is all microtasks (execution, serialisation, the socket write), so without
+ * it every stream drained its whole backlog before anything else ran: 200 streams and a few
+ * hundred events held the loop for 8-12 s (measured), and with it the answers of the worker's
+ * open transactions (the pool starved, transactions expired). A turn per update instead cost
+ * each update its own socket write (the writes of one turn go out together) and slowed
+ * delivery down many times over; a slice keeps both.
  *
  * One turn for all the streams, and the slice restarted once by it: when each stream waited
  * for a turn of its own and restarted the slice on its way back, the streams coming back in
