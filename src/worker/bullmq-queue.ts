@@ -1,6 +1,7 @@
 import { DelayedError, type Job, Queue, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../logger";
+import { DueWakeups } from "./due-wakeups";
 import type { StepHandler, StepQueue, StepQueueCounts } from "./queue";
 
 export interface BullMqQueueOptions {
@@ -45,6 +46,8 @@ export class BullMqStepQueue implements StepQueue {
   private worker: Worker<JobData> | null = null;
   private readonly abort = new AbortController();
   private running = 0;
+  /** Delayed jobs started when due, not on Redis' next tick (due-wakeups.ts). */
+  private readonly wakeups: DueWakeups;
 
   constructor(private readonly options: BullMqQueueOptions) {
     this.queue = new Queue<JobData>(options.name ?? QUEUE_NAME, {
@@ -53,6 +56,12 @@ export class BullMqStepQueue implements StepQueue {
       defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
     });
     this.queue.on("error", (error) => options.logger.warn("queue connection error", { error }));
+    // The marker BullMQ adds for a waiting job (score 0, member "0"): a blocked worker fetches.
+    const marker = this.queue.keys.marker as string;
+    this.wakeups = new DueWakeups(
+      () => options.connection.zadd(marker, 0, "0"),
+      (error) => options.logger.warn("queue wake-up failed; the job starts on Redis' next tick", { error }),
+    );
   }
 
   async start(handler: StepHandler): Promise<void> {
@@ -73,6 +82,7 @@ export class BullMqStepQueue implements StepQueue {
   async schedule(id: string, atMs: number = Date.now()): Promise<void> {
     const delay = Math.max(0, atMs - Date.now());
     await this.queue.add(JOB_NAME, {}, { jobId: id, delay });
+    if (delay > 0) this.wakeups.at(atMs);
   }
 
   async scheduleMany(ids: readonly string[]): Promise<void> {
@@ -87,6 +97,7 @@ export class BullMqStepQueue implements StepQueue {
   }
 
   async stop(): Promise<void> {
+    this.wakeups.stop();
     this.abort.abort(new Error("worker stopping"));
     await this.worker?.close();
     await this.queue.close();
@@ -127,7 +138,9 @@ export class BullMqStepQueue implements StepQueue {
     }
     if (nextMs === null) return; // finished: the job completes and is removed
     // Stopping: back to the queue at once, for an instance that keeps running.
-    await job.moveToDelayed(Date.now() + nextMs, token);
+    const dueAt = Date.now() + nextMs;
+    await job.moveToDelayed(dueAt, token);
+    if (nextMs > 0 && !this.abort.signal.aborted) this.wakeups.at(dueAt);
     throw new DelayedError();
   }
 }
