@@ -30,12 +30,11 @@ export function sharedSubscriptionExecution(): Plugin<GatewayContext> {
   const documents = new WeakMap<DocumentNode, number>();
   let documentCount = 0;
   // event → generation → selection key → result; entries go when the feed's objects do.
-  const results = new WeakMap<object, WeakMap<object, Map<string, Promise<ExecutionResult> | ExecutionResult>>>();
+  const results = new WeakMap<object, WeakMap<object, Map<string, Outcome>>>();
 
   /** The update's result: shared (the same object for every stream of the selection) when it is the feed's. */
-  const shared = (payload: unknown, selection: string, run: () => Promise<ExecutionResult> | ExecutionResult) => {
-    const update = payload as Partial<GenerationUpdate>;
-    if (update.kind !== "EVENT" || !update.event || !update.generation) return { result: run(), shared: false };
+  const shared = (update: unknown, selection: string, run: () => Outcome): Outcome => {
+    if (!sharable(update)) return run();
     let byGeneration = results.get(update.event);
     if (!byGeneration) results.set(update.event, (byGeneration = new WeakMap()));
     let bySelection = byGeneration.get(update.generation);
@@ -49,7 +48,7 @@ export function sharedSubscriptionExecution(): Plugin<GatewayContext> {
       // Once known, the result itself: the streams after the first take it without a turn.
       if (running instanceof Promise) running.then((known) => bySelection.get(key) === running && bySelection.set(key, known), () => {});
     }
-    return { result, shared: true };
+    return result;
   };
 
   return {
@@ -64,11 +63,12 @@ export function sharedSubscriptionExecution(): Plugin<GatewayContext> {
         const one = (payload: unknown) => shared(payload, selection, () => execute({ ...subscribeArgs, rootValue: payload }));
         return flatMapped(source[Symbol.asyncIterator](), (payload): readonly ExecutionResult[] | Promise<readonly ExecutionResult[]> => {
           if (!Array.isArray(payload)) {
-            const { result, shared: isShared } = one(payload);
-            if (!isShared) return result instanceof Promise ? result.then((alone) => [alone]) : [result];
-            return result instanceof Promise ? result.then((known) => [sharedCopy(known)]) : [sharedCopy(result)];
+            const result = one(payload);
+            // A shared result goes on as a copy of its top level; a stream's own, as it is.
+            const handOn = sharable(payload) ? sharedCopy : (alone: ExecutionResult) => alone;
+            return result instanceof Promise ? result.then((known) => [handOn(known)]) : [handOn(result)];
           }
-          return executedInTurn(payload, (update) => one(update).result, (known) =>
+          return executedInTurn(payload, one, (known) =>
             known.every(cleanAsIs) ? [messageBatch(known) as ExecutionResult] : known.map(sharedCopy),
           );
         });
@@ -78,6 +78,12 @@ export function sharedSubscriptionExecution(): Plugin<GatewayContext> {
 }
 
 type Outcome = Promise<ExecutionResult> | ExecutionResult;
+
+/** The feed's EVENT updates (objects every stream is handed) are executed once per selection; the rest per stream. */
+function sharable(payload: unknown): payload is GenerationUpdate & { event: NonNullable<GenerationUpdate["event"]> } {
+  const update = payload as Partial<GenerationUpdate>;
+  return update.kind === "EVENT" && !!update.event && !!update.generation;
+}
 
 /**
  * A batch's results, executed one after the other, each after the loop's turn when one is due
