@@ -156,8 +156,7 @@ export async function* allGenerationUpdates(
         const turn = fairTurn();
         if (turn) await turn;
         const batch: GenerationUpdate[] = [];
-        for (let index = start; index < Math.min(items.length, start + PAGE); index++) {
-          const { event, generation } = items[index] as FeedItem;
+        for (const { event, generation } of items.slice(start, start + PAGE)) {
           if (event.id <= last) continue;
           last = event.id;
           const view = viewOnce(deps.progress, generation);
