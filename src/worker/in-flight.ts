@@ -26,9 +26,24 @@ export class InFlightCalls {
    * ends; whatever it then throws is rethrown as `CallAbandoned`, so the caller knows there is
    * nothing to retry or record as a failure (the next step reads the row afresh).
    */
-  async during<T>(id: string, signal: AbortSignal, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async during<T>(
+    id: string,
+    signal: AbortSignal,
+    run: (signal: AbortSignal) => Promise<T>,
+    /**
+     * Watch the row only once this settles: a copy that starts while its own STORING record
+     * commits is watched from the commit on, so the commit's notification costs no look at the
+     * row. Until then, the record's guarded transition is what finds a row that ended.
+     */
+    watchFrom?: Promise<unknown>,
+  ): Promise<T> {
     const call = new AbortController();
-    this.calls.set(id, call);
+    let done = false;
+    const watch = () => {
+      if (!done) this.calls.set(id, call);
+    };
+    if (watchFrom) watchFrom.then(watch, watch);
+    else watch();
     const combined = AbortSignal.any([signal, call.signal]);
     try {
       return await run(combined);
@@ -36,6 +51,7 @@ export class InFlightCalls {
       if (combined.aborted) throw new CallAbandoned(id, error);
       throw error;
     } finally {
+      done = true;
       if (this.calls.get(id) === call) this.calls.delete(id);
     }
   }

@@ -1,20 +1,19 @@
 import type { GenerationStatus } from "../../generations/status";
 import type { GenerationRow } from "../../generations/types";
 import { isSegmindError } from "../../segmind/errors";
-import type { UpstreamCall } from "../../segmind/types";
+import type { JobResult, UpstreamCall } from "../../segmind/types";
 import { describeFailure } from "../failures";
 import { CallAbandoned } from "../in-flight";
 import { type RowSeen, type StepDeps, fail, msUntil, untilDeadline } from "./deps";
 import { nextPollInMs } from "./poll-timing";
-import { storeFromOutputUrl } from "./store";
+import { storeWhileRecording } from "./store";
 
 /**
  * A row Segmind accepted (SUBMITTED or RUNNING): read the job's status (the step is scheduled
- * for when a read is due: poll-timing.ts) and, once
- * COMPLETED, its result (output URL, cost, seed), moving the row to STORING and copying the
- * video in the same step (store.ts). Status and result
- * reads are GETs, always safe to repeat, so every failure but a permanent one is retried until
- * the poll deadline. Each read takes a permit of the shared limiter first.
+ * for when a read is due: poll-timing.ts) and, once COMPLETED, its result (output URL, cost,
+ * seed), moving the row to STORING while the same step copies the video (store.ts). Status and
+ * result reads are GETs, always safe to repeat, so every failure but a permanent one is retried
+ * until the poll deadline. Each read takes a permit of the shared limiter first.
  */
 export async function pollSubmitted(
   deps: StepDeps,
@@ -99,30 +98,30 @@ async function fetchResult(
     await deps.journal.recordCalls(row.id, calls);
     return untilDeadline(msUntil(permit.retryAt, deps.clock.now()), row, deps.clock.now());
   }
-  let storing: GenerationRow | null;
+  let result: JobResult;
   try {
-    const result = await deps.calls.during(row.id, signal, (callSignal) =>
+    result = await deps.calls.during(row.id, signal, (callSignal) =>
       deps.segmind.getResult(requestId, { onCall: (call) => calls.push(call), signal: callSignal }),
     );
     deps.limiter.passed();
-    storing = await deps.journal.transition(
-      row.id,
-      from,
-      "STORING",
-      {
-        upstreamOutputUrl: result.outputUrl,
-        upstreamSeed: result.seed ?? null,
-        costUsd: result.costUsd ?? null,
-        remainingCreditsUsd: result.remainingCreditsUsd ?? null,
-      },
-      { calls },
-    );
   } catch (error) {
     return pollFailed(deps, row, from, error, calls);
   }
-  // The result is recorded (and the budget settled): copy the video in this same step, from the
-  // row the transition returned, rather than read it again in the next one.
-  return storing ? storeFromOutputUrl(deps, storing, signal, 1) : 0;
+  const recording = deps.journal.transition(
+    row.id,
+    from,
+    "STORING",
+    {
+      upstreamOutputUrl: result.outputUrl,
+      upstreamSeed: result.seed ?? null,
+      costUsd: result.costUsd ?? null,
+      remainingCreditsUsd: result.remainingCreditsUsd ?? null,
+    },
+    { calls },
+  );
+  // The result's record (and the budget's settlement) and the video's copy go together; the
+  // copy's outcome is written once the record is in (store.ts).
+  return storeWhileRecording(deps, row.id, result.outputUrl, recording, calls, signal);
 }
 
 async function pollFailed(

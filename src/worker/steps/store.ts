@@ -15,17 +15,10 @@ import { type StepDeps, errorText, fail, normaliseVideoType } from "./deps";
  * SUCCEEDED. Downloads are GETs without the key: safe to repeat, not rate-limited, retried with
  * backoff up to `downloadMaxAttempts`. The whole copy is abandoned if the worker stops (the row
  * stays STORING and is copied again) or the row ends meanwhile. Returns null once the row is
- * SUCCEEDED (nothing more to do: no step comes back to read it).
- *
- * `attempt`: the poll step that moved the row into STORING goes on here at once and knows this
- * is the first copy; a step that finds a row in STORING counts the failed copies before it.
+ * SUCCEEDED (nothing more to do: no step comes back to read it). The poll step that records the
+ * result goes on through `storeWhileRecording` instead.
  */
-export async function storeFromOutputUrl(
-  deps: StepDeps,
-  row: GenerationRow,
-  signal: AbortSignal,
-  attempt?: number,
-): Promise<number | null> {
+export async function storeFromOutputUrl(deps: StepDeps, row: GenerationRow, signal: AbortSignal): Promise<number | null> {
   if (!row.upstreamOutputUrl) {
     // Only a v1 call leaves STORING without an output URL: its bytes were mid-stream when
     // the process stopped, and v1 offers no way to fetch them again.
@@ -37,16 +30,77 @@ export async function storeFromOutputUrl(
     return 0;
   }
   // Each failed copy left a RETRY_SCHEDULED event: the attempt number survives restarts.
-  attempt ??= 1 + (await deps.db.generationEvent.count({ where: { generationId: row.id, type: "RETRY_SCHEDULED" } }));
-  const calls: UpstreamCall[] = [];
-  const outputUrl = row.upstreamOutputUrl;
-  let stored: StoredObject;
+  const attempt = 1 + (await deps.db.generationEvent.count({ where: { generationId: row.id, type: "RETRY_SCHEDULED" } }));
+  return settleCopy(deps, row, await copyOutput(deps, row.id, row.upstreamOutputUrl, signal), attempt);
+}
+
+/**
+ * The poll step's way on once the result is read: the copy starts while the STORING record
+ * (output URL, cost, seed, the budget's settlement) commits, not after it, so that round trip
+ * is off the path from Segmind's completion to SUCCEEDED. Nothing is decided before the record
+ * is in: a failed copy is recorded against the STORING row, as when the copy followed the
+ * record. If the record is not written (`recording` rejects, or resolves null: the row ended
+ * meanwhile), the copy is abandoned and discarded, the reads that led here are kept in the
+ * history, and a rejection is rethrown.
+ */
+export async function storeWhileRecording(
+  deps: StepDeps,
+  id: string,
+  outputUrl: string,
+  recording: Promise<GenerationRow | null>,
+  /** The status and result reads, which `recording` writes with the STORING record. */
+  reads: readonly UpstreamCall[],
+  signal: AbortSignal,
+): Promise<number | null> {
+  const abandon = new AbortController();
+  const copying = copyOutput(deps, id, outputUrl, AbortSignal.any([signal, abandon.signal]), recording);
+  const unrecorded = async (reason: unknown) => {
+    abandon.abort(reason);
+    const copy = await copying;
+    await discard(deps, id, copy);
+    await deps.journal.recordCalls(id, [...reads, ...copy.calls]);
+  };
+  let storing: GenerationRow | null;
   try {
-    stored = await deps.calls.during(row.id, signal, async (callSignal) => {
-      const download = await deps.segmind.download(outputUrl, { onCall: (call) => calls.push(call), signal: callSignal });
-      return deps.media.put(mediaKeyFor(row.id), download.body, normaliseVideoType(download.contentType));
-    });
+    storing = await recording;
   } catch (error) {
+    await unrecorded(error).catch(() => undefined);
+    throw error;
+  }
+  if (!storing) {
+    await unrecorded(new Error("the generation ended before its result was recorded"));
+    return 0;
+  }
+  return settleCopy(deps, storing, await copying, 1);
+}
+
+/** A copy of the output, finished or failed, with the download's exchange. */
+type Copy = { stored: StoredObject; calls: UpstreamCall[] } | { error: unknown; calls: UpstreamCall[] };
+
+/** Downloads the output into the media store; never rejects (the outcome says how it went). */
+function copyOutput(deps: StepDeps, id: string, outputUrl: string, signal: AbortSignal, watchFrom?: Promise<unknown>): Promise<Copy> {
+  const calls: UpstreamCall[] = [];
+  return deps.calls
+    .during(
+      id,
+      signal,
+      async (callSignal) => {
+        const download = await deps.segmind.download(outputUrl, { onCall: (call) => calls.push(call), signal: callSignal });
+        return deps.media.put(mediaKeyFor(id), download.body, normaliseVideoType(download.contentType));
+      },
+      watchFrom,
+    )
+    .then(
+      (stored) => ({ stored, calls }),
+      (error: unknown) => ({ error, calls }),
+    );
+}
+
+/** A row in STORING and its copy's outcome: SUCCEEDED (null), a retry's wait, or FAILED (0). */
+async function settleCopy(deps: StepDeps, row: GenerationRow, copy: Copy, attempt: number): Promise<number | null> {
+  const { calls } = copy;
+  if ("error" in copy) {
+    const { error } = copy;
     await deps.journal.recordCalls(row.id, calls, attempt);
     if (error instanceof CallAbandoned) return 0;
     const permanent = isSegmindError(error) && !error.transient;
@@ -68,7 +122,18 @@ export async function storeFromOutputUrl(
     return backoffDelayMs(attempt, { baseMs: deps.settings.backoffBaseMs });
   }
   // Outside the in-flight watch: the commit's own notification must not look the row up again.
-  return (await succeed(deps, row.id, stored, { attempt, calls }, row)) ? null : 0;
+  return (await succeed(deps, row.id, copy.stored, { attempt, calls }, row)) ? null : 0;
+}
+
+/**
+ * A copy whose STORING record was not written. The file goes unless the row is STORING or
+ * SUCCEEDED (another process's step got there first and may point at the same key); if the
+ * row cannot be read, it stays: an orphan file is better than a record pointing at nothing.
+ */
+async function discard(deps: StepDeps, id: string, copy: Copy): Promise<void> {
+  if (!("stored" in copy)) return;
+  const now = await deps.db.generation.findUnique({ where: { id }, select: { status: true } }).catch(() => undefined);
+  if (now !== undefined && now?.status !== "STORING" && now?.status !== "SUCCEEDED") await deps.media.remove(copy.stored.key);
 }
 
 /** The body comes from the Segmind client, which errors it when fewer bytes than announced arrive. */
