@@ -31,6 +31,8 @@ export interface ProgressView {
 export class ProgressEstimator {
   /** Promises, so concurrent readers of one shape share one query. */
   private readonly cache = new Map<string, CachedMedian>();
+  /** Per shape, how long Segmind took for this process's recent jobs (upstreamDone), oldest first. */
+  private readonly upstream = new Map<string, number[]>();
 
   constructor(
     private readonly db: Db,
@@ -66,6 +68,33 @@ export class ProgressEstimator {
   }
 
   /**
+   * Segmind finished a job of this shape `ms` after its submit was accepted: its own total time
+   * where it reports one, else when a status read first found the job done.
+   */
+  upstreamDone(duration: number, resolution: string, ms: number): void {
+    if (!(ms > 0)) return;
+    const key = `${duration}:${resolution}`;
+    const samples = this.upstream.get(key) ?? [];
+    samples.push(ms);
+    if (samples.length > HISTORY) samples.shift();
+    this.upstream.set(key, samples);
+  }
+
+  /**
+   * When a job of this shape is likely done upstream, for the poll schedule (poll-timing.ts):
+   * the median of this process's recent upstreamDone, or before any, of the recorded successes.
+   * Those end when the video is stored, so they also hold how late the job was seen done and how
+   * long the copy took; scheduling reads by them put the first read after the job's end whenever
+   * that sum passed the schedule's lead (a fresh gateway's first jobs, read on the sparse
+   * schedule, made every later job that late).
+   */
+  async upstreamMedianMs(duration: number, resolution: string): Promise<number | null> {
+    const samples = this.upstream.get(`${duration}:${resolution}`);
+    if (samples?.length) return median(samples);
+    return this.recordedMedianMs(duration, resolution);
+  }
+
+  /**
    * A generation of this shape succeeded in this process: a cached "no history" is read again
    * at the next look, so the first successes inform the poll schedule (poll-timing.ts) at once,
    * not 30 s later. A cached median stands: one more sample barely moves it.
@@ -84,11 +113,14 @@ export class ProgressEstimator {
     });
     const latencies = recent
       .map((row) => (row.completedAt as Date).getTime() - (row.submittedAt as Date).getTime())
-      .filter((ms) => ms > 0)
-      .sort((a, b) => a - b);
-    if (latencies.length === 0) return null;
-    return latencies[Math.floor(latencies.length / 2)] as number;
+      .filter((ms) => ms > 0);
+    return latencies.length === 0 ? null : median(latencies);
   }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 const FLOORS: Partial<Record<GenerationStatus, number>> = {

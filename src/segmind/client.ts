@@ -197,6 +197,7 @@ export function createSegmindClient(options: SegmindClientOptions): SegmindClien
       costUsd: toNumber(metrics.cost),
       remainingCreditsUsd: toNumber(metrics.remaining_credits),
       inferenceTimeS: toNumber(metrics.inference_time),
+      totalTimeS: toNumber(metrics.total_time),
     };
   }
 }

@@ -55,6 +55,8 @@ export interface JobResult {
   costUsd?: number;
   remainingCreditsUsd?: number;
   inferenceTimeS?: number;
+  /** Segmind's whole time for the job, queue included (metrics.total_time), when it reports one. */
+  totalTimeS?: number;
 }
 
 export interface SyncResult {

@@ -116,6 +116,8 @@ describe("v2 async flow against the stand-in", () => {
     expect(result).toMatchObject({ contentType: "video/mp4", seed: 4242, costUsd: 0.091 });
     expect(result.remainingCreditsUsd).toBeCloseTo(before - 0.091, 9);
     expect(result.inferenceTimeS).toBeGreaterThan(0);
+    // The whole time, queue included: what the poll schedule learns jobs take (progress.ts).
+    expect(result.totalTimeS).toBeGreaterThan(result.inferenceTimeS as number);
 
     const download = await client.download(result.outputUrl);
     const bytes = await readAll(download.body);

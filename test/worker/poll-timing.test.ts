@@ -1,8 +1,13 @@
 // When the worker reads a submitted job's status (src/worker/steps/poll-timing.ts): around the
 // time jobs of its shape usually end, every SEGMIND_POLL_FAST_MS, so a finished video is seen
 // within one fast read rather than within one whole poll interval.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { GenerationRow } from "../../src/generations/types";
+import { createFsMediaStore } from "../../src/media/fs-store";
+import type { MediaStore } from "../../src/media/store";
 import type { StepDeps, StepSettings } from "../../src/worker/steps/deps";
 import { FAST_READS, expectedDoneAfterMs, firstReadInMs, nextPollInMs, withFastReadsWhereFree } from "../../src/worker/steps/poll-timing";
 import { describeEachDatabase } from "../support/databases";
@@ -13,7 +18,7 @@ const SUBMITTED = new Date("2026-11-29T12:00:00Z");
 function stepDeps(medianMs: number | null, settings: Partial<StepSettings>): StepDeps {
   return {
     settings: { pollIntervalMs: 500, pollFastMs: 100, ...settings },
-    progress: { recordedMedianMs: async () => medianMs },
+    progress: { upstreamMedianMs: async () => medianMs },
   } as unknown as StepDeps;
 }
 
@@ -85,7 +90,7 @@ describeEachDatabase("status reads against the stand-in", (target) => {
 
   /**
    * Three jobs of 300 ms make the history; the next one ends 160 ms after the usual time the
-   * gateway recorded for them (poll-timing.ts schedules its reads by it), so it is still running
+   * gateway learned from them (poll-timing.ts schedules its reads by it), so it is still running
    * at its first read and ends inside the fast reads' window. Returns the gap between the read
    * that found it done and the read before it.
    */
@@ -96,11 +101,8 @@ describeEachDatabase("status reads against the stand-in", (target) => {
     });
     const warmUp = await Promise.all([1, 2, 3].map(async (seed) => localId((await harness!.generate({ ...VALID_INPUT, seed })).generation.id)));
     for (const id of warmUp) expect((await harness.waitForStatus(id, ["SUCCEEDED"], 10_000)).status).toBe("SUCCEEDED");
-    // No wait: a success drops the cached "no history" at once (progress.ts), or this job would
-    // be read on the schedule for a shape never seen.
-    // Counted from the submit's acceptance to the stored result, so on a slow machine it is well
-    // above the stand-in's 300 ms: a fixed 600 ms job was then done at its first read.
-    const usual = await harness.gateway.services.progress.recordedMedianMs(VALID_INPUT.duration, "480p");
+    // The time Segmind took, as the schedule counts it (its own total time, 300 ms here).
+    const usual = await harness.gateway.services.progress.upstreamMedianMs(VALID_INPUT.duration, "480p");
     expect(usual).not.toBeNull();
     harness.standIn.setJobDuration((usual as number) + 160);
     const id = localId((await harness.generate({ ...VALID_INPUT, seed: 4 })).generation.id);
@@ -124,5 +126,29 @@ describeEachDatabase("status reads against the stand-in", (target) => {
     console.info(`[${target.provider}] no fast reads: ${reads} status reads, the last ${gap} ms after the one before`);
     // Timers never fire early; the reads' records are written when each call ends.
     expect(gap).toBeGreaterThanOrEqual(INTERVAL_MS - 50);
+  });
+
+  it("learns when Segmind finished, not when the video was stored: a slow store does not make the next job's reads late", async () => {
+    // Every copy takes 600 ms longer than it needs: the recorded successes end ~900 ms after
+    // their submits, while Segmind takes 300.
+    const dir = mkdtempSync(join(tmpdir(), "sg-slow-media-"));
+    const fs = createFsMediaStore(dir);
+    const slow: MediaStore = { ...fs, put: async (...args) => { await new Promise((resolve) => setTimeout(resolve, 600)); return fs.put(...args); } };
+    harness = await startHarness(target, { media: slow, mediaDir: dir, standInOptions: { jobDurationMs: 300 }, worker: { pollIntervalMs: INTERVAL_MS, pollFastMs: 40 } });
+    const warmUp = await Promise.all([1, 2, 3].map(async (seed) => localId((await harness!.generate({ ...VALID_INPUT, seed })).generation.id)));
+    for (const id of warmUp) expect((await harness.waitForStatus(id, ["SUCCEEDED"], 10_000)).status).toBe("SUCCEEDED");
+    const recorded = (await harness.gateway.services.progress.recordedMedianMs(VALID_INPUT.duration, "480p")) as number;
+    const upstream = (await harness.gateway.services.progress.upstreamMedianMs(VALID_INPUT.duration, "480p")) as number;
+    expect(recorded).toBeGreaterThan(900);
+    expect(upstream).toBeGreaterThan(250);
+    expect(upstream).toBeLessThanOrEqual(300);
+
+    const id = localId((await harness.generate({ ...VALID_INPUT, seed: 4 })).generation.id);
+    const row = await harness.waitForStatus(id, ["SUCCEEDED"], 10_000);
+    const storing = await harness.db.generationEvent.findFirstOrThrow({ where: { generationId: id, toStatus: "STORING" } });
+    const seenDoneAfter = storing.createdAt.getTime() - (row.submittedAt as Date).getTime();
+    console.info(`[${target.provider}] recorded median ${recorded} ms, upstream ${upstream} ms; a 300 ms job seen done after ${seenDoneAfter} ms`);
+    // Scheduled by the recorded median, its first read would come ~800 ms after the submit.
+    expect(seenDoneAfter).toBeLessThan(300 + 250);
   });
 });

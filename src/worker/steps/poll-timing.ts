@@ -4,8 +4,9 @@ import type { StepDeps, StepSettings } from "./deps";
 
 /**
  * When to read a job's status: not every few seconds from the submit, but when it is likely
- * done. The likely time is the median submitted-to-completed time of recent successes of the
- * same duration and resolution (the progress estimate's own figure).
+ * done. The likely time is the median time Segmind took for recent jobs of the same duration
+ * and resolution, from the submit's acceptance to its end upstream (ProgressEstimator's
+ * upstreamMedianMs; before this process has seen any, the recorded successes' median).
  *
  * - With no history yet: the first read one poll interval after the submit, then reads grow
  *   sparser the longer the job runs (a quarter of its age past that, one to four intervals).
@@ -80,5 +81,5 @@ function firstReadAfterMs({ median, interval, fast }: Timing): number {
 async function timing(deps: StepDeps, row: GenerationRow): Promise<Timing> {
   const interval = deps.settings.pollIntervalMs;
   const fast = deps.settings.pollFastMs > 0 && deps.settings.pollFastMs < interval ? deps.settings.pollFastMs : 0;
-  return { median: await deps.progress.recordedMedianMs(row.duration, row.resolution), interval, fast };
+  return { median: await deps.progress.upstreamMedianMs(row.duration, row.resolution), interval, fast };
 }

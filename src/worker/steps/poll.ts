@@ -45,6 +45,7 @@ export async function pollSubmitted(
 
   const calls: UpstreamCall[] = [];
   const onCall = (call: UpstreamCall) => calls.push(call);
+  const readAt = deps.clock.now();
   try {
     const status = await deps.calls.during(row.id, signal, (callSignal) =>
       deps.segmind.getStatus(requestId, { onCall, signal: callSignal }),
@@ -76,7 +77,7 @@ export async function pollSubmitted(
         );
         return 0;
       case "COMPLETED":
-        return fetchResult(deps, row, from, requestId, calls, signal);
+        return fetchResult(deps, row, from, requestId, calls, signal, readAt);
     }
   } catch (error) {
     return pollFailed(deps, row, from, error, calls);
@@ -91,6 +92,8 @@ async function fetchResult(
   requestId: string,
   calls: UpstreamCall[],
   signal: AbortSignal,
+  /** When the status read that found the job done began. */
+  seenDoneAt: Date,
 ): Promise<number | null> {
   const permit = await deps.limiter.acquire("result");
   if (!permit.granted) {
@@ -107,6 +110,7 @@ async function fetchResult(
   } catch (error) {
     return pollFailed(deps, row, from, error, calls);
   }
+  deps.progress.upstreamDone(row.duration, row.resolution, upstreamTookMs(row, seenDoneAt, result));
   const recording = deps.journal.transition(
     row.id,
     from,
@@ -122,6 +126,15 @@ async function fetchResult(
   // The result's record (and the budget's settlement) and the video's copy go together; the
   // copy's outcome is written once the record is in (store.ts).
   return storeWhileRecording(deps, row.id, result.outputUrl, recording, calls, signal);
+}
+
+/**
+ * How long after the submit's acceptance Segmind finished: its own total time where it reports
+ * one (never past the read that found the job done), else that read's time.
+ */
+function upstreamTookMs(row: GenerationRow, seenDoneAt: Date, result: JobResult): number {
+  const seen = seenDoneAt.getTime() - (row.submittedAt ?? row.createdAt).getTime();
+  return result.totalTimeS !== undefined ? Math.min(seen, result.totalTimeS * 1000) : seen;
 }
 
 async function pollFailed(
