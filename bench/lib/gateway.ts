@@ -14,6 +14,8 @@ export interface StandIn {
   jobDurationMs: number;
   /** Segmind's completion time of each accepted job, by upstream request id. */
   completions(): Promise<Map<string, number>>;
+  /** When a status read first found each job done, by upstream request id (jobs never read done are absent). */
+  doneReads(): Promise<Map<string, number>>;
   /** The padding of the videos it serves from now on (see bench/servers/standin.ts). */
   setPadding(bytes: number): Promise<void>;
 }
@@ -36,6 +38,10 @@ export async function startStandIn(dir: string, name: string, env: { jobMs?: num
     async completions() {
       const jobs = (await (await fetch(`${proc.url}/jobs`)).json()) as Array<{ requestId: string; completedAtMs: number }>;
       return new Map(jobs.map((job) => [job.requestId, job.completedAtMs]));
+    },
+    async doneReads() {
+      const jobs = (await (await fetch(`${proc.url}/jobs`)).json()) as Array<{ requestId: string; doneReadAtMs?: number }>;
+      return new Map(jobs.flatMap((job) => (job.doneReadAtMs === undefined ? [] : [[job.requestId, job.doneReadAtMs] as const])));
     },
     async setPadding(bytes: number) {
       const answer = await fetch(`${proc.url}/padding?bytes=${bytes}`, { method: "POST" });

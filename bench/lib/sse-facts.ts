@@ -2,9 +2,17 @@
 // time went, and which update is which.
 import { type BenchDatabase, timeMs } from "./databases";
 
-/** Per succeeded generation, from Segmind's completion: when STORING and SUCCEEDED were written. */
-export async function phaseTimes(database: BenchDatabase, finals: Array<[string, FinalRow]>, completions: Map<string, number>) {
-  const phases = { storing: [] as number[], succeeded: [] as number[] };
+/**
+ * Per succeeded generation, from Segmind's completion: when a status read found it done (the
+ * stand-in's record), and when STORING and SUCCEEDED were written.
+ */
+export async function phaseTimes(
+  database: BenchDatabase,
+  finals: Array<[string, FinalRow]>,
+  completions: Map<string, number>,
+  doneReads: Map<string, number>,
+) {
+  const phases = { seen: [] as number[], storing: [] as number[], succeeded: [] as number[] };
   const done = finals.filter(([, final]) => final.status === "SUCCEEDED" && final.upstreamRequestId && completions.has(final.upstreamRequestId));
   if (done.length === 0) return phases;
   const rows = await database.sql(
@@ -16,6 +24,8 @@ export async function phaseTimes(database: BenchDatabase, finals: Array<[string,
     const storing = events.find((row) => row.toStatus === "STORING");
     const succeeded = events.find((row) => row.toStatus === "SUCCEEDED");
     if (!storing || !succeeded) continue;
+    const seen = doneReads.get(final.upstreamRequestId as string);
+    if (seen !== undefined) phases.seen.push(seen - segmindDone);
     phases.storing.push((timeMs(storing.createdAt) ?? Number.NaN) - segmindDone);
     phases.succeeded.push((timeMs(succeeded.createdAt) ?? Number.NaN) - segmindDone);
   }

@@ -1,7 +1,7 @@
 // The Segmind stand-in (src/sandbox/standin.ts) as a process of its own, for the gateway to
 // reach over HTTP as it would reach Segmind. A small side server on PORT tells the bench its
-// address (GET /info) and when each job was accepted (GET /jobs), from which Segmind's
-// completion time follows (accepted + BENCH_JOB_MS). POST /padding?bytes=N changes the padding
+// address (GET /info) and, for each job (GET /jobs), Segmind's completion time (accepted +
+// BENCH_JOB_MS) and when a status read first found it done. POST /padding?bytes=N changes the padding
 // of the videos it serves from then on.
 import { createServer } from "node:http";
 import { startSegmindStandIn } from "../../src/sandbox/standin";
@@ -22,7 +22,9 @@ createServer((request, response) => {
   }
   const body =
     request.url === "/jobs"
-      ? standIn.acceptedJobs().map((job) => ({ requestId: job.requestId, completedAtMs: job.createdAt.getTime() + jobDurationMs }))
+      ? standIn
+          .acceptedJobs()
+          .map((job) => ({ requestId: job.requestId, completedAtMs: job.createdAt.getTime() + jobDurationMs, doneReadAtMs: job.doneReadAt?.getTime() }))
       : { url: standIn.url, jobDurationMs, stats: standIn.stats };
   response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
 }).listen(Number(process.env.PORT), "127.0.0.1");

@@ -82,6 +82,7 @@ export function status(ctx: SandboxContext, id: string): Reply {
   const phase = ctx.store.phase(job);
   if (phase === "FAILED") return failedReply(job);
   if (phase === "COMPLETED") {
+    job.doneReadAtMs ??= ctx.now();
     return jsonReply(200, { status: phase, request_id: id, metrics: { inference_time: jobTimings(job).inference_time } });
   }
   return jsonReply(200, { status: phase, request_id: id, ...requestUrls(ctx.origin, id), metrics: {} });

@@ -24,6 +24,8 @@ export interface Job {
   /** The prompt carried the failure marker: the job ends FAILED and is refunded. */
   fails: boolean;
   refunded: boolean;
+  /** When a status read first found it COMPLETED: how late its client saw it done (the bench's timings). */
+  doneReadAtMs?: number;
 }
 
 export interface JobStoreOptions {

@@ -54,8 +54,11 @@ export interface SegmindStandIn {
   /** Live counters. */
   readonly stats: StandInStats;
   balanceUsd(): number;
-  /** Every accepted (billed) v2 job, oldest first: which request id went with which seed. */
-  acceptedJobs(): Array<{ requestId: string; seed: number; prompt: string; createdAt: Date }>;
+  /**
+   * Every accepted (billed) v2 job, oldest first: which request id went with which seed;
+   * `doneReadAt`: when a status read first found it COMPLETED.
+   */
+  acceptedJobs(): Array<{ requestId: string; seed: number; prompt: string; createdAt: Date; doneReadAt?: Date }>;
   /** Queues a fault for the next matching request(s). */
   inject(fault: Fault): void;
   /**
@@ -154,7 +157,13 @@ export async function startSegmindStandIn(options: StandInOptions): Promise<Segm
       store
         .all()
         .sort((a, b) => a.createdAtMs - b.createdAtMs)
-        .map((job) => ({ requestId: job.id, seed: job.seed, prompt: job.input.prompt, createdAt: new Date(job.createdAtMs) })),
+        .map((job) => ({
+          requestId: job.id,
+          seed: job.seed,
+          prompt: job.input.prompt,
+          createdAt: new Date(job.createdAtMs),
+          doneReadAt: job.doneReadAtMs === undefined ? undefined : new Date(job.doneReadAtMs),
+        })),
     inject: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
     setModelRetired: (retired) => {
