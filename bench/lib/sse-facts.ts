@@ -71,3 +71,14 @@ export async function waitFinalInDatabase(database: BenchDatabase, ids: string[]
   } while (Date.now() < deadline);
   return finals;
 }
+
+/**
+ * The gateway's event-loop delay since the last call (prom-client's default metrics on
+ * /metrics, whose histogram restarts at each scrape): how long work that was ready waited for
+ * the loop, in ms.
+ */
+export async function loopDelay(url: string): Promise<{ p50: number; p99: number; max: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (name: string) => Number(new RegExp(`^nodejs_eventloop_lag_${name}_seconds (\\S+)$`, "m").exec(text)?.[1] ?? Number.NaN) * 1000;
+  return { p50: read("p50"), p99: read("p99"), max: read("max") };
+}

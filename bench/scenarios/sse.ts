@@ -16,7 +16,7 @@ import { GENERATE_INPUT, generate, localId } from "../lib/graphql";
 import { cpuSeconds } from "../lib/processes";
 import { fmt, quantile } from "../lib/report";
 import { type Subscriber, subscribe } from "../lib/sse";
-import { type FinalRow, genId, isFinal, phaseTimes, waitFinalInDatabase } from "../lib/sse-facts";
+import { type FinalRow, genId, isFinal, loopDelay, phaseTimes, waitFinalInDatabase } from "../lib/sse-facts";
 
 const SUBSCRIBERS = 200;
 const GENERATIONS = 50;
@@ -93,6 +93,7 @@ async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
         await new Promise((done) => setTimeout(done, 1_000));
         const gatewaysCpu = () => gateways.reduce((sum, gateway) => sum + cpuSeconds(gateway.proc.pid), 0);
         const cpuAtStart = gatewaysCpu();
+        for (const gateway of gateways) await loopDelay(gateway.url);
         // The machine's other users of the same cores in the window: this process (the 200
         // subscribers' reading and parsing) and the stand-in.
         const benchCpuAtStart = process.cpuUsage();
@@ -139,9 +140,13 @@ async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
           windowS: (Date.now() - started) / 1000,
         });
         let measured: ReturnType<typeof usage> | undefined;
+        let delays: Array<Awaited<ReturnType<typeof loopDelay>>> = [];
         for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
           if (quiet()) {
-            measured ??= usage();
+            if (!measured) {
+              measured = usage();
+              delays = await Promise.all(gateways.map((gateway) => loopDelay(gateway.url)));
+            }
             if (subscribers.every(hasAllFinals)) break;
           }
           await new Promise((done) => setTimeout(done, 100));
@@ -223,6 +228,11 @@ async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
           scenario,
           figure: "CPU used in the window: the gateway / the bench's subscribers (this process, before it parses what they read) / the stand-in",
           value: `${cpu.toFixed(1)} / ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} / ${standInCpu.toFixed(1)} s of ${windowS.toFixed(1)} s, on ${cpus().length} cores`,
+        });
+        ctx.report.add({
+          scenario,
+          figure: "the gateway's event-loop delay in the window (prom-client), p50 / p99 / max, per instance",
+          value: delays.map((d) => `${fmt.ms(d.p50)} / ${fmt.ms(d.p99)} / ${fmt.ms(d.max)}`).join("; ") || "not read",
         });
         ctx.report.add({ scenario, figure: "streams dropped", value: String(dropped), target: "0", pass: dropped === 0 });
         ctx.report.add({
