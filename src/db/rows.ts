@@ -10,7 +10,7 @@
 // statements too went through that compiler: ~0.45 ms of CPU each in a completion burst, the
 // worker's status reads, one-statement moves and audit seals among them (`run`, `execute`).
 import type { Sql } from "@prisma/client/runtime/client";
-import type { SqlDriverAdapter, SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQueryable } from "@prisma/driver-adapter-utils";
 import type { DatabaseProvider } from "./provider";
 
 export type SqlArg = string | number | boolean | Date | null;
@@ -38,7 +38,19 @@ export interface RowReader {
   run<T = Record<string, unknown>>(label: ReadLabel, statement: Sql): Promise<T[]>;
   /** The same for a statement that returns no rows: how many rows it changed. */
   execute(label: ReadLabel, statement: Sql): Promise<number>;
+  /**
+   * Runs `work` in a transaction on the driver adapter (BEGIN IMMEDIATE on SQLite, as Prisma's
+   * own transactions begin there), its statements through the reader it is given: no query
+   * compiler, no transaction manager. Committed when `work` resolves, rolled back when it
+   * throws (the error is rethrown). SQLite only: PostgreSQL's adapter leaves BEGIN and COMMIT
+   * to Prisma's engine. The same rule as Prisma's: nothing but `work`'s reader may touch the
+   * database until it settles.
+   */
+  transaction<T>(work: (tx: TransactionReader) => Promise<T>): Promise<T>;
 }
+
+/** A RowReader's statements, inside one transaction. */
+export type TransactionReader = Pick<RowReader, "provider" | "select" | "run" | "execute">;
 
 export interface RowReaderOptions {
   provider: DatabaseProvider;
@@ -67,29 +79,51 @@ export function createRowReader(options: RowReaderOptions): RowReader {
     }
     return text;
   };
-  const timed = async <T>(label: ReadLabel, work: (adapter: SqlDriverAdapter) => Promise<T>): Promise<T> => {
+  const around = <T>(label: ReadLabel, work: () => Promise<T>): Promise<T> => (options.around ? options.around(label, work) : work());
+  // Prisma's Sql: `text` numbers its placeholders ($1, $2…, PostgreSQL), `sql` marks them with ? (SQLite).
+  const textOf = (statement: Sql): string => (options.provider === "postgresql" ? statement.text : statement.sql);
+  /** The statements, on the adapter or on one of its transactions. */
+  const readerOn = (on: () => Promise<SqlQueryable>): TransactionReader => {
+    const query = <T>(label: ReadLabel, sql: string, args: readonly SqlArg[]): Promise<T[]> =>
+      timed(label, async () => {
+        const result = await (await on()).queryRaw({ sql, args: [...args], argTypes: args.map(argType) });
+        return toObjects<T>(result.columnNames, result.columnTypes as number[], result.rows);
+      });
+    const execute = (label: ReadLabel, sql: string, args: readonly SqlArg[]): Promise<number> =>
+      timed(label, async () => (await on()).executeRaw({ sql, args: [...args], argTypes: args.map(argType) }));
+    return {
+      provider: options.provider,
+      select: (label, sql, args = []) => around(label, () => query(label, dialect(sql), args)),
+      run: (label, statement) => around(label, () => query(label, textOf(statement), statement.values as SqlArg[])),
+      execute: (label, statement) => around(label, () => execute(label, textOf(statement), statement.values as SqlArg[])),
+    };
+  };
+  const timed = async <T>(label: ReadLabel, work: () => Promise<T>): Promise<T> => {
     const startedAt = performance.now();
     try {
-      return await work(await options.adapter());
+      return await work();
     } finally {
       options.onQuery?.({ model: label.model, operation: label.operation, durationMs: performance.now() - startedAt });
     }
   };
-  const query = <T>(label: ReadLabel, sql: string, args: readonly SqlArg[]): Promise<T[]> =>
-    timed(label, async (adapter) => {
-      const result = await adapter.queryRaw({ sql, args: [...args], argTypes: args.map(argType) });
-      return toObjects<T>(result.columnNames, result.columnTypes as number[], result.rows);
-    });
-  const execute = (label: ReadLabel, sql: string, args: readonly SqlArg[]): Promise<number> =>
-    timed(label, (adapter) => adapter.executeRaw({ sql, args: [...args], argTypes: args.map(argType) }));
-  const around = <T>(label: ReadLabel, work: () => Promise<T>): Promise<T> => (options.around ? options.around(label, work) : work());
-  // Prisma's Sql: `text` numbers its placeholders ($1, $2…, PostgreSQL), `sql` marks them with ? (SQLite).
-  const textOf = (statement: Sql): string => (options.provider === "postgresql" ? statement.text : statement.sql);
   return {
-    provider: options.provider,
-    select: (label, sql, args = []) => around(label, () => query(label, dialect(sql), args)),
-    run: (label, statement) => around(label, () => query(label, textOf(statement), statement.values as SqlArg[])),
-    execute: (label, statement) => around(label, () => execute(label, textOf(statement), statement.values as SqlArg[])),
+    ...readerOn(options.adapter),
+    async transaction<T>(work: (tx: TransactionReader) => Promise<T>): Promise<T> {
+      const transaction = await (await options.adapter()).startTransaction();
+      if (!transaction.options.usePhantomQuery) {
+        await transaction.rollback();
+        throw new Error("RowReader.transaction: this adapter leaves BEGIN and COMMIT to Prisma's engine");
+      }
+      let result: T;
+      try {
+        result = await work(readerOn(async () => transaction));
+      } catch (error) {
+        await transaction.rollback();
+        throw error;
+      }
+      await transaction.commit();
+      return result;
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import type { PlacedHolds } from "../budget/placed-holds";
 import type { Sql } from "@prisma/client/runtime/client";
 import type { Clock } from "../clock";
 import type { Db, Tx } from "../db/client";
+import { transact } from "../db/raw-transactions";
 import type { GenerationErrorCode } from "../error-codes";
 import type { GatewayMetrics } from "../observability/metrics";
 import type { UpstreamCall } from "../segmind/types";
@@ -70,7 +71,8 @@ export class GenerationJournal {
     let result: T;
     try {
       // Subscribers hear of the commit at once; the audit entries it wrote are chained meanwhile (src/audit/seal.ts).
-      result = await this.db.$transaction((tx) => {
+      // On SQLite, on the driver adapter when it writes raw SQL only (src/db/raw-transactions.ts).
+      result = await transact(this.db, (tx) => {
         sealWithoutWaiting(tx);
         return write(tx);
       });
