@@ -3,6 +3,7 @@ import { type HoldRequest, checkBudgetsReading, lockTeamBudget } from "../budget
 import type { PlacedHolds } from "../budget/placed-holds";
 import type { BudgetAlerts } from "../budget/thresholds";
 import type { Db } from "../db/client";
+import { transact } from "../db/raw-transactions";
 import { roundUsd } from "../money";
 import type { GatewayMetrics } from "../observability/metrics";
 import type { GenerationOwner } from "./create";
@@ -80,7 +81,8 @@ export class BudgetAdmission {
     const first = group[0] as AdmissionRequest;
     try {
       let team: { id: string; name: string } | null = null;
-      const results = await this.deps.db.$transaction(async (tx) => {
+      // On SQLite, on the driver adapter while it writes raw SQL only (src/db/raw-transactions.ts).
+      const results = await transact(this.deps.db, async (tx) => {
         await lockTeamBudget(tx, this.deps.provider, first.owner.teamId);
         const { verdicts, rows: readBefore } = await checkBudgetsReading(
           tx,
