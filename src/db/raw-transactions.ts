@@ -15,7 +15,7 @@
 // (which retries nothing itself, but the callers reset their state at the start for that).
 import { Sql } from "@prisma/client/runtime/client";
 import type { Db, Tx } from "./client";
-import type { SqlArg, TransactionReader } from "./rows";
+import type { TransactionReader } from "./rows";
 
 /** Runs `work` in one transaction: on SQLite on the adapter when it runs raw SQL only, else through Prisma. */
 export async function transact<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
@@ -63,8 +63,9 @@ function rawOnly(reader: TransactionReader, db: Db, refuse: (what: string) => vo
     _engine: internals._engine,
     $executeRaw: (query: TemplateStringsArray | Sql, ...values: unknown[]) => reader.execute(LABELS.$executeRaw, statementOf(query, values)),
     $queryRaw: (query: TemplateStringsArray | Sql, ...values: unknown[]) => reader.run(LABELS.$queryRaw, statementOf(query, values)),
-    $executeRawUnsafe: (sql: string, ...values: SqlArg[]) => reader.execute(LABELS.$executeRawUnsafe, unsafe(sql, values)),
-    $queryRawUnsafe: (sql: string, ...values: SqlArg[]) => reader.run(LABELS.$queryRawUnsafe, unsafe(sql, values)),
+    // Text as is; one with bound values goes to Prisma (its placeholders are the driver's to parse).
+    $executeRawUnsafe: (sql: string, ...values: unknown[]) => reader.execute(LABELS.$executeRawUnsafe, unsafe(sql, values, refuse)),
+    $queryRawUnsafe: (sql: string, ...values: unknown[]) => reader.run(LABELS.$queryRawUnsafe, unsafe(sql, values, refuse)),
   };
   return new Proxy(raw, {
     get(target, property) {
@@ -89,9 +90,11 @@ function statementOf(query: TemplateStringsArray | Sql, values: unknown[]): Sql 
   return Array.isArray(query) ? new Sql(query as TemplateStringsArray, values as never[]) : (query as Sql);
 }
 
-/** `$executeRawUnsafe(sql, ...values)`: `?` (SQLite's) placeholders bound in order. */
-function unsafe(sql: string, values: SqlArg[]): Sql {
-  const parts = sql.split("?");
-  if (parts.length - 1 !== values.length) throw new Error(`raw SQL has ${parts.length - 1} placeholders for ${values.length} values`);
-  return new Sql(parts, values as never[]);
+/** `$executeRawUnsafe(sql)`: the text as one statement; with values, refused (Prisma binds them). */
+function unsafe(sql: string, values: unknown[], refuse: (what: string) => void): Sql {
+  if (values.length > 0) {
+    refuse("$executeRawUnsafe with values");
+    throw new NeedsPrisma("$executeRawUnsafe with values");
+  }
+  return new Sql([sql], []);
 }

@@ -79,6 +79,19 @@ describeEachDatabase("transact", (target) => {
     expect((await snapshots()).map((row) => row.upstream)).toEqual([`run ${runs}`]);
   });
 
+  it("runs unsafe raw text as is; with bound values, it goes to Prisma, which binds them", async () => {
+    let runs = 0;
+    const [row] = await transact(opened.db, async (tx) => {
+      runs += 1;
+      await tx.$executeRawUnsafe(`INSERT INTO "CreditSnapshot" ("upstream", "credits", "freeCredits", "readAt") VALUES ('plain', 1, 0, '2026-11-30T12:00:00.123+00:00')`);
+      const placeholder = target.provider === "sqlite" ? "?" : "$1";
+      return tx.$queryRawUnsafe<Array<{ n: number | bigint }>>(`SELECT COUNT(*) AS "n" FROM "CreditSnapshot" WHERE "upstream" = ${placeholder}`, "plain");
+    });
+    expect(runs).toBe(target.provider === "sqlite" ? 2 : 1);
+    expect(Number(row?.n)).toBe(1);
+    expect((await snapshots()).map((snapshot) => snapshot.upstream)).toEqual(["plain"]);
+  });
+
   it("an error of the database itself is rethrown, nothing written", async () => {
     await expect(
       transact(opened.db, async (tx) => {
