@@ -36,10 +36,7 @@ export async function transact<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise
       return outcome;
     })
     .catch((error: unknown) => {
-      if (error instanceof NeedsPrisma) {
-        if (process.env.DEBUG_RAW_TX) console.log("needs prisma:", error.message);
-        return undefined;
-      }
+      if (error instanceof NeedsPrisma) return undefined;
       throw error;
     });
   return attempt ? attempt.value : db.$transaction(work);
