@@ -51,7 +51,7 @@ export class ProgressEstimator {
 
   /** The median submitted-to-completed time of recent successes of this shape; null before any. */
   recordedMedianMs(duration: number, resolution: string): Promise<number | null> {
-    const key = `${duration}:${resolution}`;
+    const key = shapeKey(duration, resolution);
     const now = this.clock.now().getTime();
     const cached = this.cache.get(key);
     if (cached && now - cached.readAt < CACHE_TTL_MS) return cached.medianMs;
@@ -73,7 +73,7 @@ export class ProgressEstimator {
    */
   upstreamDone(duration: number, resolution: string, ms: number): void {
     if (!(ms > 0)) return;
-    const key = `${duration}:${resolution}`;
+    const key = shapeKey(duration, resolution);
     const samples = this.upstream.get(key) ?? [];
     samples.push(ms);
     if (samples.length > HISTORY) samples.shift();
@@ -89,7 +89,7 @@ export class ProgressEstimator {
    * schedule, made every later job that late).
    */
   async upstreamMedianMs(duration: number, resolution: string): Promise<number | null> {
-    const samples = this.upstream.get(`${duration}:${resolution}`);
+    const samples = this.upstream.get(shapeKey(duration, resolution));
     if (samples?.length) return median(samples);
     return this.recordedMedianMs(duration, resolution);
   }
@@ -100,7 +100,7 @@ export class ProgressEstimator {
    * not 30 s later. A cached median stands: one more sample barely moves it.
    */
   succeeded(duration: number, resolution: string): void {
-    const key = `${duration}:${resolution}`;
+    const key = shapeKey(duration, resolution);
     if (this.cache.get(key)?.empty) this.cache.delete(key);
   }
 
@@ -116,6 +116,11 @@ export class ProgressEstimator {
       .filter((ms) => ms > 0);
     return latencies.length === 0 ? null : median(latencies);
   }
+}
+
+/** Jobs of one duration and resolution take alike: the estimates are kept per shape. */
+function shapeKey(duration: number, resolution: string): string {
+  return `${duration}:${resolution}`;
 }
 
 function median(values: readonly number[]): number {
