@@ -3,6 +3,7 @@ import { type TestTeam, makeTeam } from "./budget/support";
 import { databaseTargets } from "./support/databases";
 import { type Harness, VALID_INPUT, startHarness } from "./support/harness";
 import { type SseSubscription, subscribe } from "./support/sse";
+import { until } from "./support/until";
 
 /**
  * Open subscriptions are limited per API key and per client address: one more is refused with
@@ -55,13 +56,6 @@ function expectRefused(first: any, scope: "KEY" | "ADDRESS", limit: number) {
   ]);
 }
 
-async function until(condition: () => boolean, what: string) {
-  for (const deadline = Date.now() + 5_000; !condition(); ) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 const limiter = () => harness.gateway.services.subscriptionLimiter;
 
 it("refuses a key's subscription beyond MAX_SUBSCRIPTIONS_PER_KEY, and an address's beyond MAX_SUBSCRIPTIONS_PER_ADDRESS", async () => {
@@ -81,12 +75,12 @@ it("refuses a key's subscription beyond MAX_SUBSCRIPTIONS_PER_KEY, and an addres
 
   // A client that goes away gives its place back.
   a1.stream.close();
-  await until(() => limiter().openFor({ keyId: teamA.keyId }) === 1, "the closed stream to be released");
+  await until("the closed stream to be released", () => limiter().openFor({ keyId: teamA.keyId }) === 1);
   const again = await openAs(teamA.key);
   expect(again.first.data.generationsUpdated.kind).toBe("EVENT");
 
   for (const stream of [a2.stream, b1.stream, again.stream]) stream.close();
-  await until(() => limiter().openFor({ keyId: teamA.keyId }) === 0 && limiter().openFor({ keyId: teamB.keyId }) === 0, "every stream to be released");
+  await until("every stream to be released", () => limiter().openFor({ keyId: teamA.keyId }) === 0 && limiter().openFor({ keyId: teamB.keyId }) === 0);
 });
 
 it("a stream that ends by itself gives its place back", async () => {
@@ -105,6 +99,6 @@ it("a stream that ends by itself gives its place back", async () => {
     expect(first.data.generationUpdated.kind).toBe("EVENT");
     const rest = await stream.collect();
     expect(rest.at(-1)?.data.generationUpdated.generation.status ?? first.data.generationUpdated.generation.status).toBe("CANCELED");
-    await until(() => limiter().openFor({ keyId: teamA.keyId }) === 0, "the completed stream to be released");
+    await until("the completed stream to be released", () => limiter().openFor({ keyId: teamA.keyId }) === 0);
   }
 });

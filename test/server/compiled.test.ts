@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseExposition } from "../support/metrics";
+import { until } from "../support/until";
 import {
   GENERATE_VIDEO,
   QUICK_START_INPUT,
@@ -40,14 +41,6 @@ afterAll(async () => {
 function localIdOf(id: string): string {
   const decoded = Buffer.from(id, "base64").toString();
   return decoded.startsWith("Generation:") ? decoded.slice("Generation:".length) : id;
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`${what} not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const answers = (url: string) => async () => (await fetch(url, { signal: AbortSignal.timeout(2_000) })).status === 200;
@@ -108,9 +101,9 @@ describe("the compiled build", () => {
         },
         { compiled: true },
       );
-      await until(answers(`${gateway.url}/healthz`), 30_000, "a first answer");
+      await until("a first answer", answers(`${gateway.url}/healthz`), 30_000);
       console.log(`compiled start-up with tracing on: first answer ${Math.round(performance.now() - spawnedAt)} ms after spawn`);
-      await until(answers(`${gateway.url}/readyz`), 30_000, "ready");
+      await until("ready", answers(`${gateway.url}/readyz`), 30_000);
       expect(gateway.stderr()).toContain("tracing on (OpenTelemetry)");
 
       const { data } = await postGraphQL(gateway.url, GENERATE_VIDEO, { input: QUICK_START_INPUT });
@@ -145,9 +138,9 @@ describe("the compiled build", () => {
       { PORT: String(port), DATABASE_URL: databaseUrl, MEDIA_DIR: mediaDir, SANDBOX_JOB_DURATION_MS: "300" },
       { compiled: true },
     );
-    await until(answers(`${gateway.url}/healthz`), 30_000, "a first answer");
+    await until("a first answer", answers(`${gateway.url}/healthz`), 30_000);
     const firstAnswerMs = Math.round(performance.now() - spawnedAt);
-    await until(answers(`${gateway.url}/readyz`), 30_000, "ready");
+    await until("ready", answers(`${gateway.url}/readyz`), 30_000);
     const readyMs = Math.round(performance.now() - spawnedAt);
     // A figure, not an assertion (timings on a shared machine are noisy; bench/ holds targets).
     console.log(`compiled start-up: first answer ${firstAnswerMs} ms, ready ${readyMs} ms after spawn`);
@@ -182,7 +175,7 @@ describe("the compiled build", () => {
       npm.once("close", (code, signal) => done({ code, signal })),
     );
     try {
-      await until(answers(`http://127.0.0.1:${port}/healthz`), 60_000, "npm start answering");
+      await until("npm start answering", answers(`http://127.0.0.1:${port}/healthz`), 60_000);
       npm.kill("SIGTERM");
       expect(await exited, stderr).toEqual({ code: 0, signal: null });
       expect(stderr).toContain("stopped; unfinished generations resume on next start");

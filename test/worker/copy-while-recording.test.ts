@@ -6,20 +6,13 @@ import { mediaKeyFor } from "../../src/media/keys";
 import type { SegmindClient } from "../../src/segmind/types";
 import { describeEachDatabase } from "../support/databases";
 import { type Harness, VALID_INPUT, localId, startHarness } from "../support/harness";
+import { until } from "../support/until";
 
 // Once Segmind's result is read, the poll step writes the STORING record (output URL, cost,
 // seed) and copies the video at the same time, not one after the other (store.ts,
 // storeWhileRecording). To see that, a second connection holds the generation's row lock from
 // the moment the result is read, so the record waits as it does behind a busy database.
 // PostgreSQL only: SQLite's busy wait holds the whole event loop, so nothing overlaps it.
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describeEachDatabase(
   "the video's copy and its STORING record",
