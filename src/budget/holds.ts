@@ -107,9 +107,12 @@ export function mayCloseHold(to: GenerationStatus, patch: { costUsd?: number | n
 /** A generation's ledger entries as closing and auditing need them (`ledgerOf`). */
 export type LedgerAmounts = Array<{ kind: string; amountUsd: number }>;
 
-/** The generation's ledger entries (kind and amount), read once per transition that needs them. */
-export function ledgerOf(tx: Tx, generationId: string): Promise<LedgerAmounts> {
-  return tx.ledgerEntry.findMany({ where: { generationId }, select: { kind: true, amountUsd: true } });
+/**
+ * The generation's ledger entries (kind and amount), read once per transition that needs them.
+ * Raw, so the transition stays on the driver adapter (src/db/raw-transactions.ts).
+ */
+export function ledgerOf(tx: Pick<Tx, "$queryRaw">, generationId: string): Promise<LedgerAmounts> {
+  return tx.$queryRaw<LedgerAmounts>`SELECT "kind", "amountUsd" FROM "LedgerEntry" WHERE "generationId" = ${generationId}`;
 }
 
 /**

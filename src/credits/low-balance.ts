@@ -40,7 +40,8 @@ export class LowBalanceAlerts {
     if (thresholdUsd === null) return [];
     const key = `credits.low:${upstream}`;
     const low = balanceUsd < thresholdUsd;
-    const exists = async () => (await tx.webhookAlert.findUnique({ where: { key }, select: { key: true } })) !== null;
+    // Raw, so the transition stays on the driver adapter (src/db/raw-transactions.ts).
+    const exists = async () => (await tx.$queryRaw<unknown[]>`SELECT 1 FROM "WebhookAlert" WHERE "key" = ${key}`).length > 0;
     // Nothing to change (the common case): no lock.
     if ((await exists()) === low) return [];
     if (this.options.provider === "postgresql") await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${CREDITS_ALERT_LOCK})`);

@@ -2,7 +2,7 @@ import { type AuditActor, auditTransition, isAuditedTransition } from "../audit/
 import { sealSoon, sealWithoutWaiting } from "../audit/seal";
 import { type LedgerAmounts, closeHold, holdOutcome, ledgerOf, mayCloseHold } from "../budget/holds";
 import type { PlacedHolds } from "../budget/placed-holds";
-import type { Sql } from "@prisma/client/runtime/client";
+import { type Sql, join } from "@prisma/client/runtime/client";
 import type { Clock } from "../clock";
 import type { Db, Tx } from "../db/client";
 import { transact } from "../db/raw-transactions";
@@ -95,7 +95,9 @@ export class GenerationJournal {
       maxInFlight > 0
         ? async (tx: Tx) => {
             if (this.options.provider === "postgresql") await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${CLAIM_LOCK})`);
-            return (await tx.generation.count({ where: { status: { in: [...IN_FLIGHT_STATUSES] } } })) > maxInFlight;
+            // Raw, so the transaction stays on the driver adapter (src/db/raw-transactions.ts).
+            const [row] = await tx.$queryRaw<Array<{ n: number | bigint }>>`SELECT COUNT(*) AS "n" FROM "Generation" WHERE "status" IN (${join([...IN_FLIGHT_STATUSES])})`;
+            return Number(row?.n ?? 0) > maxInFlight;
           }
         : undefined;
     return this.transition(id, "QUEUED", "SUBMITTING", patch, details, { unless });

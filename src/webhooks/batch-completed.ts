@@ -1,4 +1,5 @@
 import { encodeGlobalID } from "@pothos/plugin-relay";
+import { join } from "@prisma/client/runtime/client";
 import type { Tx } from "../db/client";
 import { clientIdempotencyKey } from "../generations/idempotency-scope";
 import { parseMetadata, parseTags } from "../generations/labels";
@@ -18,8 +19,10 @@ const UNFINISHED = GENERATION_STATUSES.filter((status) => !TERMINAL_STATUSES.has
  */
 export async function batchCompletedEvent(tx: Tx, batchId: string, at: Date, publicUrl: string): Promise<OutboxEvent | null> {
   await tx.$executeRaw`UPDATE "GenerationBatch" SET "itemCount" = "itemCount" WHERE "id" = ${batchId}`;
-  const unfinished = await tx.generation.count({ where: { batchId, status: { in: UNFINISHED } } });
-  if (unfinished > 0) return null;
+  // Raw, so every item's transition but the last stays on the driver adapter (src/db/raw-transactions.ts).
+  const [unfinished] = await tx.$queryRaw<Array<{ n: number | bigint }>>`
+    SELECT COUNT(*) AS "n" FROM "Generation" WHERE "batchId" = ${batchId} AND "status" IN (${join(UNFINISHED)})`;
+  if (Number(unfinished?.n ?? 0) > 0) return null;
   const batch = await tx.generationBatch.findUnique({
     where: { id: batchId },
     include: { generations: { orderBy: { batchIndex: "asc" } } },

@@ -1,5 +1,6 @@
 import { type Sql, sqltag } from "@prisma/client/runtime/client";
 import type { Tx } from "../db/client";
+import { insertRows } from "../db/insert-rows";
 import type { GenerationRow } from "../generations/types";
 import { uuidv7 } from "../ids";
 import { batchCompletedEvent } from "./batch-completed";
@@ -44,19 +45,15 @@ export class WebhookOutbox {
     const takers = event.endpointId ? endpoints : endpoints.filter((endpoint) => splitEvents(endpoint.events).includes(event.type));
     if (takers.length === 0) return [];
     const body = webhookBody(event.type, event.at, event.data);
-    const rows = takers.map((endpoint) => ({
-      id: uuidv7(event.at),
-      endpointId: endpoint.id,
-      teamId: endpoint.teamId,
-      eventType: event.type,
-      generationId: event.generationId ?? null,
-      payload: body,
-      status: "PENDING",
-      nextAttemptAt: event.at,
-      createdAt: event.at,
-    }));
-    await tx.webhookDelivery.createMany({ data: rows });
-    return rows.map((row) => row.id);
+    const ids = takers.map(() => uuidv7(event.at));
+    // Raw, so the transition stays on the driver adapter (src/db/raw-transactions.ts); the other columns take their defaults.
+    await insertRows(
+      tx,
+      "WebhookDelivery",
+      DELIVERY_COLUMNS,
+      takers.map((endpoint, index) => [ids[index] as string, endpoint.id, endpoint.teamId, event.type, event.generationId ?? null, body, "PENDING", event.at, event.at]),
+    );
+    return ids;
   }
 
   /**
@@ -103,6 +100,9 @@ export class WebhookOutbox {
  * plan with its values each time. The LIKE only narrows (a superset: SQLite ignores ASCII
  * case, and `_` matches any character); `write` keeps the endpoints that list the type.
  */
+/** The columns a new delivery is written with (WebhookOutbox.write). */
+const DELIVERY_COLUMNS = ["id", "endpointId", "teamId", "eventType", "generationId", "payload", "status", "nextAttemptAt", "createdAt"] as const;
+
 function endpointsFor(tx: Tx, event: OutboxEvent): Promise<Array<{ id: string; teamId: string | null; events: string }>> {
   return tx.$queryRaw`SELECT "id", "teamId", "events" FROM "WebhookEndpoint" WHERE ${endpointWhere(event)}`;
 }
