@@ -175,15 +175,22 @@ export function withAuditSealing(db: Db, onError: (error: unknown) => void): Db 
       used = tx;
       return (first as (tx: object) => unknown)(tx);
     }, ...rest);
-    if (used && wrotePending.has(used)) {
-      const sealed = sealer.sealed();
-      if (!sealMeanwhile.has(used)) await sealed;
-    }
+    if (used) await sealCommitted(sealing, used);
     return result;
   }
   const sealer = new AuditSealer(sealing, onError);
   sealers.set(sealing, sealer);
   return sealing;
+}
+
+/**
+ * After `tx` committed: chains the pending entries it wrote, waited for unless its caller said
+ * not to (sealWithoutWaiting). For transactions run outside `$transaction` (src/db/raw-transactions.ts).
+ */
+export async function sealCommitted(db: Db, tx: object): Promise<void> {
+  if (!wrotePending.has(tx)) return;
+  const sealed = sealers.get(db)?.sealed();
+  if (sealed && !sealMeanwhile.has(tx)) await sealed;
 }
 
 /**

@@ -10,7 +10,9 @@ import { someErrorInChain } from "./error-chain";
  * - P2028: "Unable to start a transaction in the given time" (every pooled connection is in a
  *   transaction waiting for the same team) or a transaction that passed its timeout.
  * - P2034: a write conflict or a deadlock ("please retry your transaction").
- * - PostgreSQL 55P03 (lock_not_available), 40001 (serialization_failure), 40P01 (deadlock).
+ * - PostgreSQL 55P03 (lock_not_available), 40001 (serialization_failure), 40P01 (deadlock);
+ *   from a transaction on the driver adapter (src/db/rows.ts), adapter-pg reports 40001 as a
+ *   TransactionWriteConflict, with no code.
  * SQLite's "database is locked" stays DATABASE_UNAVAILABLE (src/db/unavailable.ts): after a
  * 5 s busy timeout the lock is most likely held by another process, not by a request's peers.
  */
@@ -18,7 +20,10 @@ const PRISMA_CODES = new Set(["P2028", "P2034"]);
 const POSTGRES_STATES = new Set(["55P03", "40001", "40P01"]);
 
 export function isContention(error: unknown): boolean {
-  return someErrorInChain(error, (_value, code) => code !== undefined && (PRISMA_CODES.has(code) || POSTGRES_STATES.has(code)));
+  return someErrorInChain(
+    error,
+    (value, code) => value.kind === "TransactionWriteConflict" || (code !== undefined && (PRISMA_CODES.has(code) || POSTGRES_STATES.has(code))),
+  );
 }
 
 /** How long a client should wait before retrying: a second or so, spread so retries do not arrive together. */

@@ -1,10 +1,10 @@
-// Transactions that run raw SQL only, on SQLite, without Prisma's transaction manager.
+// Transactions that run raw SQL only, without Prisma's transaction manager.
 //
 // Prisma 6.19 runs an interactive transaction through its transaction manager and compiles every
 // statement in it, raw ones too, to a query plan in WebAssembly. A transaction of two raw
 // statements measured ~530-670 µs of CPU that way and ~115-130 µs on the driver adapter
-// (RowReader.transaction). The generation journal writes 6 transactions in a generation's life
-// on SQLite, on the loop every subscriber's events wait for.
+// (RowReader.transaction). The generation journal's transitions and admission's group commit
+// run here, on the loop every subscriber's events wait for.
 //
 // The code inside is written against Prisma's transaction client (`Tx`), and most of it only
 // runs `$executeRaw` / `$queryRaw`. The client handed to it here answers those on the adapter's
@@ -13,17 +13,22 @@
 // back and `work` runs again in a Prisma transaction. Nothing is committed twice, and nothing
 // is left half done: `work` must be safe to run again, as it already must be under Prisma
 // (which retries nothing itself, but the callers reset their state at the start for that).
+//
+// PostgreSQL: the audit entries such a transaction wrote are sealed after its commit, as
+// `$transaction` seals them (src/audit/seal.ts).
 import { Sql } from "@prisma/client/runtime/client";
+import { sealCommitted } from "../audit/seal";
 import type { Db, Tx } from "./client";
 import type { TransactionReader } from "./rows";
 
-/** Runs `work` in one transaction: on SQLite on the adapter when it runs raw SQL only, else through Prisma. */
+/** Runs `work` in one transaction: on the adapter when it runs raw SQL only, else through Prisma. */
 export async function transact<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
-  if (db.$rows.provider !== "sqlite") return db.$transaction(work);
   let needed: string | undefined;
+  let used: Tx | undefined;
   const attempt = await db.$rows
     .transaction(async (reader) => {
       const tx = rawOnly(reader, db, (what) => (needed ??= what));
+      used = tx;
       let outcome: { value: T } | { error: unknown };
       try {
         outcome = { value: await work(tx) };
@@ -39,7 +44,9 @@ export async function transact<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise
       if (error instanceof NeedsPrisma) return undefined;
       throw error;
     });
-  return attempt ? attempt.value : db.$transaction(work);
+  if (!attempt) return db.$transaction(work);
+  if (used) await sealCommitted(db, used);
+  return attempt.value;
 }
 
 /** A transaction's `work` asked for more than raw SQL (what, for a debugger's eye). */

@@ -10,7 +10,7 @@
 // statements too went through that compiler: ~0.45 ms of CPU each in a completion burst, the
 // worker's status reads, one-statement moves and audit seals among them (`run`, `execute`).
 import type { Sql } from "@prisma/client/runtime/client";
-import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQueryable } from "@prisma/driver-adapter-utils";
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQueryable, Transaction } from "@prisma/driver-adapter-utils";
 import type { DatabaseProvider } from "./provider";
 
 export type SqlArg = string | number | boolean | Date | null;
@@ -39,11 +39,12 @@ export interface RowReader {
   /** The same for a statement that returns no rows: how many rows it changed. */
   execute(label: ReadLabel, statement: Sql): Promise<number>;
   /**
-   * Runs `work` in a transaction on the driver adapter (BEGIN IMMEDIATE on SQLite, as Prisma's
-   * own transactions begin there), its statements through the reader it is given: no query
-   * compiler, no transaction manager. Committed when `work` resolves, rolled back when it
-   * throws (the error is rethrown). SQLite only: PostgreSQL's adapter leaves BEGIN and COMMIT
-   * to Prisma's engine. The same rule as Prisma's: nothing but `work`'s reader may touch the
+   * Runs `work` in a transaction on the driver adapter, its statements through the reader it is
+   * given: no query compiler, no transaction manager. BEGIN as Prisma's own transactions begin
+   * (IMMEDIATE on SQLite; plain on PostgreSQL, sent by adapter-pg); committed when `work`
+   * resolves, rolled back when it throws (the error is rethrown). On PostgreSQL, as under
+   * Prisma, a transaction that cannot start within TRANSACTION_MAX_WAIT_MS (every pooled
+   * connection busy) fails with a contention error. Nothing but `work`'s reader may touch the
    * database until it settles.
    */
   transaction<T>(work: (tx: TransactionReader) => Promise<T>): Promise<T>;
@@ -102,6 +103,8 @@ export function createRowReader(options: RowReaderOptions): RowReader {
     const startedAt = performance.now();
     try {
       return await work();
+    } catch (error) {
+      throw described(error);
     } finally {
       options.onQuery?.({ model: label.model, operation: label.operation, durationMs: performance.now() - startedAt });
     }
@@ -109,22 +112,65 @@ export function createRowReader(options: RowReaderOptions): RowReader {
   return {
     ...readerOn(options.adapter),
     async transaction<T>(work: (tx: TransactionReader) => Promise<T>): Promise<T> {
-      const transaction = await (await options.adapter()).startTransaction();
-      if (!transaction.options.usePhantomQuery) {
-        await transaction.rollback();
-        throw new Error("RowReader.transaction: this adapter leaves BEGIN and COMMIT to Prisma's engine");
-      }
+      // SQLite's one connection is waited for, however long: what is ahead of a transaction there
+      // is this process's own statements, each well under a millisecond.
+      const adapter = await options.adapter();
+      const transaction = options.provider === "postgresql" ? await startWithin(adapter, TRANSACTION_MAX_WAIT_MS) : await adapter.startTransaction();
       let result: T;
       try {
         result = await work(readerOn(async () => transaction));
       } catch (error) {
-        await transaction.rollback();
+        // The work's error is the one to report; a failed ROLLBACK ended the transaction anyway.
+        await end(transaction, "ROLLBACK").catch(() => undefined);
         throw error;
       }
-      await transaction.commit();
+      await end(transaction, "COMMIT");
       return result;
     },
   };
+}
+
+/** Prisma's default `maxWait` for an interactive transaction to start (its P2028 past it). */
+export const TRANSACTION_MAX_WAIT_MS = 2_000;
+
+/**
+ * No transaction could start in time: every pooled connection was in use. The code is Prisma's
+ * for the same condition ("Unable to start a transaction in the given time"), so callers treat
+ * both alike (src/db/contention.ts).
+ */
+export class TransactionStartTimeout extends Error {
+  override readonly name = "TransactionStartTimeout";
+  readonly code = "P2028";
+  constructor(waitedMs: number) {
+    super(`Unable to start a transaction in the given time (${waitedMs} ms): every database connection is in use.`);
+  }
+}
+
+/** The adapter's transaction, or TransactionStartTimeout; one that starts later is rolled back at once. */
+async function startWithin(adapter: SqlDriverAdapter, maxWaitMs: number): Promise<Transaction> {
+  const starting = adapter.startTransaction();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), maxWaitMs)));
+  try {
+    const first = await Promise.race([starting, late]);
+    if (first !== "late") return first;
+  } finally {
+    clearTimeout(timer);
+  }
+  starting.then((transaction) => end(transaction, "ROLLBACK")).catch(() => undefined);
+  throw new TransactionStartTimeout(maxWaitMs);
+}
+
+/**
+ * Ends `transaction` as Prisma's engine does. An adapter that leaves COMMIT and ROLLBACK to its
+ * caller (PostgreSQL's, `usePhantomQuery: false`) gets the statement first, then commit() or
+ * rollback(), which hand the pooled connection back; when that statement fails, the connection
+ * was already handed back, with the error (src/db/pg-transactions.ts), and the error is thrown.
+ * SQLite's adapter sends them itself.
+ */
+async function end(transaction: Transaction, how: "COMMIT" | "ROLLBACK"): Promise<void> {
+  if (!transaction.options.usePhantomQuery) await transaction.executeRaw({ sql: how, args: [], argTypes: [] });
+  await (how === "COMMIT" ? transaction.commit() : transaction.rollback());
 }
 
 /** Wraps a Prisma adapter factory so the adapter it connects can also serve a RowReader. */
@@ -143,6 +189,21 @@ export function captureAdapter<F extends SqlDriverAdapterFactory>(factory: F, co
     /** The connected adapter; connects the Prisma client first if nothing has yet. */
     adapter: () => (connected ??= connectClient().then(() => ready)),
   };
+}
+
+/**
+ * adapter-pg names a mapped error by its kind alone ("TableDoesNotExist"); Prisma would have
+ * said which table. The message gets the kind's fields, so a log says what failed. The error is
+ * the same object, its `cause` (what the checks read: src/db/error-chain.ts) untouched.
+ */
+function described(error: unknown): unknown {
+  if (!(error instanceof Error) || error.name !== "DriverAdapterError") return error;
+  const { kind, ...fields } = (error as Error & { cause?: { kind?: unknown } }).cause ?? {};
+  const details = Object.entries(fields).filter(([, value]) => value !== undefined);
+  if (error.message === kind && details.length > 0) {
+    error.message = `${kind} (${details.map(([name, value]) => `${name}: ${typeof value === "string" ? value : JSON.stringify(value)}`).join(", ")})`;
+  }
+  return error;
 }
 
 function argType(arg: SqlArg) {

@@ -7,6 +7,7 @@
 import pg from "pg";
 import { afterEach, expect, it } from "vitest";
 import { openDatabase, type OpenDatabase } from "../../src/db/client";
+import { transact } from "../../src/db/raw-transactions";
 import { describeEachDatabase, type FreshDatabase, postgresAdminUrl } from "../support/databases";
 
 /** Settles with the promise, or rejects naming what hung (a hang is what this file tests for). */
@@ -23,12 +24,13 @@ describeEachDatabase(
   (target) => {
     let database: FreshDatabase | undefined;
     let opened: OpenDatabase | undefined;
-    const admin = new pg.Client({ connectionString: postgresAdminUrl });
+    let admin = new pg.Client({ connectionString: postgresAdminUrl });
     afterEach(async () => {
       // Bounded, so a regression fails here with the assertion's message, not a hook timeout.
       await within("closing the database", 10_000, opened?.close() ?? Promise.resolve()).catch(() => undefined);
       opened = undefined;
       await admin.end().catch(() => undefined);
+      admin = new pg.Client({ connectionString: postgresAdminUrl });
       await database?.drop();
     });
 
@@ -47,6 +49,31 @@ describeEachDatabase(
         await expect(failed).rejects.toThrow();
         // With the slot lost, this waited for a free connection forever.
         expect(await within(`a query after losing connection ${round + 1}`, 10_000, db.team.count())).toBe(0);
+      }
+      const closing = opened.close();
+      opened = undefined;
+      await within("closing the database", 10_000, closing);
+    });
+
+    it("the same for a transaction on the driver adapter (transact), lost mid-way or right before its COMMIT", async () => {
+      database = await target.createDatabase();
+      opened = await openDatabase(database.url, { poolSize: 1 });
+      const { db } = opened;
+      await admin.connect();
+
+      for (const when of ["mid-way", "before COMMIT", "mid-way", "before COMMIT"] as const) {
+        let runs = 0;
+        const failed = transact(db, async (tx) => {
+          runs += 1;
+          const [backend] = await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+          await admin.query("SELECT pg_terminate_backend($1)", [backend?.pid]);
+          if (when === "mid-way") await tx.$executeRaw`UPDATE "AuditHead" SET "sequence" = "sequence" WHERE "id" = 1`;
+        });
+        await expect(failed).rejects.toThrow();
+        // Raw SQL only: it ran on the adapter, once, and was not tried again through Prisma.
+        expect(runs).toBe(1);
+        expect(await within(`a query after losing the connection ${when}`, 10_000, db.team.count())).toBe(0);
+        await within(`a transaction after losing the connection ${when}`, 10_000, transact(db, (tx) => tx.$executeRaw`SELECT 1`));
       }
       const closing = opened.close();
       opened = undefined;
