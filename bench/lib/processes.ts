@@ -2,7 +2,7 @@
 // the Apollo peer. Their output goes to files in the run's directory (piping a busy server's
 // access log into this process would cost the load generator CPU); on failure the tail is shown.
 import { type ChildProcess, spawn } from "node:child_process";
-import { openSync, readFileSync } from "node:fs";
+import { openSync, readFileSync, readdirSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -126,16 +126,37 @@ export function cpuSeconds(pid: number): number {
 }
 
 /**
- * The CPU time `pid` uses during a load's measured runs, warm-ups left out: pass
- * `onMeasuredRun` to load() and read `seconds()` after it.
+ * CPU time (user + system) every PostgreSQL server process on this machine has used so far, in
+ * seconds (the postmaster, its background workers and each connection's backend). Backends that
+ * exit take their time with them, so read it around a window whose connections stay open.
  */
-export function measuredCpu(pid: number): { onMeasuredRun: (phase: "start" | "end") => void; seconds: () => number } {
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (!stat.includes("(postgres)")) continue;
+      const fields = stat.split(") ")[1]?.split(" ") ?? [];
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return total;
+}
+
+/**
+ * The CPU time `pid` (or what `read` reads) uses during a load's measured runs, warm-ups left
+ * out: pass `onMeasuredRun` to load() and read `seconds()` after it.
+ */
+export function measuredCpu(pid: number, read: () => number = () => cpuSeconds(pid)): { onMeasuredRun: (phase: "start" | "end") => void; seconds: () => number } {
   let startedAt = 0;
   let total = 0;
   return {
     onMeasuredRun: (phase) => {
-      if (phase === "start") startedAt = cpuSeconds(pid);
-      else total += cpuSeconds(pid) - startedAt;
+      if (phase === "start") startedAt = read();
+      else total += read() - startedAt;
     },
     seconds: () => total,
   };

@@ -7,6 +7,7 @@ import { createDatabase } from "../lib/databases";
 import { startGateway } from "../lib/gateway";
 import { GENERATE, GENERATE_INPUT } from "../lib/graphql";
 import { describeUnexpected, load } from "../lib/load";
+import { measuredCpu, postgresCpuSeconds } from "../lib/processes";
 import { fmt } from "../lib/report";
 
 const HISTORY = 100_000;
@@ -18,14 +19,24 @@ export const accept: Scenario = {
       const database = await createDatabase(provider, ctx.dir, `accept-${provider}`);
       const gateway = await startGateway(ctx.dir, `accept-${provider}`, database, ctx.standIn);
       try {
-        const run = () =>
+        // CPU over the measured runs: the gateway's (its worker runs what it accepted meanwhile)
+        // and PostgreSQL's server processes'; steadier than latency on a shared 2-core machine.
+        const gatewayCpu = measuredCpu(gateway.proc.pid);
+        const postgresCpu = provider === "postgresql" ? measuredCpu(0, postgresCpuSeconds) : null;
+        const run = (cpu?: { gateway: typeof gatewayCpu; postgres: typeof postgresCpu }) =>
           load(ctx.settings, {
             url: `${gateway.url}/graphql`,
             headers: { authorization: `Bearer ${gateway.key}` },
             body: JSON.stringify({ query: GENERATE, variables: { input: GENERATE_INPUT } }),
             expect: '"GenerateVideoPayload"',
+            onMeasuredRun: cpu
+              ? (phase) => {
+                  cpu.gateway.onMeasuredRun(phase);
+                  cpu.postgres?.onMeasuredRun(phase);
+                }
+              : undefined,
           });
-        const result = await run();
+        const result = await run({ gateway: gatewayCpu, postgres: postgresCpu });
         const [row] = await database.sql(`SELECT COUNT(*) AS n FROM "Generation"`);
         const accepted = Number(row?.n);
         const scenario = `accept ${provider}`;
@@ -39,6 +50,12 @@ export const accept: Scenario = {
           pass: result.rps >= 500,
         });
         ctx.report.add({ scenario, figure: "generateVideo p99 (p50)", value: `${fmt.ms(result.p99)} (${fmt.ms(result.p50)})`, target: "p99 < 100 ms", pass: result.requests > 0 && result.p99 < 100 });
+        const perRequest = (seconds: number) => `${((seconds * 1000) / Math.max(1, result.requests)).toFixed(2)} ms`;
+        ctx.report.add({
+          scenario,
+          figure: postgresCpu ? "CPU per answered request: the gateway (its worker's steps included) / PostgreSQL's processes" : "CPU per answered request: the gateway (its worker's steps included)",
+          value: postgresCpu ? `${perRequest(gatewayCpu.seconds())} / ${perRequest(postgresCpu.seconds())}` : perRequest(gatewayCpu.seconds()),
+        });
         ctx.report.add({
           scenario,
           figure: "failed answers (errors, timeouts, non-2xx, not a payload)",
