@@ -15,8 +15,9 @@ import { columnList } from "../db/insert-rows";
  *
  * What stays true:
  * - an entry exists exactly when its action does: both commit in one transaction (pending);
- * - every committed entry is chained before the `$transaction` call that wrote it returns
- *   (withAuditSealing; the worker's transitions only start the seal, sealWithoutWaiting), and
+ * - every committed entry is chained before the `$transaction` call (or `transact`,
+ *   src/db/raw-transactions.ts) that wrote it returns (withAuditSealing, sealCommitted; the
+ *   worker's transitions and admissions only start the seal, sealWithoutWaiting), and
  *   before any reader of the trail reads it (sealAudit, called by the listing and the
  *   verifier); a process that died between the two leaves its entries to the next seal, of any
  *   process (each seal takes all that are pending) or at the next start;
