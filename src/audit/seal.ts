@@ -179,8 +179,7 @@ export function withAuditSealing(db: Db, onError: (error: unknown) => void): Db 
     if (used) await sealCommitted(sealing, used);
     return result;
   }
-  const sealer = new AuditSealer(sealing, onError);
-  sealers.set(sealing, sealer);
+  sealers.set(sealing, new AuditSealer(sealing, onError));
   return sealing;
 }
 

@@ -81,7 +81,7 @@ export class BudgetAdmission {
     const first = group[0] as AdmissionRequest;
     try {
       let team: { id: string; name: string } | null = null;
-      // On SQLite, on the driver adapter while it writes raw SQL only (src/db/raw-transactions.ts).
+      // On the driver adapter while it writes raw SQL only (src/db/raw-transactions.ts).
       const results = await transact(this.deps.db, async (tx) => {
         await lockTeamBudget(tx, this.deps.provider, first.owner.teamId);
         const { verdicts, rows: readBefore } = await checkBudgetsReading(

@@ -71,7 +71,7 @@ export class GenerationJournal {
     let result: T;
     try {
       // Subscribers hear of the commit at once; the audit entries it wrote are chained meanwhile (src/audit/seal.ts).
-      // On SQLite, on the driver adapter when it writes raw SQL only (src/db/raw-transactions.ts).
+      // On the driver adapter while it writes raw SQL only (src/db/raw-transactions.ts).
       result = await transact(this.db, (tx) => {
         sealWithoutWaiting(tx);
         return write(tx);
