@@ -120,7 +120,12 @@ export function rssBytes(pid: number): number {
 
 /** CPU time (user + system) a process has used so far, in seconds, from /proc (Linux). */
 export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, "utf8"));
+}
+
+/** The CPU seconds in the text of a /proc/<pid>/stat file. */
+function statCpuSeconds(stat: string): number {
+  const fields = stat.split(") ")[1]?.split(" ") ?? [];
   // After "pid (comm) ": state is field 0, utime 11 and stime 12, in clock ticks (100 per second on Linux).
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
@@ -136,9 +141,7 @@ export function postgresCpuSeconds(): number {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (!stat.includes("(postgres)")) continue;
-      const fields = stat.split(") ")[1]?.split(" ") ?? [];
-      total += (Number(fields[11]) + Number(fields[12])) / 100;
+      if (stat.includes("(postgres)")) total += statCpuSeconds(stat);
     } catch {
       // The process ended meanwhile.
     }
@@ -147,10 +150,12 @@ export function postgresCpuSeconds(): number {
 }
 
 /**
- * The CPU time `pid` (or what `read` reads) uses during a load's measured runs, warm-ups left
- * out: pass `onMeasuredRun` to load() and read `seconds()` after it.
+ * The CPU time process `pid` (or the processes `source` reads, e.g. postgresCpuSeconds) uses
+ * during a load's measured runs, warm-ups left out: pass `onMeasuredRun` to load() and read
+ * `seconds()` after it.
  */
-export function measuredCpu(pid: number, read: () => number = () => cpuSeconds(pid)): { onMeasuredRun: (phase: "start" | "end") => void; seconds: () => number } {
+export function measuredCpu(source: number | (() => number)): { onMeasuredRun: (phase: "start" | "end") => void; seconds: () => number } {
+  const read = typeof source === "number" ? () => cpuSeconds(source) : source;
   let startedAt = 0;
   let total = 0;
   return {

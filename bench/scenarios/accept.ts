@@ -22,7 +22,7 @@ export const accept: Scenario = {
         // CPU over the measured runs: the gateway's (its worker runs what it accepted meanwhile)
         // and PostgreSQL's server processes'; steadier than latency on a shared 2-core machine.
         const gatewayCpu = measuredCpu(gateway.proc.pid);
-        const postgresCpu = provider === "postgresql" ? measuredCpu(0, postgresCpuSeconds) : null;
+        const postgresCpu = provider === "postgresql" ? measuredCpu(postgresCpuSeconds) : null;
         const run = (cpu?: { gateway: typeof gatewayCpu; postgres: typeof postgresCpu }) =>
           load(ctx.settings, {
             url: `${gateway.url}/graphql`,
