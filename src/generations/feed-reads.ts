@@ -73,3 +73,12 @@ export async function eventExists(db: Db, id: number): Promise<boolean> {
   const rows = await db.$feedRows.select({ model: "GenerationEvent", operation: "findFirst" }, `SELECT "id" FROM "GenerationEvent" WHERE "id" = ?`, [id]);
   return rows.length > 0;
 }
+
+/**
+ * The newest event's sequence (0: none yet), where a new subscription's stream begins. On the
+ * pool (`$rows`), not the feed's connection: 200 subscribers arriving at once wait for no feed read.
+ */
+export async function latestEventSequence(db: Db): Promise<number> {
+  const [newest] = await db.$rows.select<{ id: number }>({ model: "GenerationEvent", operation: "findFirst" }, `SELECT "id" FROM "GenerationEvent" ORDER BY "id" DESC LIMIT 1`);
+  return newest?.id ?? 0;
+}

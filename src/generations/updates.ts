@@ -3,6 +3,8 @@ import type { GenerationVisibility } from "../auth/visibility";
 import type { Db } from "../db/client";
 import type { EventFeed, FeedItem } from "./event-feed";
 import { fairTurn } from "./fair-turns";
+import { latestEventSequence } from "./feed-reads";
+import { selectGenerationById } from "./history-reads";
 import { Mailbox } from "./mailbox";
 import type { ProgressEstimator, ProgressView } from "./progress";
 import { type GenerationStatus, TERMINAL_STATUSES } from "./status";
@@ -51,7 +53,7 @@ export async function* generationUpdates(
   });
   const clamp = monotonic();
   try {
-    let generation = await deps.db.generation.findUnique({ where: { id: generationId } });
+    let generation = await selectGenerationById(deps.db, generationId);
     if (!generation) return;
     let last = afterSequence ?? 0;
     let finished = false;
@@ -118,7 +120,7 @@ export async function* allGenerationUpdates(
   });
   try {
     // Only new ones: those after the newest event now (the feed's watermark may lag behind it).
-    let last = afterSequence ?? Math.max(subscription.watermark, await latestSequence(deps.db));
+    let last = afterSequence ?? Math.max(subscription.watermark, await latestEventSequence(deps.db));
     const narrowed = {
       ...visible,
       ...(statuses?.length ? { status: { in: [...statuses] } } : {}),
@@ -194,11 +196,6 @@ function viewOnce(progress: ProgressEstimator, generation: GenerationRow): Promi
     );
   }
   return view;
-}
-
-async function latestSequence(db: Db): Promise<number> {
-  const newest = await db.generationEvent.findFirst({ orderBy: { id: "desc" }, select: { id: true } });
-  return newest?.id ?? 0;
 }
 
 type EventWhere = NonNullable<Parameters<Db["generationEvent"]["findFirst"]>[0]>["where"];

@@ -1,4 +1,5 @@
 import { earlyEndFor, endEarly } from "../generations/cancel";
+import { selectGenerationById } from "../generations/history-reads";
 import { type GenerationStatus, TERMINAL_STATUSES } from "../generations/status";
 import type { RowSeen, StepDeps } from "./steps/deps";
 import { settleInterruptedSubmit } from "./steps/interrupted";
@@ -20,7 +21,7 @@ export async function advanceGeneration(deps: StepDeps, id: string, signal: Abor
   const seen: RowSeen = { version: deps.snapshots?.version(id) ?? 0, at: deps.clock.now().getTime() };
   const kept = deps.snapshots?.take(id);
   if (kept) seen.at = kept.at;
-  const row = kept?.row ?? (await deps.db.generation.findUnique({ where: { id } }));
+  const row = kept?.row ?? (await selectGenerationById(deps.db, id));
   // Out of SEGMIND_MAX_IN_FLIGHT's line once it is no longer waiting to be submitted (a cancel,
   // a deadline, another instance's claim): no free place is spent on waking it.
   if (row?.status !== "QUEUED") deps.inFlightGate?.leave(id);
