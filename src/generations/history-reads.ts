@@ -13,7 +13,7 @@ import type { GenerationFilterInput } from "./list";
 import type { GenerationEventRow, GenerationRow } from "./types";
 
 /** A WHERE clause (without the keyword) and its arguments, in order. */
-interface Where {
+export interface Where {
   sql: string;
   args: SqlArg[];
 }
@@ -159,8 +159,8 @@ function storedDate(value: unknown): Date {
   return new Date(value as string | number);
 }
 
-/** The filter of `generations(filter:)` and the tenant rule, as SQL (list.ts documents each). */
-function generationWhere(db: Db, filter: GenerationFilterInput, visibility: GenerationVisibility): Where {
+/** The filter of `generations(filter:)` and the tenant rule, as SQL on Generation's columns (list.ts documents each). */
+export function generationWhere(db: Db, filter: GenerationFilterInput, visibility: GenerationVisibility): Where {
   const where: Where = { sql: "", args: [] };
   if ("teamId" in visibility) {
     if (visibility.teamId == null) and(where, '"teamId" IS NULL');
@@ -185,12 +185,12 @@ function generationWhere(db: Db, filter: GenerationFilterInput, visibility: Gene
   return where;
 }
 
-function and(where: Where, condition: string, ...args: SqlArg[]): void {
+export function and(where: Where, condition: string, ...args: SqlArg[]): void {
   where.sql = where.sql ? `${where.sql} AND ${condition}` : condition;
   where.args.push(...args);
 }
 
-function clause(where: Where): string {
+export function clause(where: Where): string {
   return where.sql ? ` WHERE ${where.sql}` : "";
 }
 

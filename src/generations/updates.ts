@@ -5,6 +5,7 @@ import type { EventFeed, FeedItem } from "./event-feed";
 import { fairTurn } from "./fair-turns";
 import { latestEventSequence } from "./feed-reads";
 import { selectGenerationById } from "./history-reads";
+import { type ReplayRange, replayLongerThan, selectReplayEvents, selectReplayPage } from "./replay-reads";
 import { Mailbox } from "./mailbox";
 import type { ProgressEstimator, ProgressView } from "./progress";
 import { type GenerationStatus, TERMINAL_STATUSES } from "./status";
@@ -63,11 +64,12 @@ export async function* generationUpdates(
       return { kind: "EVENT", sequence: event.id, event, generation: generation as GenerationRow, ...clamp(await viewOnce(deps.progress, generation as GenerationRow)) };
     };
 
-    await refuseLongReplay(deps.db, { generationId, id: { gt: last } });
+    await refuseLongReplay(deps.db, { after: last, generationId });
     // Final already: its history is complete in the database; send it and end.
     const final = TERMINAL_STATUSES.has(generation.status as GenerationStatus);
-    const where = { generationId, id: { gt: last, ...(final ? {} : { lte: subscription.watermark }) } };
-    for (let page = await history(deps.db, where, last); page.length > 0; page = await history(deps.db, where, last)) {
+    const through = final ? undefined : subscription.watermark;
+    const history = () => selectReplayEvents(deps.db, { after: last, through, generationId }, PAGE);
+    for (let page = await history(); page.length > 0; page = await history()) {
       for (const event of page) yield await update(event);
       if (page.length < PAGE) break;
     }
@@ -121,22 +123,12 @@ export async function* allGenerationUpdates(
   try {
     // Only new ones: those after the newest event now (the feed's watermark may lag behind it).
     let last = afterSequence ?? Math.max(subscription.watermark, await latestEventSequence(deps.db));
-    const narrowed = {
-      ...visible,
-      ...(statuses?.length ? { status: { in: [...statuses] } } : {}),
-      ...(batchId != null ? { batchId } : {}),
-    };
-    const generationWhere = Object.keys(narrowed).length > 0 ? { generation: narrowed } : {};
+    const generations = { filter: { status: statuses ? [...statuses] : null, batchId }, visibility: visible };
     // Counted to the newest event, not the watermark: the feed hands over what lies between.
-    if (afterSequence !== null) await refuseLongReplay(deps.db, { id: { gt: last }, ...generationWhere });
+    if (afterSequence !== null) await refuseLongReplay(deps.db, { after: last, ...generations });
     if (last < subscription.watermark) {
       for (;;) {
-        const page = await deps.db.generationEvent.findMany({
-          where: { ...generationWhere, id: { gt: last, lte: subscription.watermark } },
-          orderBy: { id: "asc" },
-          take: PAGE,
-          include: { generation: true },
-        });
+        const page = await selectReplayPage(deps.db, { after: last, through: subscription.watermark, ...generations }, PAGE);
         const batch: GenerationUpdate[] = [];
         for (const { generation, ...event } of page) {
           last = event.id;
@@ -198,21 +190,14 @@ function viewOnce(progress: ProgressEstimator, generation: GenerationRow): Promi
   return view;
 }
 
-type EventWhere = NonNullable<Parameters<Db["generationEvent"]["findFirst"]>[0]>["where"];
-
 /** A catch-up longer than MAX_REPLAY_EVENTS (to the newest event) is refused before anything is sent. */
-async function refuseLongReplay(db: Db, where: EventWhere): Promise<void> {
-  const beyond = await db.generationEvent.findFirst({ where, orderBy: { id: "asc" }, skip: MAX_REPLAY_EVENTS, select: { id: true } });
-  if (beyond) {
+async function refuseLongReplay(db: Db, range: ReplayRange): Promise<void> {
+  if (await replayLongerThan(db, range, MAX_REPLAY_EVENTS)) {
     throw new GraphQLError(
       `More than ${MAX_REPLAY_EVENTS} events to replay after this sequence; page through \`generations\` (or \`generation.events\`) for history and subscribe with a later \`after\`.`,
       { extensions: { code: "REPLAY_TOO_LONG", maxReplayEvents: MAX_REPLAY_EVENTS } },
     );
   }
-}
-
-function history(db: Db, where: { generationId: string; id: { gt: number; lte?: number } }, after: number) {
-  return db.generationEvent.findMany({ where: { ...where, id: { ...where.id, gt: after } }, orderBy: { id: "asc" }, take: PAGE });
 }
 
 /** Progress as one subscriber sees it: never lower than what it saw before. */
