@@ -4,6 +4,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { openSync, readFileSync, readdirSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
+import { cpus } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { CONFIG_VARIABLES } from "../../src/config";
@@ -147,6 +148,36 @@ export function postgresCpuSeconds(): number {
     }
   }
   return total;
+}
+
+/**
+ * The whole machine's CPU time so far, in seconds summed over its cores, from /proc/stat:
+ * `busy` (user, nice, system, irq, softirq: any process's work and the kernel's) and `steal`
+ * (time the hypervisor gave another guest while this one had work).
+ */
+export function machineCpuSeconds(): { busy: number; steal: number } {
+  const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return { busy: (user + nice + system + irq + softirq) / 100, steal: steal / 100 };
+}
+
+/**
+ * Waits until the machine has been quiet (busy below `busyShare` of its cores over one
+ * `sampleMs`), at most `maxMs`; returns how long it waited. What a scenario leaves behind
+ * (PostgreSQL's autovacuum after 100,000 rows, dirty pages written back, a process still
+ * exiting) then runs before the next scenario's measurements, not during them.
+ */
+export async function settle(options: { busyShare?: number; sampleMs?: number; maxMs?: number } = {}): Promise<{ waitedMs: number; lastShare: number }> {
+  const { busyShare = 0.15, sampleMs = 1_000, maxMs = 10_000 } = options;
+  const cores = cpus().length;
+  const started = performance.now();
+  let share = 1;
+  do {
+    const before = machineCpuSeconds().busy;
+    await new Promise((done) => setTimeout(done, sampleMs));
+    share = (machineCpuSeconds().busy - before) / ((sampleMs / 1_000) * cores);
+  } while (share >= busyShare && performance.now() - started < maxMs);
+  return { waitedMs: Math.round(performance.now() - started), lastShare: share };
 }
 
 /**

@@ -13,7 +13,7 @@ import type { BenchContext, Scenario } from "../lib/context";
 import { type BenchDatabase, PROVIDERS, type Provider, createDatabase } from "../lib/databases";
 import { type BenchGateway, startGateway } from "../lib/gateway";
 import { GENERATE_INPUT, generate, localId } from "../lib/graphql";
-import { cpuSeconds } from "../lib/processes";
+import { cpuSeconds, machineCpuSeconds, postgresCpuSeconds } from "../lib/processes";
 import { fmt, quantile } from "../lib/report";
 import { type Subscriber, subscribe } from "../lib/sse";
 import { type FinalRow, genId, isFinal, loopDelay, phaseTimes, waitFinalInDatabase } from "../lib/sse-facts";
@@ -112,6 +112,8 @@ async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
         // subscribers' reading and parsing) and the stand-in.
         const benchCpuAtStart = process.cpuUsage();
         const standInCpuAtStart = cpuSeconds(ctx.standIn.proc.pid);
+        const postgresCpuAtStart = postgresCpuSeconds();
+        const machineAtStart = machineCpuSeconds();
         const started = Date.now();
         const acceptTimes: number[] = [];
         let busyAnswers = 0;
@@ -152,6 +154,8 @@ async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
           cpu: gatewaysCpu() - cpuAtStart,
           benchCpu: process.cpuUsage(benchCpuAtStart),
           standInCpu: cpuSeconds(ctx.standIn.proc.pid) - standInCpuAtStart,
+          postgresCpu: postgresCpuSeconds() - postgresCpuAtStart,
+          machine: { busy: machineCpuSeconds().busy - machineAtStart.busy, steal: machineCpuSeconds().steal - machineAtStart.steal },
           windowS: (Date.now() - started) / 1000,
         });
         let measured: ReturnType<typeof usage> | undefined;
@@ -166,7 +170,7 @@ async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
           }
           await new Promise((done) => setTimeout(done, 100));
         }
-        const { cpu, benchCpu, standInCpu, windowS } = measured ?? usage();
+        const { cpu, benchCpu, standInCpu, postgresCpu, machine, windowS } = measured ?? usage();
         const deliveries = subscribers.reduce((sum, s) => sum + s.received.length, 0);
         const completions = await ctx.standIn.completions();
         const [row] = ids.length
@@ -238,10 +242,18 @@ async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
           figure: "the gateway's CPU (every instance's) per 1,000 messages delivered (all 50 generations' work included; steadier than latency on a shared machine)",
           value: `${((cpu * 1000 * 1000) / Math.max(1, deliveries)).toFixed(1)} ms (${deliveries.toLocaleString("en-US")} messages, ${cpu.toFixed(1)} s CPU)`,
         });
+        const benchS = (benchCpu.user + benchCpu.system) / 1e6;
         ctx.report.add({
           scenario,
           figure: "CPU used in the window: the gateway / the bench's subscribers (this process, before it parses what they read) / the stand-in",
-          value: `${cpu.toFixed(1)} / ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} / ${standInCpu.toFixed(1)} s of ${windowS.toFixed(1)} s, on ${cpus().length} cores`,
+          value: `${cpu.toFixed(1)} / ${benchS.toFixed(1)} / ${standInCpu.toFixed(1)} s of ${windowS.toFixed(1)} s, on ${cpus().length} cores`,
+        });
+        // Everything else: the kernel's work for all of them (loopback TCP, the page cache) and
+        // any process outside the scenario, e.g. what an earlier scenario left running.
+        ctx.report.add({
+          scenario,
+          figure: "the whole machine's CPU in the window (/proc/stat): busy / of which PostgreSQL's processes / of which neither these nor the three above / stolen by the hypervisor",
+          value: `${machine.busy.toFixed(1)} / ${postgresCpu.toFixed(1)} / ${Math.max(0, machine.busy - cpu - benchS - standInCpu - postgresCpu).toFixed(1)} / ${machine.steal.toFixed(1)} s of ${(windowS * cpus().length).toFixed(1)} core-seconds`,
         });
         ctx.report.add({
           scenario,
