@@ -163,9 +163,9 @@ export function machineCpuSeconds(): { busy: number; steal: number } {
 
 /**
  * Waits until the machine has been quiet (busy below `busyShare` of its cores over one
- * `sampleMs`), at most `maxMs`; returns how long it waited. What a scenario leaves behind
- * (PostgreSQL's autovacuum after 100,000 rows, dirty pages written back, a process still
- * exiting) then runs before the next scenario's measurements, not during them.
+ * `sampleMs`), at most `maxMs`; returns how long it waited. Whatever a scenario may leave
+ * behind (e.g. PostgreSQL's autovacuum after a large seed, dirty pages written back, a process
+ * still exiting) then runs before the next scenario's measurements, not during them.
  */
 export async function settle(options: { busyShare?: number; sampleMs?: number; maxMs?: number } = {}): Promise<{ waitedMs: number; lastShare: number }> {
   const { busyShare = 0.15, sampleMs = 1_000, maxMs = 10_000 } = options;

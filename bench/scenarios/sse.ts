@@ -14,6 +14,7 @@ import { type BenchDatabase, PROVIDERS, type Provider, createDatabase } from "..
 import { type BenchGateway, startGateway } from "../lib/gateway";
 import { GENERATE_INPUT, generate, localId } from "../lib/graphql";
 import { cpuSeconds, machineCpuSeconds, postgresCpuSeconds } from "../lib/processes";
+import { reconnectStorm } from "../lib/reconnect";
 import { fmt, quantile } from "../lib/report";
 import { type Subscriber, subscribe } from "../lib/sse";
 import { type FinalRow, genId, isFinal, loopDelay, phaseTimes, waitFinalInDatabase } from "../lib/sse-facts";
@@ -35,6 +36,8 @@ const WARM_UP = 5;
  * still run, on the first database, and reported on lines of its own without the target.
  */
 const START_SPREAD_MS = 2_000;
+/** Events each subscriber replays in the reconnect storm (about 8 generations' worth). */
+const RECONNECT_REPLAY = 100;
 const WATCH = `subscription { generationsUpdated { kind sequence event { type toStatus } generation { id status } } }`;
 
 export const sse: Scenario = {
@@ -271,6 +274,17 @@ async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
           target: "0",
           pass: failed.length === 0 && notAccepted === 0 && unfinished === 0,
         });
+        if (setup.spreadMs > 0) {
+          for (const subscriber of subscribers) subscriber.close();
+          const storm = await reconnectStorm(gateways, database, SUBSCRIBERS, RECONNECT_REPLAY);
+          ctx.report.add({
+            scenario,
+            figure: `then all ${storm.subscribers} streams drop and come back at once, each replaying the last ${storm.events} events (after:): all caught up in / the gateway's CPU for it / subscribers with a gap or duplicate`,
+            value: `${fmt.ms(storm.ms)} / ${(storm.cpuSeconds * 1000).toFixed(0)} ms (${((storm.cpuSeconds * 1e6) / Math.max(1, storm.subscribers * storm.events)).toFixed(1)} µs a message) / ${storm.wrong}`,
+            target: "0 with a gap or duplicate",
+            pass: storm.wrong === 0,
+          });
+        }
       } finally {
         for (const subscriber of subscribers) subscriber.close();
         for (const gateway of gateways) await gateway.proc.stop();
