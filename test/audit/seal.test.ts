@@ -10,6 +10,7 @@ import { systemClock } from "../../src/clock";
 import { type Db, openDatabase } from "../../src/db/client";
 import { leavePendingAuditEntry } from "../support/audit";
 import { type FreshDatabase, createFreshDatabase, queryDatabase } from "../support/databases";
+import { deferred } from "../support/deferred";
 
 const record = (subjectId: string): AuditRecord => ({ action: "KEY_CREATED", subjectType: "ApiKey", subjectId });
 
@@ -42,26 +43,24 @@ describe("audit trail on PostgreSQL: entries chained after their commit", () => 
   });
 
   it("an audited transaction does not wait for another one that is still open", async () => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let appended!: () => void;
-    const hasAppended = new Promise<void>((resolve) => (appended = resolve));
+    const held = deferred();
+    const appended = deferred();
     // Instance one: an audited action whose transaction stays open (its entry written).
     const slow = one.db.$transaction(
       async (tx) => {
         await appendAudit(tx, systemClock, record("slow"));
-        appended();
-        await held;
+        appended.resolve();
+        await held.promise;
       },
       { timeout: 10_000 },
     );
-    await hasAppended;
+    await appended.promise;
     // Instance two commits an audited action meanwhile. With the chain written inside each
     // transaction, this waited for the head's row lock until `slow` committed.
     const started = performance.now();
     const fast = appendAuditNow(two.db, systemClock, record("fast")).then(() => performance.now() - started);
     const raced = await Promise.race([fast, new Promise<"blocked">((resolve) => setTimeout(() => resolve("blocked"), 2_000))]);
-    release();
+    held.resolve();
     await slow;
     expect(raced).not.toBe("blocked");
     // Chained in commit order: fast first.

@@ -10,6 +10,7 @@ import { isContention } from "../../src/db/contention";
 import { transact } from "../../src/db/raw-transactions";
 import { TRANSACTION_MAX_WAIT_MS, TransactionStartTimeout } from "../../src/db/rows";
 import { type FreshDatabase, describeEachDatabase } from "../support/databases";
+import { deferred } from "../support/deferred";
 
 const readAt = new Date("2026-11-30T12:00:00.123Z");
 const insert = (tx: Tx, upstream: string) =>
@@ -143,20 +144,18 @@ describeEachDatabase(
     });
 
     it("gives up after Prisma's maxWait when every pooled connection is taken, and loses no connection", async () => {
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let holding!: () => void;
-      const holds = new Promise<void>((resolve) => (holding = resolve));
+      const held = deferred();
+      const holding = deferred();
       // The pool's one connection, in a transaction of its own until released.
       const holder = opened.db.$transaction(
         async (tx) => {
           await tx.$executeRaw`SELECT 1`;
-          holding();
-          await held;
+          holding.resolve();
+          await held.promise;
         },
         { timeout: 20_000 },
       );
-      await holds;
+      await holding.promise;
       const startedAt = Date.now();
       const refused = await transact(opened.db, (tx) => insert(tx, "never")).then(
         () => null,
@@ -167,7 +166,7 @@ describeEachDatabase(
       // Answered as contention (a BusyError to the client), as Prisma's P2028 is.
       expect(isContention(refused)).toBe(true);
       expect(waited).toBeGreaterThanOrEqual(TRANSACTION_MAX_WAIT_MS - 50);
-      release();
+      held.resolve();
       await holder;
       // The connection the refused transaction was waiting for reached it later: rolled back and
       // handed back, so the pool of one still serves a transaction and a query.

@@ -7,6 +7,7 @@ import { sqliteBusyTimeoutMs } from "../../src/db/migrate-sqlite";
 import type { SegmindClient } from "../../src/segmind/types";
 import { describeEachDatabase, postgresAdminUrl } from "../support/databases";
 import { type Harness, VALID_INPUT, localId, startHarness } from "../support/harness";
+import { deferred } from "../support/deferred";
 
 /**
  * The database goes away for a while. Requests fail at once with a plain DATABASE_UNAVAILABLE
@@ -57,18 +58,8 @@ function holdSqliteWriteLock(url: string, holdMs: number): Promise<{ released: P
 /** Holds the next submit on the wire (after the gateway claimed it) until released. */
 function holdNextSubmit() {
   let armed = false;
-  let release: () => void = () => undefined;
-  let reached: () => void = () => undefined;
-  const state = {
-    arm() {
-      armed = true;
-      const onWire = new Promise<void>((resolve) => (reached = resolve));
-      const held = new Promise<void>((resolve) => (release = resolve));
-      return { onWire, held };
-    },
-    release: () => release(),
-  };
-  let current: Promise<void> = Promise.resolve();
+  let onWire = deferred();
+  let held = deferred();
   const wrap = (client: SegmindClient): SegmindClient => ({
     ...client,
     baseUrl: client.baseUrl,
@@ -76,8 +67,8 @@ function holdNextSubmit() {
     async submit(body, options) {
       if (armed) {
         armed = false;
-        reached();
-        await current;
+        onWire.resolve();
+        await held.promise;
       }
       return client.submit(body, options);
     },
@@ -85,11 +76,12 @@ function holdNextSubmit() {
   return {
     wrap,
     arm() {
-      const { onWire, held } = state.arm();
-      current = held;
-      return onWire;
+      armed = true;
+      onWire = deferred();
+      held = deferred();
+      return onWire.promise;
     },
-    release: state.release,
+    release: () => held.resolve(),
   };
 }
 

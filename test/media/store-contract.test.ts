@@ -12,6 +12,7 @@ import { createS3MediaStore } from "../../src/media/s3-store";
 import type { MediaStore } from "../../src/media/store";
 import { type TestS3Server, startS3Server } from "../support/s3";
 import { makeTempDir, patternBytes, readAll } from "./fixtures";
+import { deferred } from "../support/deferred";
 
 /**
  * One contract, every MediaStore: the directory store and the S3 store (against s3rver, a real
@@ -189,13 +190,12 @@ describe.each([
   });
 
   it("nothing is visible under a key until its put completes", async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
+    const gate = deferred();
     const first = patternBytes(7 * MiB, 21);
     const rest = patternBytes(MiB, 22);
     async function* heldMidway() {
       yield first;
-      await gate;
+      await gate.promise;
       yield rest;
     }
     const putting = store.put("atomic/clip.mp4", Readable.from(heldMidway()), "video/mp4");
@@ -205,7 +205,7 @@ describe.each([
     expect(await subject.keys()).not.toContain("atomic/clip.mp4");
     await expect(readAll(store.read("atomic/clip.mp4"))).rejects.toThrow();
 
-    release();
+    gate.resolve();
     const stored = await putting;
     expect(stored.bytes).toBe(8 * MiB);
     expect(stored.sha256).toBe(sha256Of(Buffer.concat([first, rest])));

@@ -6,6 +6,7 @@ import { GATEWAY_VERSION } from "../../src/version";
 import { describeEachDatabase } from "../support/databases";
 import { type Harness, VALID_INPUT, localId, startHarness } from "../support/harness";
 import { FIRST_FRAME_PNG, FIRST_FRAME_SHA256, type ImageHost, startImageHost } from "./support";
+import { deferred } from "../support/deferred";
 
 const MANIFEST = `
   query Manifest($id: ID!) {
@@ -103,17 +104,16 @@ describeEachDatabase("a generation's manifest", (target) => {
   });
 
   it("a cancel during a slow first-frame fetch ends it at once: nothing submitted, nothing noted", async () => {
-    let fetching: () => void = () => undefined;
-    const started = new Promise<void>((resolve) => (fetching = resolve));
+    const started = deferred();
     const hanging = (_url: string, signal: AbortSignal) =>
       new Promise<never>((_resolve, reject) => {
-        fetching();
+        started.resolve();
         signal.addEventListener("abort", () => reject(signal.reason));
       });
     const slow = await startHarness(target, { imageFetcher: hanging });
     try {
       const id = localId((await slow.generate({ ...VALID_INPUT, imageUrl: FRAME_URL })).generation.id);
-      await started;
+      await started.promise;
       const canceled = await slow.gql(`mutation($id: ID!) { cancelGeneration(id: $id) { __typename } }`, { id });
       expect(canceled.data.cancelGeneration.__typename).toBe("CancelGenerationPayload");
       const stoppedAt = Date.now();

@@ -1,20 +1,19 @@
 import type { SegmindClient } from "../../src/segmind/types";
+import { deferred } from "./deferred";
 
 /** A client whose submits wait on the wire until the test lets them go. */
 export function holdingSubmits() {
-  let release: () => void = () => undefined;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  let onHeld: () => void = () => undefined;
-  const reached = new Promise<void>((resolve) => (onHeld = resolve));
+  const held = deferred();
+  const reached = deferred();
   const wrap = (client: SegmindClient): SegmindClient => ({
     ...client,
     baseUrl: client.baseUrl,
     modelSlug: client.modelSlug,
     async submit(body, options) {
-      onHeld();
-      await held;
+      reached.resolve();
+      await held.promise;
       return client.submit(body, options);
     },
   });
-  return { wrap, release: () => release(), reached };
+  return { wrap, release: () => held.resolve(), reached: reached.promise };
 }
