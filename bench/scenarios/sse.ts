@@ -16,7 +16,7 @@ import { GENERATE_INPUT, generate, localId } from "../lib/graphql";
 import { cpuSeconds, machineCpuSeconds, postgresCpuSeconds } from "../lib/processes";
 import { reconnectStorm } from "../lib/reconnect";
 import { fmt, quantile } from "../lib/report";
-import { type Subscriber, subscribe } from "../lib/sse";
+import { type CollectedStream, type SubscriberPool, startSubscriberPool } from "../lib/subscriber-pool";
 import { type FinalRow, genId, isFinal, loopDelay, phaseTimes, waitFinalInDatabase } from "../lib/sse-facts";
 
 const SUBSCRIBERS = 200;
@@ -83,7 +83,8 @@ async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
       const database = await createDatabase(provider, ctx.dir, `sse-${provider}-${setup.instances}`);
       const redisPrefix = `sgw-bench-${randomBytes(5).toString("hex")}`;
       const gateways: BenchGateway[] = [];
-      const subscribers: Subscriber[] = [];
+      let pool: SubscriberPool | undefined;
+      let subscribers: CollectedStream[] = [];
       try {
         for (let n = 0; n < setup.instances; n++) {
           gateways.push(
@@ -97,23 +98,17 @@ async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
         }
         // Each instance learns its poll schedule from the jobs it ran.
         for (const [n, gateway] of gateways.entries()) await warmUp(ctx, scenario, gateway, database, gateways.length > 1 ? ` (instance ${n + 1})` : "");
-        for (let i = 0; i < SUBSCRIBERS; i += 20) {
-          subscribers.push(
-            ...(await Promise.all(
-              Array.from({ length: Math.min(20, SUBSCRIBERS - i) }, (_, j) => {
-                const gateway = gateways[(i + j) % gateways.length] as BenchGateway;
-                return subscribe(gateway.url, WATCH, { authorization: `Bearer ${gateway.key}` });
-              }),
-            )),
-          );
-        }
+        // In a process of their own, split over the instances.
+        pool = await startSubscriberPool(ctx.dir, `sse-subscribers-${provider}-${setup.instances}`);
+        const subscribersPid = pool.pid;
+        await pool.open(gateways, SUBSCRIBERS, WATCH);
         await new Promise((done) => setTimeout(done, 1_000));
         const gatewaysCpu = () => gateways.reduce((sum, gateway) => sum + cpuSeconds(gateway.proc.pid), 0);
         const cpuAtStart = gatewaysCpu();
         for (const gateway of gateways) await loopDelay(gateway.url);
-        // The machine's other users of the same cores in the window: this process (the 200
-        // subscribers' reading and parsing) and the stand-in.
-        const benchCpuAtStart = process.cpuUsage();
+        // The machine's other users of the same cores in the window: the 200 subscribers'
+        // process (reading and stamping; parsing comes after) and the stand-in.
+        const subscribersCpuAtStart = cpuSeconds(subscribersPid);
         const standInCpuAtStart = cpuSeconds(ctx.standIn.proc.pid);
         const postgresCpuAtStart = postgresCpuSeconds();
         const machineAtStart = machineCpuSeconds();
@@ -147,15 +142,13 @@ async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
         const finals = await waitFinalInDatabase(database, ids.map(localId), 45_000);
         // Let the last events reach everyone (at most 10 s).
         const finalIds = new Set(ids.filter((id) => finals.get(localId(id))));
-        const hasAllFinals = (s: Subscriber) =>
-          new Set(s.received.filter((m) => isFinal(m.data) && finalIds.has(genId(m.data))).map((m) => genId(m.data))).size === finalIds.size;
         // Parsed only once nothing arrived for 300 ms: parsing while deliveries arrive would
         // delay their stamps.
-        const quiet = () => Date.now() - Math.max(...subscribers.map((s) => s.lastAt)) >= 300;
+        const quiet = async () => Date.now() - (await (pool as SubscriberPool).lastAt()) >= 300;
         // The window's CPU, taken when it first went quiet (before the parsing).
         const usage = () => ({
           cpu: gatewaysCpu() - cpuAtStart,
-          benchCpu: process.cpuUsage(benchCpuAtStart),
+          subscribersCpu: cpuSeconds(subscribersPid) - subscribersCpuAtStart,
           standInCpu: cpuSeconds(ctx.standIn.proc.pid) - standInCpuAtStart,
           postgresCpu: postgresCpuSeconds() - postgresCpuAtStart,
           machine: { busy: machineCpuSeconds().busy - machineAtStart.busy, steal: machineCpuSeconds().steal - machineAtStart.steal },
@@ -164,16 +157,17 @@ async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
         let measured: ReturnType<typeof usage> | undefined;
         let delays: Array<Awaited<ReturnType<typeof loopDelay>>> = [];
         for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-          if (quiet()) {
+          if (await quiet()) {
             if (!measured) {
               measured = usage();
               delays = await Promise.all(gateways.map((gateway) => loopDelay(gateway.url)));
             }
-            if (subscribers.every(hasAllFinals)) break;
+            if (await pool.hasAllFinals([...finalIds])) break;
           }
           await new Promise((done) => setTimeout(done, 100));
         }
-        const { cpu, benchCpu, standInCpu, postgresCpu, machine, windowS } = measured ?? usage();
+        const { cpu, subscribersCpu, standInCpu, postgresCpu, machine, windowS } = measured ?? usage();
+        subscribers = await pool.collect();
         const deliveries = subscribers.reduce((sum, s) => sum + s.received.length, 0);
         const completions = await ctx.standIn.completions();
         const [row] = ids.length
@@ -245,18 +239,17 @@ async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
           figure: "the gateway's CPU (every instance's) per 1,000 messages delivered (all 50 generations' work included; steadier than latency on a shared machine)",
           value: `${((cpu * 1000 * 1000) / Math.max(1, deliveries)).toFixed(1)} ms (${deliveries.toLocaleString("en-US")} messages, ${cpu.toFixed(1)} s CPU)`,
         });
-        const benchS = (benchCpu.user + benchCpu.system) / 1e6;
         ctx.report.add({
           scenario,
-          figure: "CPU used in the window: the gateway / the bench's subscribers (this process, before it parses what they read) / the stand-in",
-          value: `${cpu.toFixed(1)} / ${benchS.toFixed(1)} / ${standInCpu.toFixed(1)} s of ${windowS.toFixed(1)} s, on ${cpus().length} cores`,
+          figure: "CPU used in the window: the gateway / the subscribers (their own process, before it parses what they read) / the stand-in",
+          value: `${cpu.toFixed(1)} / ${subscribersCpu.toFixed(1)} / ${standInCpu.toFixed(1)} s of ${windowS.toFixed(1)} s, on ${cpus().length} cores`,
         });
         // Everything else: the kernel's work for all of them (loopback TCP, the page cache) and
         // any process outside the scenario, e.g. what an earlier scenario left running.
         ctx.report.add({
           scenario,
           figure: "the whole machine's CPU in the window (/proc/stat): busy / of which PostgreSQL's processes / of which neither these nor the three above / stolen by the hypervisor",
-          value: `${machine.busy.toFixed(1)} / ${postgresCpu.toFixed(1)} / ${Math.max(0, machine.busy - cpu - benchS - standInCpu - postgresCpu).toFixed(1)} / ${machine.steal.toFixed(1)} s of ${(windowS * cpus().length).toFixed(1)} core-seconds`,
+          value: `${machine.busy.toFixed(1)} / ${postgresCpu.toFixed(1)} / ${Math.max(0, machine.busy - cpu - subscribersCpu - standInCpu - postgresCpu).toFixed(1)} / ${machine.steal.toFixed(1)} s of ${(windowS * cpus().length).toFixed(1)} core-seconds`,
         });
         ctx.report.add({
           scenario,
@@ -275,7 +268,7 @@ async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
           pass: failed.length === 0 && notAccepted === 0 && unfinished === 0,
         });
         if (setup.spreadMs > 0) {
-          for (const subscriber of subscribers) subscriber.close();
+          await pool.closeStreams();
           const storm = await reconnectStorm(gateways, database, SUBSCRIBERS, RECONNECT_REPLAY);
           ctx.report.add({
             scenario,
@@ -286,7 +279,7 @@ async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
           });
         }
       } finally {
-        for (const subscriber of subscribers) subscriber.close();
+        await pool?.stop();
         for (const gateway of gateways) await gateway.proc.stop();
         if (process.env.BENCH_KEEP !== "1") await database.drop();
         if (setup.instances > 1) await deleteRedisKeys(redisPrefix);
