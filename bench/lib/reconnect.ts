@@ -1,8 +1,10 @@
-// A reconnect storm: every subscriber's stream drops at once and comes back with the last
-// sequence it had, as clients do after a gateway restart or a load balancer's drain. Each
-// replays what it missed from the database (the `after:` path of generationsUpdated), then
-// goes on live. Measured: the gateway's CPU for it (every instance's) and the time until every
-// subscriber has caught up, and whether each got exactly the events it missed, in order.
+// A reconnect storm: every subscriber's stream drops at once and comes back with `after:`, as
+// clients do after a gateway restart or a load balancer's drain. Here each comes back as if it
+// had missed the newest `replay` events, replays them from the database (the `after:` path of
+// generationsUpdated), then goes on live. Measured: the gateway's CPU for it (every
+// instance's), the time until every subscriber has caught up, and whether each got exactly the
+// events it missed, in order. These streams read in the bench's process: only their count and
+// order are checked, no latency.
 import { type BenchDatabase } from "./databases";
 import { type BenchGateway } from "./gateway";
 import { cpuSeconds } from "./processes";

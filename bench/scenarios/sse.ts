@@ -5,7 +5,9 @@
 // subscriber must get every event of the 50 (compared with the database), none dropped, and
 // no generation may fail. Target: p99 < 250 ms. Then the same on PostgreSQL with two gateway
 // instances sharing Redis (BullMQ, the notifier), the subscribers and the requests split
-// between them, as a deployment scales out: reported beside the target, not as it.
+// between them, as a deployment scales out: reported beside the target, not as it. The
+// subscribers run in a process of their own (bench/servers/sse-subscribers.ts). After the
+// window, every stream drops and comes back at once with `after:` (bench/lib/reconnect.ts).
 import { randomBytes } from "node:crypto";
 import { cpus } from "node:os";
 import { Redis } from "ioredis";
@@ -151,7 +153,7 @@ async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
           subscribersCpu: cpuSeconds(subscribersPid) - subscribersCpuAtStart,
           standInCpu: cpuSeconds(ctx.standIn.proc.pid) - standInCpuAtStart,
           postgresCpu: postgresCpuSeconds() - postgresCpuAtStart,
-          machine: { busy: machineCpuSeconds().busy - machineAtStart.busy, steal: machineCpuSeconds().steal - machineAtStart.steal },
+          machine: ((now) => ({ busy: now.busy - machineAtStart.busy, steal: now.steal - machineAtStart.steal }))(machineCpuSeconds()),
           windowS: (Date.now() - started) / 1000,
         });
         let measured: ReturnType<typeof usage> | undefined;

@@ -1,6 +1,6 @@
-// The reads every history page, every subscriber and every worker step makes, as fixed SQL through db.$rows
-// (src/db/rows.ts) instead of Prisma operations: one page, its count, its events, and
-// generations by id. Same rows, same order, same tenant rule (visibleTo) as the Prisma queries
+// The reads every history page, every subscriber and every worker step makes, as fixed SQL
+// through db.$rows (src/db/rows.ts) instead of Prisma operations: one page, its count, its
+// events, and generations by id. Same rows, same order, same tenant rule (visibleTo) as the Prisma queries
 // they replace; each is reported to onQuery under that Prisma operation's name, so the
 // per-page statement counts in tests still see every one.
 import type { GenerationVisibility } from "../auth/visibility";
@@ -106,8 +106,8 @@ export function selectGenerationsById(db: Db, ids: readonly string[], visibility
 /**
  * One generation by id, every column, whoever owns it: the row a worker step starts from and
  * a subscription to one generation reads first. The row generation.findUnique gives, at a
- * tenth of its CPU (~1.3-1.8 ms a read through Prisma's query compiler and interpreter,
- * ~0.1-0.2 ms here: bench/RESULTS.md, thirteenth session).
+ * tenth of its CPU (1.3-2.4 ms a read through Prisma's query compiler and interpreter,
+ * 0.07-0.23 ms here: bench/RESULTS.md, thirteenth session).
  */
 export async function selectGenerationById(db: Db, id: string): Promise<GenerationRow | null> {
   const [row] = await db.$rows.select<GenerationRow>({ model: "Generation", operation: "findUnique" }, `SELECT * FROM "Generation" WHERE "id" = ?`, [id]);

@@ -47,7 +47,7 @@ export function selectReplayEvents(db: Db, range: ReplayRange, limit: number): P
   );
 }
 
-/** Whether the range holds more than `max` events (one index step past them, not a count). */
+/** Whether the range holds more than `max` events (the read stops at the first one past them: no COUNT). */
 export async function replayLongerThan(db: Db, range: ReplayRange, max: number): Promise<boolean> {
   const where = eventWhere(db, range);
   const beyond = await db.$rows.select(
