@@ -21,9 +21,17 @@ export async function selectEventsAfter(
     `SELECT ${EVENT_COLUMNS} FROM "GenerationEvent" WHERE "id" > ? ORDER BY "id" ASC LIMIT ?`,
     [after, limit],
   );
+  return withGenerations(db.$feedRows, events);
+}
+
+/**
+ * Each event with its generation as read now through `rows` (the feed's connection or the
+ * pool): one statement for all of them, one object per generation, shared by its events.
+ */
+export async function withGenerations(rows: Db["$rows"], events: GenerationEventRow[]): Promise<Array<GenerationEventRow & { generation: GenerationRow }>> {
   if (events.length === 0) return [];
   const ids = [...new Set(events.map((event) => event.generationId))];
-  const generations = await db.$feedRows.select<GenerationRow>(
+  const generations = await rows.select<GenerationRow>(
     { model: "Generation", operation: "findMany" },
     `SELECT * FROM "Generation" WHERE "id" IN (${placeholders(ids.length)})`,
     ids,

@@ -6,7 +6,8 @@
 // operations they replace.
 import type { GenerationVisibility } from "../auth/visibility";
 import type { Db } from "../db/client";
-import { and, clause, EVENT_COLUMNS, generationWhere, placeholders, type Where } from "./history-reads";
+import { withGenerations } from "./feed-reads";
+import { and, clause, EVENT_COLUMNS, generationWhere, type Where } from "./history-reads";
 import type { GenerationFilterInput } from "./list";
 import type { GenerationEventRow, GenerationRow } from "./types";
 
@@ -24,17 +25,7 @@ export interface ReplayRange {
 
 /** Up to `limit` events of the range in sequence order, each with its generation as read now (one object per generation). */
 export async function selectReplayPage(db: Db, range: ReplayRange, limit: number): Promise<Array<GenerationEventRow & { generation: GenerationRow }>> {
-  const events = await selectReplayEvents(db, range, limit);
-  if (events.length === 0) return [];
-  const ids = [...new Set(events.map((event) => event.generationId))];
-  const generations = await db.$rows.select<GenerationRow>(
-    { model: "Generation", operation: "findMany" },
-    `SELECT * FROM "Generation" WHERE "id" IN (${placeholders(ids.length)})`,
-    ids,
-  );
-  const byId = new Map(generations.map((generation) => [generation.id, generation]));
-  // Events are never written without their generation, nor generations deleted under them.
-  return events.map((event) => ({ ...event, generation: byId.get(event.generationId) as GenerationRow }));
+  return withGenerations(db.$rows, await selectReplayEvents(db, range, limit));
 }
 
 /** Up to `limit` events of the range, in sequence order. */
