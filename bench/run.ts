@@ -9,7 +9,7 @@ import { build } from "esbuild";
 import type { BenchContext, Scenario } from "./lib/context";
 import { startStandIn } from "./lib/gateway";
 import { load } from "./lib/load";
-import { ROOT, settle, startProcess } from "./lib/processes";
+import { ROOT, SETTLE, settle, startProcess } from "./lib/processes";
 import { Report, fmt } from "./lib/report";
 import { readSettings, wants } from "./lib/settings";
 import { accept } from "./scenarios/accept";
@@ -56,14 +56,14 @@ const ctx: BenchContext = { settings, dir, report, standIn, helloRps: helloLoad.
 // loudly, not leave it running: past the limit the run reports what it has and exits 1.
 const limitS = Number(process.env.BENCH_SCENARIO_LIMIT_S ?? 300);
 let timedOut = false;
-// Before each scenario the machine settles (what the last one left running: a database
-// dropped, PostgreSQL's autovacuum after 100,000 rows; or anything else on the machine).
+// Before each scenario the machine settles: whatever the last one left running, or anything
+// else on the machine, runs before the next one measures (bench/lib/processes.ts settle).
 const settled: string[] = [];
 try {
   for (const scenario of SCENARIOS) {
     if (!wants(settings, scenario.name)) continue;
-    const quiet = await settle();
-    settled.push(`${scenario.name} ${(quiet.waitedMs / 1000).toFixed(0)} s${quiet.lastShare >= 0.15 ? ` (still ${Math.round(quiet.lastShare * 100)} % busy)` : ""}`);
+    const waited = await settle();
+    settled.push(`${scenario.name} ${(waited.waitedMs / 1000).toFixed(0)} s${waited.quiet ? "" : ` (still ${Math.round(waited.lastShare * 100)} % busy)`}`);
     process.stdout.write(`bench: ${scenario.name}\n`);
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -93,7 +93,7 @@ const heading = [
     `${loadBefore.map((v) => v.toFixed(2)).join(" / ")} at start, ${loadAfter.map((v) => v.toFixed(2)).join(" / ")} at end; ` +
     `${settings.durationS} s per load run (after 1 s of warm-up) at ${settings.connections} connections (history pages and Apollo: 10)${settings.repeat > 1 ? `, median of ${settings.repeat} runs each` : ""}; whole run ${Math.round(seconds)} s` +
     (settings.only.length ? `; scenarios: ${settings.only.join(", ")}` : "") +
-    `; waited for the machine to go quiet (< 15 % busy over 1 s, at most 10 s) before each scenario: ${settled.join(", ")}.`,
+    `; waited for the machine to go quiet (< ${SETTLE.busyShare * 100} % busy over ${SETTLE.sampleMs / 1000} s, at most ${SETTLE.maxMs / 1000} s) before each scenario: ${settled.join(", ")}.`,
   "",
 ];
 const section = [...heading, report.table(), "", ...report.notes.map((note) => `- ${note}`), ""].join("\n");

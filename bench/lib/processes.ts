@@ -124,6 +124,11 @@ export function cpuSeconds(pid: number): number {
   return statCpuSeconds(readFileSync(`/proc/${pid}/stat`, "utf8"));
 }
 
+/** cpuSeconds summed over several processes (e.g. every gateway instance of a scenario). */
+export function totalCpuSeconds(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+}
+
 /** The CPU seconds in the text of a /proc/<pid>/stat file. */
 function statCpuSeconds(stat: string): number {
   const fields = stat.split(") ")[1]?.split(" ") ?? [];
@@ -161,14 +166,18 @@ export function machineCpuSeconds(): { busy: number; steal: number } {
   return { busy: (user + nice + system + irq + softirq) / 100, steal: steal / 100 };
 }
 
+/** What settle() waits for by default: below this share of the cores busy over one sample, at most this long. */
+export const SETTLE = { busyShare: 0.15, sampleMs: 1_000, maxMs: 10_000 } as const;
+
 /**
  * Waits until the machine has been quiet (busy below `busyShare` of its cores over one
- * `sampleMs`), at most `maxMs`; returns how long it waited. Whatever a scenario may leave
- * behind (e.g. PostgreSQL's autovacuum after a large seed, dirty pages written back, a process
- * still exiting) then runs before the next scenario's measurements, not during them.
+ * `sampleMs`), at most `maxMs`; returns how long it waited, the last sample's share and
+ * whether that was quiet. Whatever a scenario may leave behind (e.g. PostgreSQL's autovacuum
+ * after a large seed, dirty pages written back, a process still exiting) then runs before the
+ * next scenario's measurements, not during them.
  */
-export async function settle(options: { busyShare?: number; sampleMs?: number; maxMs?: number } = {}): Promise<{ waitedMs: number; lastShare: number }> {
-  const { busyShare = 0.15, sampleMs = 1_000, maxMs = 10_000 } = options;
+export async function settle(options: { busyShare?: number; sampleMs?: number; maxMs?: number } = {}): Promise<{ waitedMs: number; lastShare: number; quiet: boolean }> {
+  const { busyShare, sampleMs, maxMs } = { ...SETTLE, ...options };
   const cores = cpus().length;
   const started = performance.now();
   let share = 1;
@@ -177,7 +186,7 @@ export async function settle(options: { busyShare?: number; sampleMs?: number; m
     await new Promise((done) => setTimeout(done, sampleMs));
     share = (machineCpuSeconds().busy - before) / ((sampleMs / 1_000) * cores);
   } while (share >= busyShare && performance.now() - started < maxMs);
-  return { waitedMs: Math.round(performance.now() - started), lastShare: share };
+  return { waitedMs: Math.round(performance.now() - started), lastShare: share, quiet: share < busyShare };
 }
 
 /**

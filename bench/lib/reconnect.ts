@@ -7,7 +7,7 @@
 // order are checked, no latency.
 import { type BenchDatabase } from "./databases";
 import { type BenchGateway } from "./gateway";
-import { cpuSeconds } from "./processes";
+import { totalCpuSeconds } from "./processes";
 import { subscribe } from "./sse";
 
 export interface ReconnectResult {
@@ -27,7 +27,7 @@ export async function reconnectStorm(gateways: BenchGateway[], database: BenchDa
   const after = newestFirst.length > replay ? (newestFirst[replay] as number) : 0;
   const expected = newestFirst.filter((id) => id > after).reverse();
   const query = `subscription { generationsUpdated(after: ${after}) { kind sequence event { type toStatus } generation { id status } } }`;
-  const gatewaysCpu = () => gateways.reduce((sum, gateway) => sum + cpuSeconds(gateway.proc.pid), 0);
+  const gatewaysCpu = () => totalCpuSeconds(gateways.map((gateway) => gateway.proc.pid));
   const cpuBefore = gatewaysCpu();
   const started = Date.now();
   const streams = await Promise.all(

@@ -15,7 +15,7 @@ import type { BenchContext, Scenario } from "../lib/context";
 import { type BenchDatabase, PROVIDERS, type Provider, createDatabase } from "../lib/databases";
 import { type BenchGateway, startGateway } from "../lib/gateway";
 import { GENERATE_INPUT, generate, localId } from "../lib/graphql";
-import { cpuSeconds, machineCpuSeconds, postgresCpuSeconds } from "../lib/processes";
+import { cpuSeconds, machineCpuSeconds, postgresCpuSeconds, totalCpuSeconds } from "../lib/processes";
 import { reconnectStorm } from "../lib/reconnect";
 import { fmt, quantile } from "../lib/report";
 import { type CollectedStream, type SubscriberPool, startSubscriberPool } from "../lib/subscriber-pool";
@@ -105,7 +105,7 @@ async function fanOut(ctx: BenchContext, setup: Setup): Promise<void> {
         const subscribersPid = pool.pid;
         await pool.open(gateways, SUBSCRIBERS, WATCH);
         await new Promise((done) => setTimeout(done, 1_000));
-        const gatewaysCpu = () => gateways.reduce((sum, gateway) => sum + cpuSeconds(gateway.proc.pid), 0);
+        const gatewaysCpu = () => totalCpuSeconds(gateways.map((gateway) => gateway.proc.pid));
         const cpuAtStart = gatewaysCpu();
         for (const gateway of gateways) await loopDelay(gateway.url);
         // The machine's other users of the same cores in the window: the 200 subscribers'

@@ -1,8 +1,8 @@
 // The reads every history page, every subscriber and every worker step makes, as fixed SQL
 // through db.$rows (src/db/rows.ts) instead of Prisma operations: one page, its count, its
-// events, and generations by id. Same rows, same order, same tenant rule (visibleTo) as the Prisma queries
-// they replace; each is reported to onQuery under that Prisma operation's name, so the
-// per-page statement counts in tests still see every one.
+// events, and generations by id. Same rows, same order, same tenant rule (visibleTo) as the
+// Prisma queries they replace; each is reported to onQuery under that Prisma operation's name,
+// so the per-page statement counts in tests still see every one.
 import type { GenerationVisibility } from "../auth/visibility";
 import type { Db } from "../db/client";
 import { quotedColumns } from "../db/insert-rows";
