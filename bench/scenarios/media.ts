@@ -5,7 +5,9 @@
 // Targets: < 16 MiB RSS growth; served at >= 50 % of the disk read. The disk read is this
 // process reading the file from the page cache (no HTTP, no socket); a bare node:http server
 // serving the same ranges under the same load is reported beside it, and the CPU time each
-// server spends per GiB sent (less noisy than throughput on a shared machine).
+// server spends per GiB sent (less noisy than throughput on a shared machine). So is the
+// ceiling of loopback TCP itself (bench/servers/tcp-ceiling.ts: 50 connections fed from memory,
+// no HTTP, no file), which shows whether any server could reach the target on this machine.
 //
 // The store alone is fed from a ring of 8 chunk buffers (no garbage of the source's own; the
 // stored bytes are checked, so a store holding chunks past the ring fails), and, for
@@ -15,6 +17,7 @@
 // process runs grows RSS by ~25 MiB whatever the video's size (code loaded and compiled on
 // first use), which is not the cost of storing 50 MiB.
 import { open } from "node:fs/promises";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { BenchContext, Scenario } from "../lib/context";
@@ -22,7 +25,7 @@ import { createDatabase } from "../lib/databases";
 import { type BenchGateway, startGateway, startStandIn } from "../lib/gateway";
 import { GENERATE_INPUT, generate, post } from "../lib/graphql";
 import { load } from "../lib/load";
-import { measuredCpu, rssBytes, runScript, startProcess } from "../lib/processes";
+import { cpuSeconds, measuredCpu, rssBytes, runScript, startProcess } from "../lib/processes";
 import { fmt } from "../lib/report";
 
 const MiB = 1024 * 1024;
@@ -106,6 +109,7 @@ export const media: Scenario = {
       const served = await rangeLoad(`${gateway.url}${path}`, gateway.proc.pid);
       const bare = await startProcess({ name: "static-file", entry: "bench/servers/static-file.ts", cwd: ctx.dir, env: { BENCH_FILE: file }, readyPath: "/healthz" });
       const plain = await rangeLoad(`${bare.url}/video.mp4`, bare.pid).finally(() => bare.stop());
+      const ceiling = await tcpCeiling(ctx);
       const disk = await readFromDisk(file, ranges, ctx.settings.durationS);
       ctx.report.add({
         scenario: "media",
@@ -122,6 +126,13 @@ export const media: Scenario = {
         value: plain.describe,
         floor: `disk ${fmt.mibps(disk)}`,
         ratio: plain.throughput / disk,
+      });
+      ctx.report.add({
+        scenario: "media",
+        figure: "bare loopback TCP from memory, no HTTP, no file (bench/servers/tcp-ceiling.ts, 50 connections): the ceiling any server here has",
+        value: `${fmt.mibps(ceiling.throughput)}, CPU ${ceiling.cpuPerGiB.toFixed(2)} s/GiB`,
+        floor: `disk ${fmt.mibps(disk)}`,
+        ratio: ceiling.throughput / disk,
       });
     } finally {
       await gateway.proc.stop();
@@ -159,6 +170,32 @@ export async function generateAndWait(gateway: BenchGateway, seed: number): Prom
 }
 
 /** Bytes per second reading the same 1 MiB ranges from the file, 50 reads in flight. */
+/**
+ * Bytes a second that 50 connections receive from tcp-ceiling.ts, which sends from memory as
+ * fast as each socket drains, over the same measured time as a load run (after 1 s of warm-up);
+ * and that server's CPU time per GiB sent.
+ */
+async function tcpCeiling(ctx: BenchContext): Promise<{ throughput: number; cpuPerGiB: number }> {
+  const server = await startProcess({ name: "tcp-ceiling", entry: "bench/servers/tcp-ceiling.ts", cwd: ctx.dir, readyPath: "/healthz" });
+  const { port } = new URL(server.url);
+  let bytes = 0;
+  const sockets = Array.from({ length: ctx.settings.connections }, () => {
+    const socket = connect(Number(port), "127.0.0.1", () => socket.write("GET /bytes\r\n\r\n"));
+    socket.on("data", (data) => (bytes += data.length));
+    return socket;
+  });
+  try {
+    await new Promise((done) => setTimeout(done, 1_000));
+    const [fromBytes, fromCpu, started] = [bytes, cpuSeconds(server.pid), performance.now()];
+    await new Promise((done) => setTimeout(done, ctx.settings.durationS * 1_000));
+    const [received, cpu] = [bytes - fromBytes, cpuSeconds(server.pid) - fromCpu];
+    return { throughput: received / ((performance.now() - started) / 1000), cpuPerGiB: cpu / (received / GiB) };
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await server.stop();
+  }
+}
+
 async function readFromDisk(file: string, ranges: number, seconds: number): Promise<number> {
   const handle = await open(file, "r");
   let bytes = 0;
