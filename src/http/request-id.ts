@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import type { Plugin } from "graphql-yoga";
 
 const requestIds = new WeakMap<Request, string>();
 // A client-supplied id is kept only if it is short and plain, so it cannot forge log lines.
@@ -13,4 +14,13 @@ export function requestIdFor(request: Request): string {
     requestIds.set(request, id);
   }
   return id;
+}
+
+/** Every response carries its request's id (x-request-id), the one its log lines carry. */
+export function requestIdHeader(): Plugin {
+  return {
+    onResponse({ request, response }) {
+      response.headers.set("x-request-id", requestIdFor(request));
+    },
+  };
 }
