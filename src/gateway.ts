@@ -3,7 +3,7 @@ import { authenticate } from "./auth/authenticate";
 import { ApiKeyCache } from "./auth/key-cache";
 import { type YogaServerInstance, createYoga } from "graphql-yoga";
 import type { Clock } from "./clock";
-import { type GatewayContext, type GatewayServices, createContext } from "./context";
+import { type GatewayContext, createContext } from "./context";
 import type { PriceTable } from "./budget/prices";
 import type { Db } from "./db/client";
 import type { ImageFetcher } from "./generations/image-fetch";
@@ -21,7 +21,7 @@ import { healthRoutes } from "./http/health";
 import { requestIdFor, requestIdHeader } from "./http/request-id";
 import { maskUnexpectedError, unexpectedErrorLog } from "./http/unexpected-errors";
 import { yogaLogger } from "./http/yoga-logger";
-import { type ReadinessCheck, Readiness } from "./observability/readiness";
+import type { ReadinessCheck } from "./observability/readiness";
 import { metricsRoute, requestMetrics } from "./http/metrics";
 import { operationTracing } from "./http/tracing";
 import { sharedSubscriptionExecution } from "./http/shared-subscription-execution";
@@ -37,7 +37,7 @@ import { schema } from "./schema";
 import type { SegmindClient } from "./segmind/types";
 import type { BreakerSettings } from "./worker/breaker";
 import type { WebhookSettings } from "./webhooks/service";
-import { type SharedCoordination, type WorkerSettings, createRuntime } from "./runtime";
+import { type GatewayRuntime, type SharedCoordination, type WorkerSettings, createRuntime } from "./runtime";
 
 export { DEFAULT_WORKER_SETTINGS, type SharedCoordination, type WorkerSettings } from "./runtime";
 
@@ -104,15 +104,9 @@ export interface GatewayDeps {
   breaker?: Partial<BreakerSettings>;
 }
 
-export interface Gateway {
+/** The yoga app in front of its runtime (services, readiness, start and stop: src/runtime.ts). */
+export interface Gateway extends GatewayRuntime {
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
-  services: GatewayServices;
-  /** Starts the worker: resumes what a previous process left, then runs new work. */
-  start(): Promise<void>;
-  /** Stops the worker; unfinished generations stay resumable. Does not close the database. */
-  stop(): Promise<void>;
-  /** What /readyz answers: starting until start() finished, draining from stop() on. */
-  readiness: Readiness;
 }
 
 /** Builds the gateway; never listens (src/server.ts does), so tests can call `yoga.fetch`. */
@@ -179,5 +173,5 @@ export function createGateway(deps: GatewayDeps): Gateway {
     ],
   });
 
-  return { yoga, services, readiness, start: () => runtime.start(), stop: () => runtime.stop() };
+  return { ...runtime, yoga };
 }

@@ -86,9 +86,12 @@ export interface GatewayRuntime {
   services: GatewayServices;
   /** What /readyz answers: starting until start() finished, draining from stop() on. */
   readiness: Readiness;
-  /** Starts the worker, the webhook dispatcher and the Redis notifier (with `shared`). */
+  /**
+   * Starts the worker (it first resumes what a previous process left, then runs new work), the
+   * webhook dispatcher and the Redis notifier (with `shared`).
+   */
   start(): Promise<void>;
-  /** Drains: the worker, the dispatcher and a background credits read finish; the database stays open. */
+  /** Drains: the worker, the dispatcher and a background credits read finish; unfinished generations stay resumable, the database stays open. */
   stop(): Promise<void>;
 }
 
